@@ -1,0 +1,3 @@
+//! The `tapegrad` command.
+
+fn main() {}
