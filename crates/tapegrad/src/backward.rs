@@ -218,7 +218,7 @@ impl Pullback for Sweep<'_> {
     }
 
     #[inline(always)]
-    fn accumulate(&mut self, index: u32, d: f64) {
+    fn accumulate(&mut self, _slot: u32, index: u32, d: f64) {
         self.adjoints[index as usize] += d;
     }
 }
@@ -244,8 +244,8 @@ impl Pullback for Checked<'_, '_> {
         self.sweep.list_input(start, i)
     }
 
-    fn accumulate(&mut self, index: u32, d: f64) {
-        self.sweep.accumulate(index, d);
+    fn accumulate(&mut self, slot: u32, index: u32, d: f64) {
+        self.sweep.accumulate(slot, index, d);
         if self.fault.is_none() && !self.sweep.adjoints[index as usize].is_finite() {
             self.fault = Some(index);
         }
@@ -266,6 +266,13 @@ pub(crate) fn for_each_input(t: &Inner, i: usize, mut f: impl FnMut(u32)) {
             .iter()
             .for_each(|&x| f(x)),
     }
+}
+
+/// How many inputs node `i` has.
+pub(crate) fn input_count(t: &Inner, i: usize) -> usize {
+    let mut n = 0;
+    for_each_input(t, i, |_| n += 1);
+    n
 }
 
 /// Which nodes up to `out` the output depends on (itself included).

@@ -34,6 +34,7 @@
 mod backward;
 pub mod check;
 mod error;
+mod grad_graph;
 mod op;
 mod tape;
 

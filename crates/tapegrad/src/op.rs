@@ -157,8 +157,9 @@ pub(crate) trait Pullback {
     /// Input `i` of the n-ary node whose inputs start at `start` in the
     /// tape's input lists.
     fn list_input(&mut self, start: u32, i: u32) -> u32;
-    /// Adds `d` to the adjoint of node `index`.
-    fn accumulate(&mut self, index: u32, d: Self::S);
+    /// Adds `d` to the adjoint of node `index`, operand `slot` of the node
+    /// being swept.
+    fn accumulate(&mut self, slot: u32, index: u32, d: Self::S);
 }
 
 macro_rules! op_table {
@@ -252,27 +253,27 @@ macro_rules! op_table {
                     let $ux2 = p.input(args[0]);
                     let ($uz, $ug) = (out, g);
                     let d: Option<P::S> = $uvjp;
-                    if let Some(d) = d { p.accumulate(args[0], d); }
+                    if let Some(d) = d { p.accumulate(0, args[0], d); }
                 } )*
                 $( Op::$C => {
                     let $cx2 = p.input(args[0]);
                     let $cc2 = p.constant(args[1]);
                     let ($cz, $cg) = (out, g);
                     let d: Option<P::S> = $cvjp;
-                    if let Some(d) = d { p.accumulate(args[0], d); }
+                    if let Some(d) = d { p.accumulate(0, args[0], d); }
                 } )*
                 $( Op::$B => {
                     let ($bx2, $by2) = (p.input(args[0]), p.input(args[1]));
                     let ($bz, $bg) = (out, g);
                     let (dx, dy): (Option<P::S>, Option<P::S>) = $bvjp;
-                    if let Some(dx) = dx { p.accumulate(args[0], dx); }
-                    if let Some(dy) = dy { p.accumulate(args[1], dy); }
+                    if let Some(dx) = dx { p.accumulate(0, args[0], dx); }
+                    if let Some(dy) = dy { p.accumulate(1, args[1], dy); }
                 } )*
                 $( Op::$A => {
                     // Every input of a sum has partial 1.
                     for i in 0..args[1] {
                         let input = p.list_input(args[0], i);
-                        p.accumulate(input, g);
+                        p.accumulate(i, input, g);
                     }
                 } )*
             }

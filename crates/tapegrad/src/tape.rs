@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub(crate) consts: Vec<f64>,
     pub(crate) lists: Vec<u32>,
     pub(crate) names: BTreeMap<u32, Box<str>>,
+    /// Node ranges recorded by [`Var::grad_graph`]: the backward part.
+    pub(crate) backward: Vec<std::ops::Range<u32>>,
     /// The adjoint buffer of the last dropped `Gradients`, kept for reuse so
     /// that a training loop does not allocate one per step.
     pub(crate) spare: Vec<f64>,
@@ -148,6 +150,7 @@ impl Tape {
         t.consts.clear();
         t.lists.clear();
         t.names.clear();
+        t.backward.clear();
     }
 
     /// Bytes the recorded nodes occupy (lengths, not capacities).
@@ -207,7 +210,25 @@ impl Tape {
                 constant,
                 value: t.values[index],
                 name: t.names.get(&(index as u32)).map(|n| n.to_string()),
+                backward: t.backward.iter().any(|r| r.contains(&(index as u32))),
             }
+        })
+    }
+
+    /// The local partial derivatives of node `index` with respect to each of
+    /// its inputs, in operand order, as the backward sweep uses them (0 where
+    /// the op table takes the derivative as zero, e.g. relu below 0).
+    ///
+    /// # Panics
+    /// If `index` is not below [`Tape::len`].
+    pub fn partials(&self, index: usize) -> SmallVec<[f64; 2]> {
+        self.with(|t| {
+            let mut p = Partials {
+                t,
+                partials: SmallVec::from_elem(0.0, crate::backward::input_count(t, index)),
+            };
+            op::pullback(&mut p, t.ops[index], t.args[index], t.values[index], 1.0);
+            p.partials
         })
     }
 
@@ -273,6 +294,28 @@ impl fmt::Debug for Tape {
     }
 }
 
+/// Collects the partials of one node by operand slot.
+struct Partials<'a> {
+    t: &'a Inner,
+    partials: SmallVec<[f64; 2]>,
+}
+
+impl op::Pullback for Partials<'_> {
+    type S = f64;
+    fn input(&mut self, index: u32) -> f64 {
+        self.t.values[index as usize]
+    }
+    fn constant(&mut self, k: u32) -> f64 {
+        self.t.consts[k as usize]
+    }
+    fn list_input(&mut self, start: u32, i: u32) -> u32 {
+        self.t.lists[(start + i) as usize]
+    }
+    fn accumulate(&mut self, slot: u32, _index: u32, d: f64) {
+        self.partials[slot as usize] = d;
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn too_many() -> ! {
@@ -303,6 +346,9 @@ pub struct Node {
     pub value: f64,
     /// The node's name, if it was given one with [`Var::named`].
     pub name: Option<String>,
+    /// Whether the node was recorded by [`Var::grad_graph`], as part of a
+    /// gradient's graph.
+    pub backward: bool,
 }
 
 /// A number recorded on a [`Tape`]: a small `Copy` handle, so expressions
