@@ -275,6 +275,24 @@ pub(crate) fn input_count(t: &Inner, i: usize) -> usize {
     n
 }
 
+/// Which nodes up to `out` depend on one of `inputs` (those included).
+pub(crate) fn depends_on(t: &Inner, out: usize, inputs: &[Var<'_>]) -> Vec<bool> {
+    let mut needed = vec![false; out + 1];
+    for v in inputs {
+        if let Some(n) = needed.get_mut(v.index()) {
+            *n = true;
+        }
+    }
+    for i in 0..=out {
+        if !needed[i] {
+            let mut any = false;
+            for_each_input(t, i, |x| any |= needed[x as usize]);
+            needed[i] = any;
+        }
+    }
+    needed
+}
+
 /// Which nodes up to `out` the output depends on (itself included).
 pub(crate) fn reachable(t: &Inner, out: usize) -> Vec<bool> {
     let mut reach = vec![false; out + 1];

@@ -46,6 +46,7 @@ impl<'t> Var<'t> {
         let mut sweep = Recorder {
             tape,
             adjoints: vec![None; out + 1],
+            needed: tape.with(|t| crate::backward::depends_on(t, out, wrt)),
         };
         sweep.adjoints[out] = Some(Adjoint::Const(1.0));
         for i in (0..=out).rev() {
@@ -92,6 +93,9 @@ impl<'t> Adjoint<'t> {
 struct Recorder<'t> {
     tape: &'t Tape,
     adjoints: Vec<Option<Adjoint<'t>>>,
+    /// Which nodes depend on an input of `wrt`: only their adjoints are
+    /// recorded, so no dead gradient nodes land on the tape.
+    needed: Vec<bool>,
 }
 
 impl<'t> Pullback for Recorder<'t> {
@@ -107,6 +111,10 @@ impl<'t> Pullback for Recorder<'t> {
 
     fn list_input(&mut self, start: u32, i: u32) -> u32 {
         self.tape.with(|t| t.lists[(start + i) as usize])
+    }
+
+    fn wants(&self, index: u32) -> bool {
+        self.needed[index as usize]
     }
 
     fn accumulate(&mut self, _slot: u32, index: u32, d: Adjoint<'t>) {

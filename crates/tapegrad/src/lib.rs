@@ -35,10 +35,12 @@ mod backward;
 pub mod check;
 mod error;
 mod grad_graph;
+mod higher;
 mod op;
 mod tape;
 
 pub use backward::Gradients;
 pub use error::{Error, NonFinite, Result};
+pub use higher::{Hessian, hessian, hessian_vector_product};
 pub use op::{Op, Real, Shape};
 pub use tape::{Node, Tape, Var};

@@ -157,6 +157,13 @@ pub(crate) trait Pullback {
     /// Input `i` of the n-ary node whose inputs start at `start` in the
     /// tape's input lists.
     fn list_input(&mut self, start: u32, i: u32) -> u32;
+    /// Whether node `index` needs an adjoint at all; when it does not, its
+    /// contribution is not even computed (a recorded sweep then records
+    /// nothing for it).
+    #[inline(always)]
+    fn wants(&self, _index: u32) -> bool {
+        true
+    }
     /// Adds `d` to the adjoint of node `index`, operand `slot` of the node
     /// being swept.
     fn accumulate(&mut self, slot: u32, index: u32, d: Self::S);
@@ -171,7 +178,7 @@ macro_rules! op_table {
             |$cx:ident, $cc:ident| $cval:expr, |$cx2:ident, $cc2:ident, $cz:ident, $cg:ident| $cvjp:expr; )* }
         binary { $( $(#[$bm:meta])* $B:ident $bname:literal
             |$bx:ident, $by:ident| $bval:expr,
-            |$bx2:ident, $by2:ident, $bz:ident, $bg:ident| $bvjp:expr; )* }
+            |$bx2:ident, $by2:ident, $bz:ident, $bg:ident| ($bdx:expr, $bdy:expr $(,)?); )* }
         nary { $( $(#[$am:meta])* $A:ident $aname:literal; )* }
     ) => {
         /// An operation recorded on the tape.
@@ -249,13 +256,13 @@ macro_rules! op_table {
         pub(crate) fn pullback<P: Pullback>(p: &mut P, op: Op, args: [u32; 2], out: P::S, g: P::S) {
             match op {
                 $( Op::$N => {} )*
-                $( Op::$U => {
+                $( Op::$U => if p.wants(args[0]) {
                     let $ux2 = p.input(args[0]);
                     let ($uz, $ug) = (out, g);
                     let d: Option<P::S> = $uvjp;
                     if let Some(d) = d { p.accumulate(0, args[0], d); }
                 } )*
-                $( Op::$C => {
+                $( Op::$C => if p.wants(args[0]) {
                     let $cx2 = p.input(args[0]);
                     let $cc2 = p.constant(args[1]);
                     let ($cz, $cg) = (out, g);
@@ -265,15 +272,20 @@ macro_rules! op_table {
                 $( Op::$B => {
                     let ($bx2, $by2) = (p.input(args[0]), p.input(args[1]));
                     let ($bz, $bg) = (out, g);
-                    let (dx, dy): (Option<P::S>, Option<P::S>) = $bvjp;
-                    if let Some(dx) = dx { p.accumulate(0, args[0], dx); }
-                    if let Some(dy) = dy { p.accumulate(1, args[1], dy); }
+                    if p.wants(args[0]) {
+                        let dx: Option<P::S> = $bdx;
+                        if let Some(dx) = dx { p.accumulate(0, args[0], dx); }
+                    }
+                    if p.wants(args[1]) {
+                        let dy: Option<P::S> = $bdy;
+                        if let Some(dy) = dy { p.accumulate(1, args[1], dy); }
+                    }
                 } )*
                 $( Op::$A => {
                     // Every input of a sum has partial 1.
                     for i in 0..args[1] {
                         let input = p.list_input(args[0], i);
-                        p.accumulate(i, input, g);
+                        if p.wants(input) { p.accumulate(i, input, g); }
                     }
                 } )*
             }
@@ -418,11 +430,11 @@ op_table! {
         /// `max(x, y)`; on a tie each input gets half the adjoint.
         Max "max"
             |x, y| max(x, y),
-            |x, y, _z, g| split(x.value() > y.value(), x.value() < y.value(), g);
+            |x, y, _z, g| (share(x.value(), y.value(), g), share(y.value(), x.value(), g));
         /// `min(x, y)`; on a tie each input gets half the adjoint.
         Min "min"
             |x, y| min(x, y),
-            |x, y, _z, g| split(x.value() < y.value(), x.value() > y.value(), g);
+            |x, y, _z, g| (share(-x.value(), -y.value(), g), share(-y.value(), -x.value(), g));
     }
     nary {
         /// The sum of any number of inputs.
@@ -430,13 +442,17 @@ op_table! {
     }
 }
 
-/// The adjoint of a `max` or `min`: all to the winner, half each on a tie.
+/// The share of a `max`'s adjoint `g` that goes to an operand of value `mine`
+/// against `other`: all to the winner, nothing to the loser, half on a tie.
+/// (A `min` is a `max` of the negated values.)
 #[inline(always)]
-fn split<S: Real>(first_wins: bool, second_wins: bool, g: S) -> (Option<S>, Option<S>) {
-    match (first_wins, second_wins) {
-        (true, _) => (Some(g), None),
-        (_, true) => (None, Some(g)),
-        _ => (Some(g * 0.5), Some(g * 0.5)),
+fn share<S: Real>(mine: f64, other: f64, g: S) -> Option<S> {
+    if mine > other {
+        Some(g)
+    } else if mine < other {
+        None
+    } else {
+        Some(g * 0.5)
     }
 }
 
