@@ -62,6 +62,20 @@ pub enum Behaviour {
     },
 }
 
+impl Behaviour {
+    /// A few words, for a picture's caption.
+    pub fn summary(&self) -> String {
+        match self {
+            Behaviour::NeverDescends => "never descends".into(),
+            Behaviour::JumpsSideToSide => "jumps side to side".into(),
+            Behaviour::DescendsFromOneSide { steps } => {
+                format!("one side, near after {steps} steps")
+            }
+            Behaviour::DescendsSlowly { .. } => "one side, slowly".into(),
+        }
+    }
+}
+
 impl fmt::Display for Behaviour {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -126,7 +126,7 @@ pub(crate) fn descent_2d(out: &mut Output<'_>, points: &[Point]) -> Result<()> {
         for (k, &level) in levels.iter().enumerate() {
             let shade = 40 + (k * 180 / levels.len()) as u8;
             let color = RGBColor(shade, shade, 255 - shade / 2);
-            let segments = contour(&j, (-3.5, 3.5), (-3.5, 3.5), 140, level);
+            let segments = contour(&j, (-3.5, 3.5), (-3.5, 3.5), 100, level);
             chart
                 .draw_series(
                     segments
@@ -154,7 +154,10 @@ pub(crate) fn learning_rates(out: &mut Output<'_>, paths: &[(f64, Vec<(f64, f64)
     svg(&file, (1000, 760), |area| {
         let panels = area.split_evenly((2, 2));
         for (panel, (eta, path)) in panels.iter().zip(paths) {
-            let caption = format!("η = {eta}: {}", crate::learning_rate::classify(path));
+            let caption = format!(
+                "η = {eta}: {}",
+                crate::learning_rate::classify(path).summary()
+            );
             curve_with_path(
                 panel,
                 &caption,
@@ -196,14 +199,33 @@ pub(crate) fn losses(out: &mut Output<'_>) -> Result<()> {
             } else {
                 (-2.0, 2.0)
             };
-            let points: Vec<(f64, f64)> = grid(range.0, range.1, 400)
-                .filter_map(|a| loss.evaluate(a, 1.0).ok().map(|e| (a, e.value.min(4.0))))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))
-                .map_err(msg)?
-                .label(format!("{loss}: {}", loss.formula()))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+            // The 0-1 loss jumps at a = y: draw its two flat sides apart,
+            // and its value 0 at a = y as a dot.
+            let mut pieces: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+            for a in grid(range.0, range.1, 400) {
+                match loss.evaluate(a, 1.0) {
+                    // Leave out what rises above the frame rather than flatten it.
+                    Ok(e) if e.value <= 4.0 => pieces.last_mut().unwrap().push((a, e.value)),
+                    _ => pieces.push(Vec::new()),
+                }
+            }
+            let style = color.stroke_width(2);
+            pieces.retain(|p| !p.is_empty());
+            for (k, piece) in pieces.into_iter().enumerate() {
+                let series = chart
+                    .draw_series(LineSeries::new(piece, style))
+                    .map_err(msg)?;
+                if k == 0 {
+                    series
+                        .label(format!("{loss}: {}", loss.formula()))
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                }
+            }
+            if *loss == Loss::ZeroOne {
+                chart
+                    .draw_series([Circle::new((1.0, 0.0), 4, color.filled())])
+                    .map_err(msg)?;
+            }
         }
         chart
             .configure_series_labels()
