@@ -139,9 +139,9 @@ fn hessian_vector_product_equals_hessian_times_vector() {
     let dir = [0.3, -2.0, 1.5];
     let h = hessian(f, &at).unwrap();
     let hv = hessian_vector_product(f, &at, &dir).unwrap();
-    for i in 0..3 {
-        let want: f64 = (0..3).map(|j| h.matrix[i][j] * dir[j]).sum();
-        close(hv[i], want, 1e-14);
+    for (row, &got) in h.matrix.iter().zip(&hv) {
+        let want: f64 = row.iter().zip(&dir).map(|(hij, vj)| hij * vj).sum();
+        close(got, want, 1e-14);
     }
 }
 
@@ -258,10 +258,10 @@ proptest! {
             .map(|g| g.grad_graph(&leaves).iter().map(|h| h.value()).collect())
             .collect();
         prop_assume!(second.iter().flatten().all(|d| d.is_finite() && d.abs() < 1e8));
-        for i in 0..leaves.len() {
-            for j in 0..i {
+        for (i, row) in second.iter().enumerate() {
+            for (j, &a) in row.iter().enumerate().take(i) {
                 // ∂²f/∂xᵢ∂xⱼ = ∂²f/∂xⱼ∂xᵢ, by two different sweeps: equal to rounding.
-                let (a, b) = (second[i][j], second[j][i]);
+                let b = second[j][i];
                 prop_assert!((a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0),
                     "{:?}: {} vs {}", e, a, b);
             }

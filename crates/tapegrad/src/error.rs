@@ -23,6 +23,50 @@ pub enum Error {
         /// Whether the value itself or an adjoint the node sent is not finite.
         cause: NonFinite,
     },
+    /// Writing a graph dump or picture to a file failed; this names the file.
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        /// The file that could not be written.
+        path: std::path::PathBuf,
+        /// Why: the I/O error of the write.
+        source: IoError,
+    },
+}
+
+/// An I/O error that can be cloned and compared, as [`Error`] needs: two
+/// are equal when their kinds and messages are.
+#[derive(Debug, Clone)]
+pub struct IoError(pub std::sync::Arc<std::io::Error>);
+
+impl IoError {
+    /// The kind of the underlying I/O error.
+    pub fn kind(&self) -> std::io::ErrorKind {
+        self.0.kind()
+    }
+}
+
+impl From<std::io::Error> for IoError {
+    fn from(e: std::io::Error) -> IoError {
+        IoError(std::sync::Arc::new(e))
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &IoError) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for IoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 /// Which number of a node is not finite.

@@ -35,12 +35,14 @@ mod backward;
 pub mod check;
 mod error;
 mod grad_graph;
+pub mod graph;
 mod higher;
 mod op;
 mod tape;
 
 pub use backward::Gradients;
-pub use error::{Error, NonFinite, Result};
+pub use error::{Error, IoError, NonFinite, Result};
+pub use graph::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand};
 pub use higher::{Hessian, hessian, hessian_vector_product};
 pub use op::{Op, Real, Shape};
 pub use tape::{Node, Tape, Var};

@@ -1,0 +1,1144 @@
+//! Graph dumps: the part of a tape that an output depends on, as a
+//! [`petgraph`] graph, a text listing, Graphviz DOT and an SVG picture.
+//!
+//! ```
+//! use tapegrad::{Graph, Tape};
+//!
+//! let tape = Tape::new();
+//! let w = tape.var(3.0).named("w");
+//! let b = tape.var(4.0).named("b");
+//! let x = (2.0 * w + 3.0 * b).named("x");
+//! let y = (2.0 * b + 1.0).named("y");
+//! let z = (x * y).named("z");
+//!
+//! // The forward graph: one line per node, inputs before the nodes using them.
+//! let graph = Graph::of(z);
+//! assert_eq!(graph.to_string().lines().nth(5).unwrap(), "%4 `x` = add %2, %3 = 18");
+//!
+//! // With gradients: each node's adjoint ∂z/∂node and each edge's local partial.
+//! let g = z.backward();
+//! let graph = Graph::with_gradients(&g);
+//! let text = graph.to_text();
+//! assert!(text.contains("%0 `w` = var = 3 ; adjoint 18"));
+//! assert!(text.contains("%2 = mul %0, 2 = 6 ; adjoint 9 ; partials %0: 2"));
+//!
+//! // The same graph as DOT (through petgraph), as an SVG picture, or as a
+//! // petgraph graph to run algorithms on.
+//! assert!(graph.to_dot().contains(r#"label = "w = 3\nvar\n∂z/∂w = 18""#));
+//! assert!(graph.to_svg().starts_with("<?xml"));
+//! let pg = graph.to_petgraph();
+//! assert_eq!((pg.node_count(), pg.edge_count()), (8, 8));
+//! ```
+//!
+//! # One graph, three views
+//!
+//! A [`Graph`] selects nodes from the tape once; [`Graph::to_text`] (also its
+//! [`Display`](fmt::Display)), [`Graph::to_dot`], [`Graph::to_svg`] and
+//! [`Graph::to_petgraph`] all derive from that selection. Op names come from
+//! the op table ([`Op::name`]) and partials from [`Tape::partials`], the
+//! numbers the backward sweep uses.
+//!
+//! Options: [`Constants`] (constants folded into their users, or nodes of
+//! their own), [`Detail`] (every node, or only the named ones as the
+//! tutorial draws them, the rest folded into expressions) and [`Direction`]
+//! (pictures left to right or top to bottom). Nodes recorded by
+//! [`Var::grad_graph`] (the backward part) are marked in every view: a
+//! `; backward` tag in the text, an orange dashed style in DOT and SVG.
+//! `docs/graph-dumps.md` describes every format with samples.
+//!
+//! # Determinism
+//!
+//! Every view is byte-identical from run to run and machine to machine:
+//!
+//! - Nodes are numbered `%0, %1, …` in a *canonical order* that depends only
+//!   on the graph's structure as seen from its outputs, not on tape indices.
+//!   The rule: walk depth-first from each output in turn, visiting a node's
+//!   operands in operand order; nodes without inputs (leaves, constants) come
+//!   first, in the order the walk meets them; every other node follows in the
+//!   walk's post-order (a node right after its last operand). This is a
+//!   topological order (operands before users); it is the tape order for the
+//!   usual recording (leaves first, then the expression left to right); and
+//!   two recordings that differ only in the order their independent leaves
+//!   (or subexpressions) were created dump identically. Only
+//!   [`GraphNode::tape_index`] tells them apart.
+//! - Numbers print as the shortest decimal that parses back to the same
+//!   `f64` (Rust's `{:?}`), with a trailing `.0` dropped: `3`, `0.1`,
+//!   `-0.5`, `1e300`, `NaN`, `inf`. See [`format_number`].
+//! - Nothing iterates a hash map; the SVG layout (layout-rs) is a
+//!   deterministic function of the node and edge lists, and coordinates are
+//!   rounded to one decimal.
+
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::path::Path;
+
+use petgraph::dot::{Config, Dot};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::backward::Gradients;
+use crate::error::{Error, IoError, Result};
+use crate::op::{Op, Shape};
+use crate::tape::{Node, Tape, Var};
+
+mod svg;
+
+/// The petgraph crate that [`Graph::to_petgraph`] builds on, re-exported so
+/// its algorithms are at hand in the matching version.
+pub use petgraph;
+
+/// Where constants appear in the views.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Constants {
+    /// Constants are folded into the nodes that use them: `mul %0, 2`, and a
+    /// recorded [`Tape::constant`] that is not an output is printed as its
+    /// value where it is used.
+    #[default]
+    Inline,
+    /// Every constant is a node of its own with an edge to its user: a
+    /// recorded [`Tape::constant`] keeps its node, and the constant of an op
+    /// like `x · 2` becomes a `const` node (one per use, with no tape index).
+    /// [`Detail::Named`] folds constants into its expressions regardless.
+    AsNodes,
+}
+
+/// Which way the DOT and SVG pictures flow, from inputs to outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Inputs on the left, outputs on the right (Graphviz `rankdir=LR`).
+    #[default]
+    LeftToRight,
+    /// Inputs on top, outputs at the bottom (Graphviz `rankdir=TB`).
+    TopToBottom,
+}
+
+/// Which nodes get a node of their own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Detail {
+    /// Every recorded node the outputs depend on.
+    #[default]
+    All,
+    /// Only named nodes ([`Var::named`]), leaves and outputs, as the
+    /// tutorial draws its graphs: the unnamed nodes between them fold into
+    /// an expression on the node that uses them (`x = add(mul(w, 2),
+    /// mul(b, 3))`), constants included, and each edge carries the local
+    /// partial of that expression, summed over every path (`∂x/∂w = 2`).
+    Named,
+}
+
+/// One operand of a [`GraphNode`], in the op's operand order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Operand {
+    /// Another node of the graph, by its id.
+    Node(usize),
+    /// A constant folded into this node ([`Constants::Inline`]).
+    Const(f64),
+}
+
+/// One node of a [`Graph`]: a petgraph node weight and one line of the text
+/// dump (its [`Display`](fmt::Display)).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphNode {
+    /// The node's id in the graph (`%id`): its position in the canonical
+    /// order, and its petgraph [`NodeIndex`].
+    pub id: usize,
+    /// The node's index on the tape; `None` for the constant of an op shown
+    /// as a node of its own ([`Constants::AsNodes`]).
+    pub tape_index: Option<usize>,
+    /// The recorded op ([`Op::Const`] for a constant shown as a node).
+    pub op: Op,
+    /// The node's name, if it was given one with [`Var::named`].
+    pub name: Option<String>,
+    /// The operands, in operand order (`c - x` lists `c` first); with
+    /// [`Detail::Named`], the kept nodes the expression reads, in the order
+    /// it reads them.
+    pub operands: Vec<Operand>,
+    /// With [`Detail::Named`], the expression of the unnamed nodes folded
+    /// into this one, nodes written `%id`: `add(mul(%0, 2), mul(%1, 3))`.
+    pub expression: Option<String>,
+    /// The value computed when the node was recorded.
+    pub value: f64,
+    /// `∂output/∂node` when the graph carries gradients; `None` otherwise,
+    /// and for constants that are not on the tape.
+    pub adjoint: Option<f64>,
+    /// Whether [`Var::grad_graph`] recorded the node (part of a gradient's
+    /// graph: the backward part).
+    pub backward: bool,
+    /// Whether the node is one of the graph's outputs.
+    pub output: bool,
+}
+
+/// One edge of a [`Graph`], from an operand to the node that uses it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphEdge {
+    /// The operand's position in the user's [`GraphNode::operands`].
+    pub operand: usize,
+    /// The local partial derivative `∂user/∂operand`, from the op table;
+    /// `None` on the edge of a constant shown as a node.
+    pub partial: Option<f64>,
+}
+
+/// The part of a tape that some outputs depend on, ready to dump.
+///
+/// Build it with [`Graph::of`], [`Graph::of_all`], [`Graph::with_gradients`]
+/// or [`Graph::of_tape`], adjust it with the builder methods, then read it
+/// with [`Graph::to_text`], [`Graph::to_dot`], [`Graph::to_svg`] or
+/// [`Graph::to_petgraph`]. See the [module docs](self) for the rules that
+/// keep every view deterministic.
+#[derive(Clone, Debug)]
+pub struct Graph<'t> {
+    tape: &'t Tape,
+    /// Tape indices of the outputs; `None` for the whole tape.
+    outputs: Option<Vec<usize>>,
+    /// The output the adjoints belong to (tape index), and the adjoints by
+    /// tape index.
+    adjoints: Option<(usize, Vec<f64>)>,
+    constants: Constants,
+    detail: Detail,
+    direction: Direction,
+    nodes: Vec<GraphNode>,
+    /// The folded expression of each node, by id ([`Detail::Named`]).
+    formulas: Vec<Option<Vec<Token>>>,
+    /// How pictures name the output of the adjoints (`z` in `∂z/∂w`).
+    adjoint_ref: Option<String>,
+    /// `(source, target, edge)` by target, then operand order.
+    edges: Vec<(usize, usize, GraphEdge)>,
+}
+
+impl<'t> Graph<'t> {
+    /// The graph of everything `output` depends on (itself included).
+    pub fn of(output: Var<'t>) -> Graph<'t> {
+        Graph::of_all(&[output])
+    }
+
+    /// The graph of everything any of `outputs` depends on, for several
+    /// outputs at once, such as a function and the gradients that
+    /// [`Var::grad_graph`] recorded for it. Outputs are walked in the given
+    /// order.
+    ///
+    /// # Panics
+    /// If `outputs` is empty or its `Var`s belong to different tapes.
+    pub fn of_all(outputs: &[Var<'t>]) -> Graph<'t> {
+        let first = outputs
+            .first()
+            .expect("tapegrad: a graph needs at least one output");
+        let tape = first.tape();
+        outputs.iter().for_each(|&v| tape.check_owns(v));
+        let mut graph = Graph::new(tape, Some(outputs.iter().map(|v| v.index()).collect()));
+        graph.select();
+        graph
+    }
+
+    /// The graph of the output of `gradients`, carrying each node's adjoint
+    /// (`∂output/∂node`) and, in the text, DOT and SVG views, each edge's
+    /// local partial.
+    pub fn with_gradients(gradients: &Gradients<'t>) -> Graph<'t> {
+        Graph::of(gradients.output()).gradients(gradients)
+    }
+
+    /// Every node on the tape; its outputs are the nodes no other node uses,
+    /// walked in tape order.
+    pub fn of_tape(tape: &'t Tape) -> Graph<'t> {
+        let mut graph = Graph::new(tape, None);
+        graph.select();
+        graph
+    }
+
+    /// Attaches adjoints: each node shows `∂output/∂node` for the output of
+    /// `gradients` (0 for a node it does not depend on), and each edge its
+    /// local partial.
+    ///
+    /// # Panics
+    /// If `gradients` were taken on another tape.
+    #[must_use]
+    pub fn gradients(mut self, gradients: &Gradients<'t>) -> Graph<'t> {
+        let output = gradients.output();
+        self.tape.check_owns(output);
+        self.adjoints = Some((output.index(), gradients.as_slice().to_vec()));
+        self.select();
+        self
+    }
+
+    /// Replaces the outputs: the graph becomes everything `outputs` depend
+    /// on.
+    ///
+    /// # Panics
+    /// If `outputs` is empty or a `Var` belongs to another tape.
+    #[must_use]
+    pub fn outputs(mut self, outputs: &[Var<'t>]) -> Graph<'t> {
+        assert!(
+            !outputs.is_empty(),
+            "tapegrad: a graph needs at least one output"
+        );
+        outputs.iter().for_each(|&v| self.tape.check_owns(v));
+        self.outputs = Some(outputs.iter().map(|v| v.index()).collect());
+        self.select();
+        self
+    }
+
+    /// Chooses whether constants are folded into their users (the default)
+    /// or shown as nodes.
+    #[must_use]
+    pub fn constants(mut self, constants: Constants) -> Graph<'t> {
+        self.constants = constants;
+        self.select();
+        self
+    }
+
+    /// Chooses between every node (the default) and only the named ones,
+    /// with the unnamed nodes between them folded into expressions.
+    #[must_use]
+    pub fn detail(mut self, detail: Detail) -> Graph<'t> {
+        self.detail = detail;
+        self.select();
+        self
+    }
+
+    /// Chooses which way the DOT and SVG pictures flow.
+    #[must_use]
+    pub fn direction(mut self, direction: Direction) -> Graph<'t> {
+        self.direction = direction;
+        self
+    }
+
+    /// The selected nodes, in canonical order (`nodes()[i].id == i`).
+    pub fn nodes(&self) -> &[GraphNode] {
+        &self.nodes
+    }
+
+    /// The edges as `(source id, target id, edge)`, by target and then by
+    /// operand.
+    pub fn edges(&self) -> &[(usize, usize, GraphEdge)] {
+        &self.edges
+    }
+
+    /// The ids of the outputs, in the order they were given.
+    pub fn output_ids(&self) -> Vec<usize> {
+        let mut ids: Vec<usize> = self
+            .nodes
+            .iter()
+            .filter(|n| n.output)
+            .map(|n| n.id)
+            .collect();
+        if let Some(outputs) = &self.outputs {
+            let position = |id: &usize| {
+                let t = self.nodes[*id].tape_index;
+                outputs.iter().position(|&o| Some(o) == t)
+            };
+            ids.sort_by_key(position);
+        }
+        ids
+    }
+
+    /// The graph as a petgraph [`DiGraph`], to run petgraph's algorithms on:
+    /// node `NodeIndex::new(i)` is `nodes()[i]`, edges run from operand to
+    /// user and carry the local partial.
+    pub fn to_petgraph(&self) -> DiGraph<GraphNode, GraphEdge> {
+        let mut g = DiGraph::with_capacity(self.nodes.len(), self.edges.len());
+        for n in &self.nodes {
+            g.add_node(n.clone());
+        }
+        for (s, t, e) in &self.edges {
+            g.add_edge(NodeIndex::new(*s), NodeIndex::new(*t), e.clone());
+        }
+        g
+    }
+
+    /// The text dump: a header, then one line per node in canonical order,
+    /// in the style of an SSA listing (the format to snapshot). See
+    /// `docs/graph-dumps.md` for the grammar.
+    pub fn to_text(&self) -> String {
+        self.to_string()
+    }
+
+    /// The graph in Graphviz DOT, written by [`petgraph::dot`]: each node
+    /// shows its name (or `%id`), value and op, with gradients its adjoint
+    /// `∂z/∂w = 18`, and each edge its local partial `∂x/∂w = 2`.
+    pub fn to_dot(&self) -> String {
+        let g = self.to_petgraph();
+        let node_attrs = |_, (_, n): (NodeIndex, &GraphNode)| self.dot_node(n);
+        let edge_attrs = |_, e: petgraph::graph::EdgeReference<'_, GraphEdge>| {
+            self.dot_edge(e.source().index(), e.target().index(), e.weight())
+        };
+        let config = [
+            Config::NodeNoLabel,
+            Config::EdgeNoLabel,
+            Config::GraphContentOnly,
+        ];
+        let dot = Dot::with_attr_getters(&g, &config, &edge_attrs, &node_attrs);
+        let rankdir = match self.direction {
+            Direction::LeftToRight => "LR",
+            Direction::TopToBottom => "TB",
+        };
+        let mut out = String::new();
+        out.push_str("digraph tapegrad {\n");
+        let _ = writeln!(out, "    rankdir=\"{rankdir}\"");
+        out.push_str("    ordering=\"in\"\n");
+        let _ = writeln!(
+            out,
+            "    node [shape=\"box\", style=\"rounded,filled\", fillcolor=\"{}\", color=\"{}\", fontname=\"{}\", fontsize=\"14\"]",
+            style::OP_FILL,
+            style::LINE,
+            style::FONT
+        );
+        let _ = writeln!(
+            out,
+            "    edge [color=\"{}\", fontcolor=\"{}\", fontname=\"{}\", fontsize=\"12\"]",
+            style::LINE,
+            style::EDGE_TEXT,
+            style::FONT
+        );
+        let _ = write!(out, "{dot}");
+        out.push_str("}\n");
+        out
+    }
+
+    /// The graph as an SVG picture, laid out and drawn in pure Rust
+    /// (layout-rs): no Graphviz needed. Nodes and edges carry the same
+    /// labels as in [`Graph::to_dot`].
+    pub fn to_svg(&self) -> String {
+        svg::render(self)
+    }
+
+    /// Writes [`Graph::to_text`] to `path`.
+    ///
+    /// # Errors
+    /// [`Error::Write`], naming `path`, if the file cannot be written.
+    pub fn write_text(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_file(path.as_ref(), &self.to_text())
+    }
+
+    /// Writes [`Graph::to_dot`] to `path`.
+    ///
+    /// # Errors
+    /// [`Error::Write`], naming `path`, if the file cannot be written.
+    pub fn write_dot(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_file(path.as_ref(), &self.to_dot())
+    }
+
+    /// Writes [`Graph::to_svg`] to `path`, a picture any browser opens.
+    ///
+    /// # Errors
+    /// [`Error::Write`], naming `path`, if the file cannot be written.
+    pub fn write_svg(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_file(path.as_ref(), &self.to_svg())
+    }
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<()> {
+    std::fs::write(path, contents).map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        source: IoError::from(e),
+    })
+}
+
+/// Formats a number as every view prints it: the shortest decimal that
+/// parses back to the same `f64` (Rust's `{:?}`), without a trailing `.0`.
+///
+/// ```
+/// use tapegrad::graph::format_number;
+///
+/// assert_eq!(format_number(18.0), "18");
+/// assert_eq!(format_number(0.1 + 0.2), "0.30000000000000004");
+/// assert_eq!(format_number(-0.0), "-0");
+/// assert_eq!(format_number(1e300), "1e300");
+/// assert_eq!(format_number(f64::NAN), "NaN");
+/// ```
+pub fn format_number(x: f64) -> String {
+    let s = format!("{x:?}");
+    match s.strip_suffix(".0") {
+        Some(t) => t.to_string(),
+        None => s,
+    }
+}
+
+/// Colours and fonts shared by the DOT and SVG views.
+mod style {
+    pub(super) const FONT: &str = "Helvetica";
+    pub(super) const LINE: &str = "#37474f";
+    pub(super) const EDGE_TEXT: &str = "#1b5e20";
+    pub(super) const OP_FILL: &str = "#ffffff";
+    pub(super) const LEAF_FILL: &str = "#e3f2fd";
+    pub(super) const CONST_FILL: &str = "#eeeeee";
+    pub(super) const BACKWARD_FILL: &str = "#fff3e0";
+    pub(super) const BACKWARD_LINE: &str = "#e65100";
+}
+
+/// What a node looks like in the pictures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Leaf,
+    Const,
+    Op,
+    Backward,
+}
+
+impl Kind {
+    fn of(n: &GraphNode) -> Kind {
+        if n.backward {
+            Kind::Backward
+        } else {
+            match n.op {
+                Op::Leaf => Kind::Leaf,
+                Op::Const => Kind::Const,
+                _ => Kind::Op,
+            }
+        }
+    }
+
+    pub(crate) fn fill(self) -> &'static str {
+        match self {
+            Kind::Leaf => style::LEAF_FILL,
+            Kind::Const => style::CONST_FILL,
+            Kind::Op => style::OP_FILL,
+            Kind::Backward => style::BACKWARD_FILL,
+        }
+    }
+
+    pub(crate) fn line(self) -> &'static str {
+        match self {
+            Kind::Backward => style::BACKWARD_LINE,
+            _ => style::LINE,
+        }
+    }
+
+    pub(crate) fn class(self) -> &'static str {
+        match self {
+            Kind::Leaf => "leaf",
+            Kind::Const => "const",
+            Kind::Op => "op",
+            Kind::Backward => "backward",
+        }
+    }
+}
+
+/// Labels shared by the DOT and SVG views.
+impl Graph<'_> {
+    /// How a node is referred to in pictures: its name, else `%id`.
+    fn reference(&self, id: usize) -> String {
+        match &self.nodes[id].name {
+            Some(name) => name.clone(),
+            None => format!("%{id}"),
+        }
+    }
+
+    /// How the output the adjoints belong to is referred to.
+    fn adjoint_reference(&self) -> Option<String> {
+        let (out, _) = self.adjoints.as_ref()?;
+        Some(
+            match self.nodes.iter().find(|n| n.tape_index == Some(*out)) {
+                Some(n) => self.reference(n.id),
+                None => match self.tape.get(*out).name() {
+                    Some(name) => name,
+                    None => "out".to_string(),
+                },
+            },
+        )
+    }
+
+    /// The lines of a node's label: `name = value`, the op (with a folded
+    /// constant in place: `mul(·, 2)`), `∂z/∂name = adjoint`, and a
+    /// `backward` tag for the gradient graph.
+    pub(crate) fn node_label(&self, n: &GraphNode) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} = {}",
+            self.reference(n.id),
+            format_number(n.value)
+        )];
+        let consts = n.operands.iter().any(|o| matches!(o, Operand::Const(_)));
+        if let Some(Some(formula)) = self.formulas.get(n.id) {
+            lines.push(render_formula(formula, |id| self.reference(id)));
+        } else if consts {
+            let operands: Vec<String> = n
+                .operands
+                .iter()
+                .map(|o| match o {
+                    Operand::Node(_) => "·".to_string(),
+                    Operand::Const(c) => format_number(*c),
+                })
+                .collect();
+            lines.push(format!("{}({})", n.op.name(), operands.join(", ")));
+        } else {
+            lines.push(n.op.name().to_string());
+        }
+        if let (Some(out), Some(adjoint)) = (&self.adjoint_ref, n.adjoint) {
+            lines.push(format!(
+                "∂{out}/∂{} = {}",
+                self.reference(n.id),
+                format_number(adjoint)
+            ));
+        }
+        if n.backward {
+            lines.push("backward".to_string());
+        }
+        lines
+    }
+
+    /// An edge's label: the local partial `∂user/∂operand = p`, shown when
+    /// the graph carries gradients.
+    pub(crate) fn edge_label(&self, source: usize, target: usize, e: &GraphEdge) -> String {
+        match (&self.adjoints, e.partial) {
+            (Some(_), Some(p)) => format!(
+                "∂{}/∂{} = {}",
+                self.reference(target),
+                self.reference(source),
+                format_number(p)
+            ),
+            _ => String::new(),
+        }
+    }
+
+    pub(crate) fn node_kind(&self, n: &GraphNode) -> Kind {
+        Kind::of(n)
+    }
+
+    pub(crate) fn direction_of(&self) -> Direction {
+        self.direction
+    }
+
+    fn dot_node(&self, n: &GraphNode) -> String {
+        let kind = Kind::of(n);
+        let mut attrs = format!("label = \"{}\"", dot_escape(&self.node_label(n).join("\n")));
+        if kind != Kind::Op {
+            let _ = write!(attrs, ", fillcolor = \"{}\"", kind.fill());
+        }
+        if kind == Kind::Backward {
+            let _ = write!(
+                attrs,
+                ", color = \"{}\", style = \"rounded,filled,dashed\"",
+                kind.line()
+            );
+        }
+        if n.output {
+            attrs.push_str(", penwidth = \"2\"");
+        }
+        attrs.push(' ');
+        attrs
+    }
+
+    fn dot_edge(&self, source: usize, target: usize, e: &GraphEdge) -> String {
+        let mut attrs = String::new();
+        let label = self.edge_label(source, target, e);
+        if !label.is_empty() {
+            let _ = write!(attrs, "label = \"{}\"", dot_escape(&label));
+        }
+        if self.nodes[target].backward {
+            if !attrs.is_empty() {
+                attrs.push_str(", ");
+            }
+            let _ = write!(
+                attrs,
+                "color = \"{}\", style = \"dashed\"",
+                style::BACKWARD_LINE
+            );
+        }
+        if !attrs.is_empty() {
+            attrs.push(' ');
+        }
+        attrs
+    }
+}
+
+/// Escapes a label for a DOT double-quoted string: `"` and `\` are escaped
+/// and a line break becomes `\n` (a centred line in Graphviz).
+fn dot_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The text dump.
+impl fmt::Display for Graph<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let outputs: Vec<String> = self.output_ids().iter().map(|i| format!("%{i}")).collect();
+        write!(
+            f,
+            "; {} node{}, output{} {}",
+            self.nodes.len(),
+            if self.nodes.len() == 1 { "" } else { "s" },
+            if outputs.len() == 1 { "" } else { "s" },
+            outputs.join(", ")
+        )?;
+        if let Some((out, _)) = &self.adjoints {
+            match self.nodes.iter().find(|n| n.tape_index == Some(*out)) {
+                Some(n) => write!(f, ", adjoints of %{}", n.id)?,
+                None => write!(f, ", adjoints of tape node {out}")?,
+            }
+        }
+        writeln!(f)?;
+        // Edges are sorted by target: walk them alongside the nodes.
+        let mut edges = self.edges.iter().peekable();
+        for n in &self.nodes {
+            write!(f, "{n}")?;
+            let mut partials = Vec::new();
+            while let Some((s, _, e)) = edges.next_if(|(_, t, _)| *t == n.id) {
+                if let Some(p) = e.partial {
+                    partials.push(format!("%{s}: {}", format_number(p)));
+                }
+            }
+            if self.adjoints.is_some() && !partials.is_empty() {
+                write!(f, " ; partials {}", partials.join(", "))?;
+            }
+            if n.backward {
+                write!(f, " ; backward")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// One line of the text dump, without the partials (those live on the
+/// edges): `%id `name` = op operands = value ; adjoint a`.
+impl fmt::Display for GraphNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "%{}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " `{}`", name.escape_debug())?;
+        }
+        if let Some(e) = &self.expression {
+            write!(f, " = {e}")?;
+        } else {
+            write!(f, " = {}", self.op.name())?;
+        }
+        for (k, o) in self.operands.iter().enumerate() {
+            if self.expression.is_some() {
+                break;
+            }
+            f.write_str(if k == 0 { " " } else { ", " })?;
+            match o {
+                Operand::Node(i) => write!(f, "%{i}")?,
+                Operand::Const(c) => f.write_str(&format_number(*c))?,
+            }
+        }
+        write!(f, " = {}", format_number(self.value))?;
+        if let Some(a) = self.adjoint {
+            write!(f, " ; adjoint {}", format_number(a))?;
+        }
+        Ok(())
+    }
+}
+
+/// The local partial, or nothing for the edge of a constant.
+impl fmt::Display for GraphEdge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.partial {
+            Some(p) => f.write_str(&format_number(p)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What an operand position of a recorded node refers to while selecting.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    /// A tape node, and the input slot its partial is reported in.
+    Node { index: usize, slot: usize },
+    /// The op's own constant.
+    Const(f64),
+}
+
+/// A selected node before numbering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Item {
+    Tape(usize),
+    /// The constant of the op at this tape index, as a node.
+    ConstOf(usize),
+}
+
+fn sources(node: &Node) -> Vec<Source> {
+    let inputs = node
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(slot, &index)| Source::Node { index, slot });
+    match (node.op.shape(), node.constant) {
+        (Shape::UnaryConst { const_first: true }, Some(c)) => {
+            std::iter::once(Source::Const(c)).chain(inputs).collect()
+        }
+        (Shape::UnaryConst { .. }, Some(c)) => {
+            inputs.chain(std::iter::once(Source::Const(c))).collect()
+        }
+        _ => inputs.collect(),
+    }
+}
+
+impl<'t> Graph<'t> {
+    fn new(tape: &'t Tape, outputs: Option<Vec<usize>>) -> Graph<'t> {
+        Graph {
+            tape,
+            outputs,
+            adjoints: None,
+            constants: Constants::default(),
+            detail: Detail::default(),
+            direction: Direction::default(),
+            nodes: Vec::new(),
+            formulas: Vec::new(),
+            adjoint_ref: None,
+            edges: Vec::new(),
+        }
+    }
+
+    /// The roots of the walk: the outputs, or the tape's sinks in tape order.
+    fn roots(&self) -> Vec<usize> {
+        match &self.outputs {
+            Some(outputs) => {
+                let mut roots = Vec::with_capacity(outputs.len());
+                for &o in outputs {
+                    if !roots.contains(&o) {
+                        roots.push(o);
+                    }
+                }
+                roots
+            }
+            None => {
+                let mut used = vec![false; self.tape.len()];
+                for n in self.tape.nodes() {
+                    n.inputs.iter().for_each(|&i| used[i] = true);
+                }
+                (0..used.len()).filter(|&i| !used[i]).collect()
+            }
+        }
+    }
+
+    /// Selects and numbers the nodes (see the module docs for the order).
+    fn select(&mut self) {
+        let tape = self.tape;
+        let roots = self.roots();
+        let is_root: HashMap<usize, ()> = roots.iter().map(|&r| (r, ())).collect();
+        let named = self.detail == Detail::Named;
+        let as_nodes = self.constants == Constants::AsNodes && !named;
+        // A recorded constant that is not an output is printed where it is
+        // used, unless constants are shown as nodes.
+        let folded = |i: usize| {
+            !as_nodes && !is_root.contains_key(&i) && tape.get(i).op() == Op::Const && {
+                !named || tape.get(i).name().is_none()
+            }
+        };
+        // Which walked nodes get a node of their own.
+        let kept = |i: usize, node: &Node| {
+            !named || is_root.contains_key(&i) || node.op == Op::Leaf || node.name.is_some()
+        };
+
+        // Depth-first walk in operand order; an explicit stack, since a
+        // chain can be millions of nodes deep.
+        let mut seen: HashMap<usize, (Node, Vec<Source>)> = HashMap::new();
+        let mut nullary: Vec<Item> = Vec::new();
+        let mut interior: Vec<usize> = Vec::new();
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        for &root in &roots {
+            if seen.contains_key(&root) {
+                continue;
+            }
+            let node = tape.node(root);
+            let s = sources(&node);
+            seen.insert(root, (node, s));
+            stack.push((root, 0));
+            while let Some(top) = stack.last_mut() {
+                let (i, k) = *top;
+                let (node, s) = &seen[&i];
+                if k < s.len() {
+                    top.1 += 1;
+                    let source = s[k];
+                    match source {
+                        Source::Node { index, .. } => {
+                            if !seen.contains_key(&index) && !folded(index) {
+                                let node = tape.node(index);
+                                let s = sources(&node);
+                                seen.insert(index, (node, s));
+                                stack.push((index, 0));
+                            }
+                        }
+                        Source::Const(_) => {
+                            if as_nodes {
+                                nullary.push(Item::ConstOf(i));
+                            }
+                        }
+                    }
+                } else {
+                    stack.pop();
+                    if !kept(i, node) {
+                        continue;
+                    }
+                    if s.is_empty() {
+                        nullary.push(Item::Tape(i));
+                    } else {
+                        interior.push(i);
+                    }
+                }
+            }
+        }
+
+        let order: Vec<Item> = nullary
+            .into_iter()
+            .chain(interior.into_iter().map(Item::Tape))
+            .collect();
+        let id_of: HashMap<Item, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(id, &item)| (item, id))
+            .collect();
+        let adjoint = |i: usize| {
+            self.adjoints
+                .as_ref()
+                .map(|(_, a)| a.get(i).copied().unwrap_or(0.0))
+        };
+
+        let mut nodes = Vec::with_capacity(order.len());
+        let mut edges = Vec::new();
+        let mut formulas = Vec::with_capacity(order.len());
+        for (id, &item) in order.iter().enumerate() {
+            let i = match item {
+                Item::ConstOf(user) => {
+                    let node = &seen[&user].0;
+                    nodes.push(GraphNode {
+                        id,
+                        tape_index: None,
+                        op: Op::Const,
+                        name: None,
+                        operands: Vec::new(),
+                        expression: None,
+                        value: node.constant.unwrap_or(f64::NAN),
+                        adjoint: None,
+                        backward: node.backward,
+                        output: false,
+                    });
+                    formulas.push(None);
+                    continue;
+                }
+                Item::Tape(i) => i,
+            };
+            let (node, s) = &seen[&i];
+            let mut operands = Vec::with_capacity(s.len());
+            let mut formula = None;
+            if named && !s.is_empty() {
+                // The unnamed nodes between this node and the kept nodes it
+                // reads fold into one expression; each edge carries the
+                // chain-rule partial, summed over every path.
+                let region = Region::sweep(tape, &seen, i, |j| id_of.get(&Item::Tape(j)).copied());
+                for (from, partial) in region.sources {
+                    let k = operands.len();
+                    operands.push(Operand::Node(from));
+                    edges.push((
+                        from,
+                        id,
+                        GraphEdge {
+                            operand: k,
+                            partial: Some(partial),
+                        },
+                    ));
+                }
+                formula = Some(formula_tokens(tape, &seen, i, |j| {
+                    id_of.get(&Item::Tape(j)).copied()
+                }));
+            } else {
+                let partials = if s.is_empty() {
+                    Default::default()
+                } else {
+                    tape.partials(i)
+                };
+                for (k, &source) in s.iter().enumerate() {
+                    match source {
+                        Source::Node { index, slot } => match id_of.get(&Item::Tape(index)) {
+                            Some(&from) => {
+                                operands.push(Operand::Node(from));
+                                let partial = Some(partials[slot]);
+                                edges.push((
+                                    from,
+                                    id,
+                                    GraphEdge {
+                                        operand: k,
+                                        partial,
+                                    },
+                                ));
+                            }
+                            None => operands.push(Operand::Const(tape.get(index).value())),
+                        },
+                        Source::Const(c) => match id_of.get(&Item::ConstOf(i)) {
+                            Some(&from) => {
+                                operands.push(Operand::Node(from));
+                                edges.push((
+                                    from,
+                                    id,
+                                    GraphEdge {
+                                        operand: k,
+                                        partial: None,
+                                    },
+                                ));
+                            }
+                            None => operands.push(Operand::Const(c)),
+                        },
+                    }
+                }
+            }
+            nodes.push(GraphNode {
+                id,
+                tape_index: Some(i),
+                op: node.op,
+                name: node.name.clone(),
+                operands,
+                expression: formula
+                    .as_ref()
+                    .map(|f| render_formula(f, |id| format!("%{id}"))),
+                value: node.value,
+                adjoint: adjoint(i),
+                backward: node.backward,
+                output: is_root.contains_key(&i),
+            });
+            formulas.push(formula);
+        }
+        // Edges were collected by target in id order; keep that order.
+        self.nodes = nodes;
+        self.edges = edges;
+        self.formulas = formulas;
+        self.adjoint_ref = self.adjoint_reference();
+    }
+}
+
+/// One piece of a folded expression: text, or a reference to a node.
+#[derive(Clone, Debug, PartialEq)]
+enum Token {
+    Text(String),
+    Node(usize),
+}
+
+/// The longest folded expression drawn, in characters (a region can share
+/// subexpressions, and writing them out can grow exponentially).
+const FORMULA_LIMIT: usize = 120;
+
+/// The expression of kept node `top` over the unnamed nodes it folds:
+/// `add(mul(%0, 2), mul(%1, 3))`, ops by their op-table names.
+fn formula_tokens(
+    tape: &Tape,
+    seen: &HashMap<usize, (Node, Vec<Source>)>,
+    top: usize,
+    id: impl Fn(usize) -> Option<usize>,
+) -> Vec<Token> {
+    enum Step {
+        Visit(usize),
+        Emit(String),
+    }
+    let mut tokens = Vec::new();
+    let mut length = 0;
+    let mut stack = vec![Step::Visit(top)];
+    while let Some(step) = stack.pop() {
+        if length > FORMULA_LIMIT {
+            tokens.push(Token::Text("…".to_string()));
+            break;
+        }
+        let text = match step {
+            Step::Emit(t) => t,
+            Step::Visit(i) => match (i == top, id(i), seen.get(&i)) {
+                (false, Some(n), _) => {
+                    tokens.push(Token::Node(n));
+                    length += 3;
+                    continue;
+                }
+                (_, _, Some((node, s))) => {
+                    stack.push(Step::Emit(")".to_string()));
+                    for (k, source) in s.iter().enumerate().rev() {
+                        stack.push(match *source {
+                            Source::Node { index, .. } => Step::Visit(index),
+                            Source::Const(c) => Step::Emit(format_number(c)),
+                        });
+                        if k > 0 {
+                            stack.push(Step::Emit(", ".to_string()));
+                        }
+                    }
+                    format!("{}(", node.op.name())
+                }
+                // A folded recorded constant.
+                (_, _, None) => format_number(tape.get(i).value()),
+            },
+        };
+        length += text.chars().count();
+        tokens.push(Token::Text(text));
+    }
+    tokens
+}
+
+/// A folded expression with node references written by `reference`.
+fn render_formula(tokens: &[Token], reference: impl Fn(usize) -> String) -> String {
+    tokens
+        .iter()
+        .map(|t| match t {
+            Token::Text(s) => s.clone(),
+            Token::Node(id) => reference(*id),
+        })
+        .collect()
+}
+
+/// The local Jacobian of a kept node with respect to the kept nodes it
+/// reads through unnamed ones.
+struct Region {
+    /// `(source id, ∂top/∂source)` in the order the walk meets the sources.
+    sources: Vec<(usize, f64)>,
+}
+
+impl Region {
+    /// A reverse sweep over the unnamed nodes under `top`, seeded with 1,
+    /// in the reverse of their depth-first post-order (structural, so that
+    /// the sums do not depend on tape order).
+    fn sweep(
+        tape: &Tape,
+        seen: &HashMap<usize, (Node, Vec<Source>)>,
+        top: usize,
+        id: impl Fn(usize) -> Option<usize>,
+    ) -> Region {
+        let mut order = Vec::new();
+        let mut sources: Vec<(usize, f64)> = Vec::new();
+        let mut visited: HashMap<usize, ()> = HashMap::new();
+        let mut stack = vec![(top, 0)];
+        visited.insert(top, ());
+        while let Some(frame) = stack.last_mut() {
+            let (i, k) = *frame;
+            let s = &seen[&i].1;
+            if k < s.len() {
+                frame.1 += 1;
+                if let Source::Node { index, .. } = s[k] {
+                    if visited.contains_key(&index) {
+                        continue;
+                    }
+                    visited.insert(index, ());
+                    match id(index) {
+                        Some(n) => sources.push((n, 0.0)),
+                        None if seen.contains_key(&index) => stack.push((index, 0)),
+                        None => {} // a folded constant
+                    }
+                }
+            } else {
+                stack.pop();
+                order.push(i);
+            }
+        }
+        let mut adjoints: HashMap<usize, f64> = HashMap::new();
+        adjoints.insert(top, 1.0);
+        for &i in order.iter().rev() {
+            let g = adjoints.get(&i).copied().unwrap_or(0.0);
+            let partials = tape.partials(i);
+            for source in &seen[&i].1 {
+                let Source::Node { index, slot } = *source else {
+                    continue;
+                };
+                let d = g * partials[slot];
+                match id(index) {
+                    Some(n) => {
+                        if let Some(e) = sources.iter_mut().find(|(m, _)| *m == n) {
+                            e.1 += d;
+                        }
+                    }
+                    None => *adjoints.entry(index).or_insert(0.0) += d,
+                }
+            }
+        }
+        Region { sources }
+    }
+}
