@@ -8,7 +8,10 @@ use tapegrad::Tape;
 fn main() {
     let target = 2.13;
     let mut x = 2.0;
-    println!("{:>4} {:>18} {:>18} {:>12} {:>12}", "step", "x", "c(x)", "L'(x)", "L''(x)");
+    println!(
+        "{:>4} {:>18} {:>18} {:>12} {:>12}",
+        "step", "x", "c(x)", "L'(x)", "L''(x)"
+    );
     for step in 0..12 {
         let tape = Tape::new();
         let xv = tape.var(x).named("x");
@@ -29,5 +32,8 @@ fn main() {
         x -= d1.value() / d2.value();
     }
     // The root of √(ln x²) = 2.13 is x = e^(2.13²/2).
-    println!("exact root e^(2.13²/2) = {:.15}", (target * target / 2.0f64).exp());
+    println!(
+        "exact root e^(2.13²/2) = {:.15}",
+        (target * target / 2.0f64).exp()
+    );
 }
