@@ -9,7 +9,7 @@
 
 use tapegrad::{Tape, Var};
 
-use crate::{Output, Result};
+use crate::{Output, Result, pictures};
 
 /// The tutorial's start.
 pub const X0: f64 = 2.0;
@@ -145,5 +145,5 @@ pub(crate) fn run(out: &mut Output<'_>) -> Result<()> {
     for line in program_lines(&columns) {
         writeln!(out, "{line}")?;
     }
-    Ok(())
+    pictures::graphs(out, "chain")
 }

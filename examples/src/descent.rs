@@ -99,5 +99,6 @@ pub(crate) fn run_two_variables(out: &mut Output<'_>) -> Result<()> {
             points.len()
         )?;
     }
-    pictures::descent_2d(out, &points)
+    pictures::descent_2d(out, &points)?;
+    pictures::graphs(out, "descent-2d")
 }

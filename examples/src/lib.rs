@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub mod chain;
 pub mod descent;
+pub mod graphs;
 pub mod learning_rate;
 pub mod linear;
 pub mod loss;

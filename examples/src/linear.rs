@@ -8,7 +8,7 @@
 
 use tapegrad::Tape;
 
-use crate::{Output, Result};
+use crate::{Output, Result, pictures};
 
 /// The tutorial's starting point.
 pub const W: f64 = 3.0;
@@ -204,5 +204,5 @@ pub(crate) fn run(out: &mut Output<'_>) -> Result<()> {
             writeln!(out, "{line}")?;
         }
     }
-    Ok(())
+    pictures::graphs(out, "linear")
 }

@@ -271,3 +271,13 @@ fn contour(
     }
     segments
 }
+
+/// The computation and gradient graphs of `example`, as SVG pictures.
+pub(crate) fn graphs(out: &mut Output<'_>, example: &str) -> Result<()> {
+    crate::graphs::each(example, |name, graph| {
+        match out.picture(&format!("{name}.svg")) {
+            Some(path) => graph.write_svg(&path).map_err(Error::from),
+            None => Ok(()),
+        }
+    })
+}

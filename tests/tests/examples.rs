@@ -6,7 +6,7 @@
 
 use tapegrad_examples::learning_rate::{self, Behaviour};
 use tapegrad_examples::loss::{Loss, LossError};
-use tapegrad_examples::{EXAMPLES, Output, chain, descent, linear, neuron};
+use tapegrad_examples::{EXAMPLES, Output, chain, descent, graphs, linear, neuron};
 
 /// `value` printed with `decimals` decimals, as the tutorial prints numbers.
 fn printed(value: f64, decimals: usize) -> String {
@@ -291,6 +291,45 @@ fn each_example_prints_as_snapshotted() {
         let text = String::from_utf8(text).unwrap();
         insta::assert_snapshot!(format!("example_{}", example.name), text);
     }
+}
+
+#[test]
+fn each_example_graph_dumps_as_snapshotted() {
+    let mut names = Vec::new();
+    for example in EXAMPLES {
+        graphs::each(example.name, |name, graph| -> Result<(), ()> {
+            insta::assert_snapshot!(format!("graph_{name}_text"), graph.to_text());
+            insta::assert_snapshot!(format!("graph_{name}_dot"), graph.to_dot());
+            names.push(name.to_string());
+            Ok(())
+        })
+        .unwrap();
+    }
+    // The tutorial's flow1–flow3 and gradient graph for z = x·y, the
+    // chain's graph and gradient graph, and J(x, y)'s.
+    assert_eq!(
+        names,
+        [
+            "linear-flow1",
+            "linear-flow2",
+            "linear-flow3",
+            "linear-grad-graph",
+            "chain-flow",
+            "chain-grad-graph",
+            "descent-2d-flow",
+            "descent-2d-grad-graph"
+        ]
+    );
+}
+
+#[test]
+fn the_recorded_gradient_of_the_chain_is_its_numeric_gradient() {
+    let tape = tapegrad::Tape::new();
+    let [x, _, _, c] = chain::record(&tape, 2.0);
+    let recorded = c.grad_graph(&[x])[0].value();
+    // dc/dx = 1/(x·√(ln x²)) at x = 2
+    assert!((recorded - 1.0 / (2.0 * 4f64.ln().sqrt())).abs() < 1e-15);
+    assert_eq!(recorded, c.backward().wrt(x));
 }
 
 #[test]

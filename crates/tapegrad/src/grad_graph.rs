@@ -198,6 +198,10 @@ impl Real for Adjoint<'_> {
         self.map(f64::cos, Var::cos)
     }
     fn powi(self, n: i32) -> Self {
+        // x¹ = x exactly, so the derivative of x² records no power node.
+        if n == 1 {
+            return self;
+        }
         self.map(|x| x.powi(n), |v| v.powi(n))
     }
     fn powf(self, p: f64) -> Self {

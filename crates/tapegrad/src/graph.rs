@@ -196,6 +196,9 @@ pub struct Graph<'t> {
     constants: Constants,
     detail: Detail,
     direction: Direction,
+    /// Whether picture labels show values (the tutorial's flow1 shows only
+    /// the structure).
+    values: bool,
     nodes: Vec<GraphNode>,
     /// The folded expression of each node, by id ([`Detail::Named`]).
     formulas: Vec<Option<Vec<Token>>>,
@@ -298,6 +301,15 @@ impl<'t> Graph<'t> {
     #[must_use]
     pub fn direction(mut self, direction: Direction) -> Graph<'t> {
         self.direction = direction;
+        self
+    }
+
+    /// Whether the DOT and SVG pictures show each node's value (the
+    /// default); without, a picture shows only the graph's structure, as
+    /// the tutorial's figure flow1 does. The text dump always has values.
+    #[must_use]
+    pub fn values(mut self, show: bool) -> Graph<'t> {
+        self.values = show;
         self
     }
 
@@ -540,11 +552,11 @@ impl Graph<'_> {
     /// constant in place: `mul(·, 2)`), `∂z/∂name = adjoint`, and a
     /// `backward` tag for the gradient graph.
     pub(crate) fn node_label(&self, n: &GraphNode) -> Vec<String> {
-        let mut lines = vec![format!(
-            "{} = {}",
-            self.reference(n.id),
-            format_number(n.value)
-        )];
+        let mut lines = vec![if self.values {
+            format!("{} = {}", self.reference(n.id), format_number(n.value))
+        } else {
+            self.reference(n.id)
+        }];
         let consts = n.operands.iter().any(|o| matches!(o, Operand::Const(_)));
         if let Some(Some(formula)) = self.formulas.get(n.id) {
             lines.push(render_formula(formula, |id| self.reference(id)));
@@ -780,6 +792,7 @@ impl<'t> Graph<'t> {
             constants: Constants::default(),
             detail: Detail::default(),
             direction: Direction::default(),
+            values: true,
             nodes: Vec::new(),
             formulas: Vec::new(),
             adjoint_ref: None,
