@@ -353,6 +353,29 @@ fn pictures_are_written_into_the_output_folder() {
 }
 
 #[test]
+fn pictures_in_the_tutorial_docs_are_up_to_date() {
+    // Redraw them with TAPEGRAD_UPDATE_PICTURES=1.
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/img/examples");
+    let update = std::env::var_os("TAPEGRAD_UPDATE_PICTURES").is_some();
+    let folder =
+        std::env::temp_dir().join(format!("tapegrad-docs-pictures-{}", std::process::id()));
+    let mut text = Vec::new();
+    let mut out = Output::with_pictures(&mut text, &folder).unwrap();
+    let all: Vec<_> = EXAMPLES.iter().collect();
+    tapegrad_examples::run(&all, &mut out).unwrap();
+    for path in out.written() {
+        let fresh = std::fs::read(path).unwrap();
+        let committed = docs.join(path.file_name().unwrap());
+        if update {
+            std::fs::write(&committed, &fresh).unwrap();
+        }
+        let old = std::fs::read(&committed).unwrap_or_default();
+        assert!(old == fresh, "{} is out of date", committed.display());
+    }
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
 fn an_output_folder_that_cannot_be_made_is_an_error_naming_it() {
     let mut text = Vec::new();
     let blocker = std::env::temp_dir().join(format!("tapegrad-blocker-{}", std::process::id()));
