@@ -27,7 +27,16 @@ use crate::op::{self, Op, Real, Shape};
 /// ```
 ///
 /// A tape is [`Send`] but not [`Sync`]: move it to another thread to
-/// differentiate there, one tape per thread.
+/// differentiate there, one tape per thread. Its `Var`s cannot cross to
+/// another thread, even a scoped one, while the tape records here:
+///
+/// ```compile_fail
+/// let tape = tapegrad::Tape::new();
+/// let x = tape.var(1.0);
+/// std::thread::scope(|s| {
+///     s.spawn(move || x.value()); // error: `Var` cannot be sent between threads
+/// });
+/// ```
 #[derive(Default)]
 pub struct Tape {
     // Interior mutability lets `Copy` handles record through `&Tape`. The
