@@ -56,9 +56,16 @@
 //! # Limits
 //!
 //! The parser does not recurse, so no input can overflow the stack while
-//! parsing, and it rejects trees deeper than [`MAX_DEPTH`] levels of
-//! operators and calls (a sum of 258 terms is one), so that recursive walks over a parsed tree, like its
-//! printing, dropping or evaluation, are safe too. Parentheses add no depth.
+//! parsing, and it rejects trees deeper than [`MAX_DEPTH`] (10 000) levels of
+//! operators and calls (a sum of 10 002 terms is one). Parentheses add no
+//! depth. Walks over a parsed tree (printing, dropping, evaluating) recurse
+//! once per level: at the limit they need a few megabytes of stack, more
+//! than a test thread's 2 MiB in an unoptimised build, which is why the
+//! `tapegrad` command runs on a thread with a large stack
+//! ([`STACK_SIZE`](crate::STACK_SIZE)).
+//!
+//! Error messages quote the offending line; a line longer than
+//! [`WINDOW`] characters is cut to a window around the caret.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -68,7 +75,11 @@ use thiserror::Error;
 
 /// The maximum depth of a parsed expression tree, in levels of operators and
 /// calls: a number or name has depth 0, `-x` and `sin(x)` depth 1.
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The longest source line an error message quotes whole; a longer one is
+/// cut to this many characters around the caret, with `…` where it is cut.
+pub const WINDOW: usize = 100;
 
 /// A byte range `start..end` into the source text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -643,21 +654,7 @@ impl ParseError {
 
     /// The 1-based line and column (in characters) of the error in `source`.
     pub fn line_col(&self, source: &str) -> (usize, usize) {
-        let start = self.clamped_start(source);
-        let before = &source[..start];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
-    }
-
-    /// The error's start, moved back from trailing blanks to the last token
-    /// and onto a character boundary, so a mismatched `source` cannot panic.
-    fn clamped_start(&self, source: &str) -> usize {
-        let mut start = self.span.start.min(source.trim_end().len());
-        while !source.is_char_boundary(start) {
-            start -= 1;
-        }
-        start
+        line_col(source, self.span)
     }
 
     /// Renders the message with the offending source line and a caret under
@@ -669,31 +666,85 @@ impl ParseError {
     ///       ^
     /// ```
     pub fn render(&self, source: &str) -> String {
-        let (line_no, col) = self.line_col(source);
-        let line = source
-            .split('\n')
-            .nth(line_no - 1)
-            .unwrap_or("")
-            .trim_end_matches('\r');
-        // Copy tabs into the padding so the caret lines up whatever the tab width.
-        let pad: String = line
-            .chars()
-            .take(col - 1)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let rest = (line.chars().count() + 1).saturating_sub(col);
-        let width = source
-            .get(self.clamped_start(source)..self.span.end)
-            .map_or(1, |s| s.chars().count())
-            .clamp(1, rest.max(1));
-        let carets = "^".repeat(width);
-        if source.trim_end().contains('\n') {
-            let number = line_no.to_string();
-            let gutter = " ".repeat(number.len());
-            format!("error: {self}\n  {number} | {line}\n  {gutter} | {pad}{carets}")
-        } else {
-            format!("error: {self}\n  {line}\n  {pad}{carets}")
+        render(self, source, self.span)
+    }
+}
+
+/// The start of `span`, moved back from trailing blanks to the last token
+/// and onto a character boundary, so a mismatched `source` cannot panic.
+fn clamped_start(source: &str, span: Span) -> usize {
+    let mut start = span.start.min(source.trim_end().len());
+    while !source.is_char_boundary(start) {
+        start -= 1;
+    }
+    start
+}
+
+/// The 1-based line and column (in characters) where `span` starts in `source`.
+pub fn line_col(source: &str, span: Span) -> (usize, usize) {
+    let start = clamped_start(source, span);
+    let before = &source[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Renders `error: {message}`, then the source line where `span` starts with
+/// a caret under the span (as far as that line goes); lines are numbered when
+/// the source has more than one. A span that does not fit `source` is clamped
+/// rather than trusted.
+///
+/// ```
+/// use tapegrad_cli::expr::{Span, render};
+///
+/// assert_eq!(
+///     render("ln of -1 is NaN", "2 * ln(x)", Span::new(4, 9)),
+///     "error: ln of -1 is NaN\n  2 * ln(x)\n      ^^^^^"
+/// );
+/// ```
+pub fn render(message: impl fmt::Display, source: &str, span: Span) -> String {
+    let (line_no, col) = line_col(source, span);
+    let line = source
+        .split('\n')
+        .nth(line_no - 1)
+        .unwrap_or("")
+        .trim_end_matches('\r');
+    let rest = (line.chars().count() + 1).saturating_sub(col);
+    let width = source
+        .get(clamped_start(source, span)..span.end)
+        .map_or(1, |s| s.chars().count())
+        .clamp(1, rest.max(1));
+    // Cut a long line to a window that starts a little before the caret.
+    let length = line.chars().count();
+    let (line, col, width) = if length > WINDOW {
+        let first = (col - 1).saturating_sub(WINDOW / 4).min(length - WINDOW);
+        let mut cut: String = line.chars().skip(first).take(WINDOW).collect();
+        let mut col = col - first;
+        if first > 0 {
+            cut.insert(0, '…');
+            col += 1;
         }
+        if first + WINDOW < length {
+            cut.push('…');
+        }
+        let room = (cut.chars().count() + 1).saturating_sub(col);
+        (cut, col, width.min(room.max(1)))
+    } else {
+        (line.to_string(), col, width)
+    };
+    // Copy tabs into the padding so the caret lines up whatever the tab width.
+    let pad: String = line
+        .chars()
+        .take(col - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let carets = "^".repeat(width);
+    if source.trim_end().contains('\n') {
+        let number = line_no.to_string();
+        let gutter = " ".repeat(number.len());
+        format!("error: {message}\n  {number} | {line}\n  {gutter} | {pad}{carets}")
+    } else {
+        format!("error: {message}\n  {line}\n  {pad}{carets}")
     }
 }
 

@@ -1,3 +1,140 @@
-//! The `tapegrad` command's library: everything but argument handling, so it can be tested.
+//! The `tapegrad` command's library: everything but the process's own
+//! plumbing, so it can be tested.
+//!
+//! [`run`] carries out a parsed [`Cli`] with given standard input and
+//! output; each subcommand lives in its own module. Every failure is an
+//! [`Error`] whose text is the whole message for stderr.
 
+pub mod cli;
+mod descend;
+mod error;
+pub mod eval;
+mod examples;
 pub mod expr;
+pub mod format;
+mod grad;
+mod plot;
+mod solve;
+pub mod values;
+
+use std::io::{Read, Write};
+
+pub use cli::Cli;
+pub use error::{Error, Result};
+
+use cli::{Command, SourceArgs};
+use expr::{Expr, Program};
+
+/// The stack size of the thread the command runs on: recursive walks over a
+/// parsed tree (evaluation, dropping) take a few hundred bytes a level, and
+/// the parser allows [`expr::MAX_DEPTH`] levels. Untouched stack is only
+/// reserved, not used.
+pub const STACK_SIZE: usize = 256 << 20;
+
+/// Runs the command `cli`, reading an expression given as `-` from `stdin`
+/// and printing to `stdout`.
+///
+/// # Errors
+/// The command's [`Error`], its message ready for stderr.
+pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<()> {
+    let result = match cli.command {
+        Command::Grad(args) => grad::run(&args, stdin, stdout),
+        Command::Descend(args) => descend::run(&args, stdin, stdout),
+        Command::Solve(args) => solve::run(&args, stdin, stdout),
+        Command::Examples(args) => examples::run(&args, stdout),
+    };
+    result?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// An expression's text and its parse.
+pub(crate) struct Source {
+    pub(crate) text: String,
+    pub(crate) program: Program,
+}
+
+impl Source {
+    /// Reads and parses the expression given by `args`.
+    fn load(args: &SourceArgs, stdin: &mut dyn Read) -> Result<Source> {
+        let text = match (&args.expr, &args.file) {
+            (Some(expr), _) if expr == "-" => read_stdin(stdin)?,
+            (Some(expr), _) => expr.clone(),
+            (None, Some(path)) if path.as_os_str() == "-" => read_stdin(stdin)?,
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|e| Error::msg(format_args!("cannot read `{}`: {e}", path.display())))?,
+            (None, None) => {
+                return Err(Error::msg(
+                    "no expression: give it as an argument, with --file FILE, or as `-` to read standard input",
+                ));
+            }
+        };
+        let program = expr::parse(&text).map_err(|e| Error::Failed(e.render(&text)))?;
+        Ok(Source { text, program })
+    }
+
+    /// What the output is called in messages and dumps: the name of the
+    /// output if it is a bare name, else `default` (`z`, `J`) unless the
+    /// expression already uses that name.
+    pub(crate) fn output_label(&self, default: &str) -> String {
+        if let Expr::Var { name, .. } = &self.program.output {
+            return name.clone();
+        }
+        let inputs = self.program.inputs();
+        let taken = |name: &str| {
+            inputs.contains(&name) || self.program.bindings.iter().any(|b| b.name == name)
+        };
+        [default, "f", "out", "output"]
+            .into_iter()
+            .find(|n| !taken(n))
+            .map_or_else(|| "output_".to_string(), str::to_string)
+    }
+
+    /// An engine error (a non-finite value or adjoint) as a message, with a
+    /// caret under the part of the expression that recorded the node.
+    pub(crate) fn engine_error(&self, e: &tapegrad::Error, eval: &eval::Evaluation<'_>) -> Error {
+        self.fault(e, e, eval)
+    }
+
+    /// `message` about the engine error `e`, with a caret under the part of
+    /// the expression that recorded the node it names.
+    pub(crate) fn fault(
+        &self,
+        message: impl std::fmt::Display,
+        e: &tapegrad::Error,
+        eval: &eval::Evaluation<'_>,
+    ) -> Error {
+        let span = match e {
+            tapegrad::Error::NonFinite { node, .. } => eval.origin(*node),
+            _ => None,
+        };
+        match span {
+            Some(span) => Error::at(message, &self.text, span),
+            None => Error::msg(message),
+        }
+    }
+
+    /// Records the program on `tape` at `values`, naming a new output node
+    /// `label` so that dumps show it.
+    pub(crate) fn evaluate<'t>(
+        &self,
+        tape: &'t tapegrad::Tape,
+        values: &[f64],
+        label: &str,
+    ) -> Result<eval::Evaluation<'t>> {
+        let e = eval::evaluate(tape, &self.program, &self.text, values)
+            .map_err(|c| Error::at(&c, &self.text, c.span))?;
+        if e.output_is_new && e.output.name().is_none() {
+            let _ = e.output.named(label);
+        }
+        Ok(e)
+    }
+}
+
+fn read_stdin(stdin: &mut dyn Read) -> Result<String> {
+    let mut text = String::new();
+    stdin
+        .read_to_string(&mut text)
+        .map_err(|e| Error::msg(format_args!("cannot read standard input: {e}")))?;
+    Ok(text)
+}

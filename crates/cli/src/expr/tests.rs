@@ -479,7 +479,7 @@ fn depth_is_bounded() {
     let error = parse(&source).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "expression too deep: more than 256 levels of operators and calls"
+        format!("expression too deep: more than {MAX_DEPTH} levels of operators and calls")
     );
     assert_eq!(&source[error.span.start..error.span.end], "+");
     assert_eq!(error.span.start, source.len() - 2);
@@ -557,4 +557,36 @@ fn edit_distances() {
     assert_eq!(edit_distance("", "abc", 3), Some(3));
     assert_eq!(edit_distance("abc", "abc", 0), Some(0));
     assert_eq!(edit_distance("kitten", "sitting", 2), None);
+}
+
+#[test]
+fn long_lines_are_cut_around_the_caret() {
+    let source = format!("{} + sni(x)", vec!["x"; 80].join("+"));
+    let rendered = error(&source);
+    let lines: Vec<&str> = rendered.lines().collect();
+    assert_eq!(
+        lines[0],
+        "error: unknown function `sni` (did you mean `sin`?)"
+    );
+    assert!(lines[1].starts_with("  …x+x+x"), "{rendered}");
+    assert!(lines[1].ends_with("x + sni(x)"), "{rendered}");
+    assert_eq!(lines[1].chars().count(), 2 + 1 + WINDOW);
+    let caret = lines[2].find('^').unwrap();
+    assert_eq!(&lines[2][caret..], "^^^");
+    // The caret sits under `sni`, counting characters (`…` is one).
+    let under: String = lines[1].chars().skip(caret).take(3).collect();
+    assert_eq!(under, "sni");
+    // A long line cut on both sides, the error in its middle.
+    let source = format!("{}*y*{}", "x+".repeat(200), "+x".repeat(200));
+    let rendered = render("here", &source, Span::new(401, 402));
+    let lines: Vec<&str> = rendered.lines().collect();
+    assert!(
+        lines[1].starts_with("  …") && lines[1].ends_with('…'),
+        "{rendered}"
+    );
+    let caret = lines[2].find('^').unwrap();
+    let under: String = lines[1].chars().skip(caret).take(1).collect();
+    assert_eq!(under, "y");
+    // Short lines are quoted whole.
+    assert_eq!(render("m", "x", Span::new(0, 1)), "error: m\n  x\n  ^");
 }

@@ -1,0 +1,202 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const LANGUAGE: &str = "\
+Expressions: numbers (2, 1.5e-3), variables, + - * / ^, unary minus,
+parentheses, and the functions ln (alias log), exp, sqrt, sin, cos, tan,
+tanh, sigmoid, relu, abs, recip, max(a, b), min(a, b). `^` binds tightest
+and groups to the right (-x^2 is -(x^2), 2^3^2 is 2^9); then unary minus;
+then * and /; then + and -, each grouping to the left. Statements are
+separated by `;` or new lines: every one but the last binds a name
+(`x = 2*w + 3*b`), which names its node in graph dumps; the last one is the
+output. Every other name is an input, whose value the command receives.
+See docs/cli.md.";
+
+const EXAMPLES: &str = "\
+Examples:
+  tapegrad grad 'x = 2*w + 3*b; y = 2*b + 1; x*y' --at w=3,b=4
+  tapegrad descend 'x^2 + sin(y)^2' --from x=3,y=1 --eta 0.1 --until 0.01
+  tapegrad solve 'x = 2*w + 3*b; y = 2*b + 1; x*y' --target 150 --from w=3,b=4
+  tapegrad examples linear";
+
+/// The tapegrad command: expressions in, values, gradients, graphs and
+/// descent paths out.
+#[derive(Debug, Parser)]
+#[command(name = "tapegrad", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(after_long_help = format!("{LANGUAGE}\n\n{EXAMPLES}"))]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print an expression's value and its partial derivatives at a point.
+    #[command(after_help = GRAD_EXAMPLES)]
+    Grad(GradArgs),
+    /// Run gradient descent on an expression and print the iterations.
+    #[command(after_help = DESCEND_EXAMPLES)]
+    Descend(DescendArgs),
+    /// Move inputs until an expression reaches a target, by backpropagation.
+    #[command(after_help = SOLVE_EXAMPLES)]
+    Solve(SolveArgs),
+    /// Run the tutorial's worked examples.
+    #[command(after_help = EXAMPLES_EXAMPLES)]
+    Examples(ExamplesArgs),
+}
+
+const GRAD_EXAMPLES: &str = "\
+Examples:
+  tapegrad grad 'x = 2*w + 3*b; y = 2*b + 1; x*y' --at w=3,b=4
+  tapegrad grad 'x*y + sin(x)' --at x=1 --at y=2 --wrt x
+  tapegrad grad 'x^2*y' --at x=1,y=3 --order 2 --json
+  tapegrad grad 'z = sigmoid(w*x + b); z' --at w=0.5,x=2,b=-1 --text
+  tapegrad grad -f model.txt --at w=3,b=4 --svg graph.svg
+  echo 'ln(x)/x' | tapegrad grad - --at x=2";
+
+const DESCEND_EXAMPLES: &str = "\
+Examples:
+  tapegrad descend 'x^2 + sin(y)^2' --from x=3,y=1 --eta 0.1 --until 0.01
+  tapegrad descend 'x^2' --from x=1.2 --eta 0.3 --until 0.001 --plot path.svg
+  tapegrad descend '(a*2 + b - 5)^2' --from a=0,b=0 --wrt a --max-steps 50";
+
+const SOLVE_EXAMPLES: &str = "\
+Examples:
+  tapegrad solve 'x = 2*w + 3*b; y = 2*b + 1; x*y' --target 150 --from w=3,b=4
+  tapegrad solve 'x = 2*w + 3*b; y = 2*b + 1; x*y' --target 150 --from w=3,b=4 --wrt b
+  tapegrad solve 'sqrt(x)' --target 3 --from x=1 --tolerance 1e-9";
+
+const EXAMPLES_EXAMPLES: &str = "\
+Examples:
+  tapegrad examples --list
+  tapegrad examples linear
+  tapegrad examples descent-2d --out pictures";
+
+/// Where the expression comes from: the argument, a file, or standard input.
+#[derive(Debug, Clone, Args)]
+#[group(id = "source", required = true, multiple = false)]
+pub struct SourceArgs {
+    /// The expression; `-` reads it from standard input.
+    #[arg(value_name = "EXPR", allow_hyphen_values = true)]
+    pub expr: Option<String>,
+    /// Read the expression from FILE (`-` for standard input).
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `tapegrad grad`.
+#[derive(Debug, Clone, Args)]
+pub struct GradArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The point: a value for every input, as NAME=VALUE pairs separated by
+    /// commas or given with several --at.
+    #[arg(
+        long,
+        value_name = "NAME=VALUE",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub at: Vec<String>,
+    /// Differentiate with respect to these names only, in this order (inputs,
+    /// or bindings for first derivatives); all inputs by default.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub wrt: Vec<String>,
+    /// 2 adds the Hessian (second derivatives), from the recorded gradient graph.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub order: u8,
+    /// Print one JSON object: {"value": …, "gradient": {…}} (and "hessian" with --order 2).
+    #[arg(long, conflicts_with = "text")]
+    pub json: bool,
+    /// Also print the graph with its gradients as text.
+    #[arg(long)]
+    pub text: bool,
+    /// Write the graph with its gradients to FILE in Graphviz DOT.
+    #[arg(long, value_name = "FILE")]
+    pub dot: Option<PathBuf>,
+    /// Write the graph with its gradients to FILE as an SVG picture.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+}
+
+/// `tapegrad descend`.
+#[derive(Debug, Clone, Args)]
+pub struct DescendArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The starting point: a value for every input, as NAME=VALUE pairs.
+    #[arg(
+        long,
+        value_name = "NAME=VALUE",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub from: Vec<String>,
+    /// The learning rate η of the step θ ← θ − η∇J.
+    #[arg(
+        long,
+        value_name = "ETA",
+        default_value_t = 0.1,
+        allow_negative_numbers = true
+    )]
+    pub eta: f64,
+    /// Stop at the first point where the expression is below this value.
+    #[arg(long, value_name = "LOSS", allow_negative_numbers = true)]
+    pub until: Option<f64>,
+    /// Stop after this many steps.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_steps: usize,
+    /// Move only these inputs; the others keep their starting values.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub wrt: Vec<String>,
+    /// Draw the path to FILE as an SVG picture: on the curve for one input,
+    /// on a contour map for two, the loss per step for more.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+/// `tapegrad solve`.
+#[derive(Debug, Clone, Args)]
+pub struct SolveArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The value the expression should reach.
+    #[arg(long, value_name = "VALUE", allow_negative_numbers = true)]
+    pub target: f64,
+    /// The starting point: a value for every input, as NAME=VALUE pairs.
+    #[arg(
+        long,
+        value_name = "NAME=VALUE",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub from: Vec<String>,
+    /// Move only these inputs, sharing the correction equally; all inputs by default.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub wrt: Vec<String>,
+    /// Stop when the distance to the target is below this.
+    #[arg(long, value_name = "TOL", default_value_t = 1e-5)]
+    pub tolerance: f64,
+    /// Give up after this many corrections.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_iterations: usize,
+}
+
+/// `tapegrad examples`.
+#[derive(Debug, Clone, Args)]
+pub struct ExamplesArgs {
+    /// Run only this example (see --list); all of them by default.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// List the examples and exit.
+    #[arg(long, conflicts_with = "name")]
+    pub list: bool,
+    /// Also write the examples' pictures to this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}

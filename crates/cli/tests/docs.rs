@@ -1,0 +1,74 @@
+//! `docs/cli.md` shows real sessions: this runs every `$ command` of its
+//! `console` blocks again, in order, in one scratch folder, and checks that
+//! each prints exactly the lines that follow it (standard output and error
+//! together).
+
+use std::path::Path;
+use std::process::Command;
+
+/// One `$ command` and the output the document shows for it.
+struct Session {
+    line: usize,
+    command: String,
+    output: String,
+}
+
+fn sessions(doc: &str) -> Vec<Session> {
+    let mut sessions: Vec<Session> = Vec::new();
+    let mut in_console = false;
+    for (i, line) in doc.lines().enumerate() {
+        if line == "```console" {
+            in_console = true;
+        } else if in_console && line == "```" {
+            in_console = false;
+        } else if in_console {
+            match line.strip_prefix("$ ") {
+                Some(command) => sessions.push(Session {
+                    line: i + 1,
+                    command: command.to_string(),
+                    output: String::new(),
+                }),
+                None => {
+                    let session = sessions.last_mut().expect("output after a command");
+                    session.output.push_str(line);
+                    session.output.push('\n');
+                }
+            }
+        }
+    }
+    sessions
+}
+
+#[test]
+fn every_session_of_the_cli_docs_still_prints_the_same() {
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md");
+    let doc = std::fs::read_to_string(&doc_path).expect("docs/cli.md");
+    let sessions = sessions(&doc);
+    assert!(sessions.len() > 40, "found {} sessions", sessions.len());
+    let binary = Path::new(env!("CARGO_BIN_EXE_tapegrad"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for s in &sessions {
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!("exec 2>&1; {}", s.command))
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .output()
+            .expect("bash runs");
+        let printed = String::from_utf8_lossy(&output.stdout);
+        // The document trims trailing blank lines of an output.
+        if printed.trim_end_matches('\n') != s.output.trim_end_matches('\n') {
+            failures.push(format!(
+                "docs/cli.md:{}: $ {}\n--- documented\n{}--- printed\n{}",
+                s.line, s.command, s.output, printed
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
