@@ -1,0 +1,161 @@
+//! The closing table: every system's time as a multiple of plain `f64` in
+//! the same run, read from what criterion wrote, and tape bytes per op.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use crate::common::TapeSize;
+use crate::{w1, w2, w3};
+
+const SYSTEMS: [&str; 6] = [
+    "f64",
+    "hand",
+    "tapegrad_reused",
+    "tapegrad_fresh",
+    "reverse_reused",
+    "reverse_fresh",
+];
+
+/// Each workload's group and the target for reused tapegrad (× plain f64).
+const WORKLOADS: [(&str, &str, f64); 3] = [
+    (w1::GROUP, "W1 chain", 2.5),
+    (w2::GROUP, "W2 neuron", 15.0),
+    (w3::GROUP, "W3 MLP step", 6.0),
+];
+
+const BYTES_PER_OP_TARGET: f64 = 24.0;
+
+/// Whether criterion measures in this run, by its own rule: `cargo bench`
+/// passes `--bench`; `--test`, `--list` and `--profile-time` do not measure.
+pub fn benchmarking() -> bool {
+    let args: Vec<String> = env::args().collect();
+    let has = |flag: &str| {
+        args.iter()
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    };
+    has("--bench") && !has("--test") && !has("--list") && !has("--profile-time")
+}
+
+/// Where criterion writes its results, found as criterion finds it:
+/// `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else the target
+/// directory `cargo metadata` reports, else `./target/criterion`.
+fn criterion_home() -> PathBuf {
+    if let Some(home) = env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    if let Some(target) = env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(target).join("criterion");
+    }
+    let metadata = env::var_os("CARGO").and_then(|cargo| {
+        let out = Command::new(cargo)
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .output()
+            .ok()?;
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        Some(PathBuf::from(json["target_directory"].as_str()?))
+    });
+    metadata.map_or_else(
+        || PathBuf::from("target/criterion"),
+        |t| t.join("criterion"),
+    )
+}
+
+/// One system's time per evaluation in ns, as this run measured it.
+struct Times {
+    /// Criterion's median estimate.
+    median: f64,
+    /// The fastest of criterion's samples: the least disturbed by other
+    /// work on a shared machine.
+    fastest: f64,
+}
+
+/// A JSON file criterion wrote during this run.
+fn read_json(path: &Path, since: SystemTime) -> Option<serde_json::Value> {
+    // A file from an earlier run (a filtered run skips groups) is not ours.
+    if std::fs::metadata(path).ok()?.modified().ok()? < since {
+        return None;
+    }
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn times(home: &Path, group: &str, id: &str, since: SystemTime) -> Option<Times> {
+    let dir = home.join(group).join(id).join("new");
+    let estimates = read_json(&dir.join("estimates.json"), since)?;
+    let sample = read_json(&dir.join("sample.json"), since)?;
+    let iters = sample["iters"].as_array()?;
+    let totals = sample["times"].as_array()?;
+    let fastest = iters
+        .iter()
+        .zip(totals)
+        .filter_map(|(n, t)| Some(t.as_f64()? / n.as_f64()?))
+        .fold(f64::INFINITY, f64::min);
+    Some(Times {
+        median: estimates["median"]["point_estimate"].as_f64()?,
+        fastest,
+    })
+}
+
+fn time(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.1} µs", ns / 1e3)
+    }
+}
+
+fn verdict(pass: bool) -> &'static str {
+    if pass { "PASS" } else { "MISS" }
+}
+
+pub fn print(started: SystemTime, sizes: &[TapeSize; 3]) {
+    // Files written in the second the run started count as this run's.
+    let since = started - Duration::from_secs(1);
+    let home = criterion_home();
+    println!();
+    println!(
+        "Time per evaluation, criterion's median (from {}),",
+        home.display()
+    );
+    println!("as a multiple of plain f64 in the same run; the targets judge the median:");
+    println!();
+    println!("| workload | system | median | × f64 | target | fastest sample × f64 |");
+    println!("|---|---|---:|---:|---|---:|");
+    for (group, name, target) in WORKLOADS {
+        let base = times(&home, group, "f64", since);
+        for id in SYSTEMS {
+            let Some(t) = times(&home, group, id, since) else {
+                println!("| {name} | {id} | not measured | | | |");
+                continue;
+            };
+            let (ratio, fastest, goal) = match &base {
+                Some(b) => (
+                    format!("{:.2}", t.median / b.median),
+                    format!("{:.2}", t.fastest / b.fastest),
+                    if id == "tapegrad_reused" {
+                        format!("≤ {target} {}", verdict(t.median / b.median <= target))
+                    } else {
+                        String::new()
+                    },
+                ),
+                None => ("?".into(), "?".into(), String::new()),
+            };
+            let median = time(t.median);
+            println!("| {name} | {id} | {median} | {ratio} | {goal} | {fastest} |");
+        }
+    }
+    println!();
+    println!("Tape of one evaluation (tapegrad: bytes_used()/len(); reverse: 32-byte nodes):");
+    println!();
+    println!("| workload | tapegrad nodes | bytes/op | target | reverse nodes | bytes/op |");
+    println!("|---|---:|---:|---|---:|---:|");
+    for ((_, name, _), s) in WORKLOADS.iter().zip(sizes) {
+        let tg = s.tapegrad_bytes as f64 / s.tapegrad_nodes as f64;
+        let rv = s.reverse_bytes as f64 / s.reverse_nodes as f64;
+        let pass = verdict(tg <= BYTES_PER_OP_TARGET);
+        let (tn, rn) = (s.tapegrad_nodes, s.reverse_nodes);
+        println!("| {name} | {tn} | {tg:.2} | ≤ {BYTES_PER_OP_TARGET} {pass} | {rn} | {rv:.2} |");
+    }
+    println!();
+}

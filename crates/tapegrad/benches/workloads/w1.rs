@@ -1,0 +1,120 @@
+//! W1, a long chain: `x ← x + h·(sin(x)·c + sqrt(ln(x·x + 1)))`, 111,112
+//! steps of 9 ops (1,000,009 nodes with the leaf), and `dx_N/dx_0`.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, measurement::WallTime};
+use reverse::Gradient;
+use tapegrad::Tape;
+
+use crate::common::{Plain, Rec, TapeSize, assert_close, reverse_bytes};
+
+pub const GROUP: &str = "w1_chain";
+const STEPS: usize = 111_112;
+const H: f64 = 1e-3;
+const C: f64 = 0.5;
+const X0: f64 = 0.5;
+
+/// The workload, once for every system.
+#[inline(always)]
+fn chain<R: Rec>(r: R, x0: R::V) -> R::V {
+    let mut x = x0;
+    for _ in 0..STEPS {
+        let s = r.sqrt(r.ln(x * x + 1.0));
+        x = x + (r.sin(x) * C + s) * H;
+    }
+    x
+}
+
+fn plain(x0: f64) -> f64 {
+    chain(Plain, x0)
+}
+
+/// Forward, storing each step's derivative `dx_{k+1}/dx_k`, then the
+/// backward product. `slopes` is reused between calls.
+fn hand(x0: f64, slopes: &mut Vec<f64>) -> (f64, f64) {
+    slopes.clear();
+    let mut x = x0;
+    for _ in 0..STEPS {
+        let q = x * x + 1.0;
+        let s = q.ln().sqrt();
+        // d/dx sqrt(ln(x² + 1)) = x / (sqrt(ln q)·q)
+        slopes.push(1.0 + H * (x.cos() * C + x / (s * q)));
+        x = x + (x.sin() * C + s) * H;
+    }
+    let mut g = 1.0;
+    for &d in slopes.iter().rev() {
+        g *= d;
+    }
+    (x, g)
+}
+
+fn tapegrad(tape: &Tape, x0: f64) -> (f64, f64) {
+    let x0 = tape.var(x0);
+    let x = chain(tape, x0);
+    let g = x.backward();
+    (x.value(), g.wrt(x0))
+}
+
+fn reverse(tape: &reverse::Tape, x0: f64) -> (f64, f64) {
+    let x0 = tape.add_var(x0);
+    let x = chain(tape, x0);
+    let g = x.grad();
+    (x.val, g.wrt(&x0))
+}
+
+/// Checks every system against the hand-written gradient; returns the tape
+/// sizes.
+pub fn check() -> TapeSize {
+    let (value, grad) = hand(X0, &mut Vec::new());
+    assert_close("w1 f64 value", plain(X0), value);
+    let mut tape = Tape::new();
+    for _ in 0..2 {
+        tape.clear();
+        let (v, g) = tapegrad(&tape, X0);
+        assert_close("w1 tapegrad value", v, value);
+        assert_close("w1 tapegrad gradient", g, grad);
+    }
+    let rtape = reverse::Tape::new();
+    for _ in 0..2 {
+        rtape.clear();
+        let (v, g) = reverse(&rtape, X0);
+        assert_close("w1 reverse value", v, value);
+        assert_close("w1 reverse gradient", g, grad);
+    }
+    TapeSize {
+        tapegrad_nodes: tape.len(),
+        tapegrad_bytes: tape.bytes_used(),
+        reverse_nodes: rtape.len(),
+        reverse_bytes: reverse_bytes(rtape.len()),
+    }
+}
+
+pub fn bench(c: &mut Criterion) {
+    let mut g: BenchmarkGroup<'_, WallTime> = c.benchmark_group(GROUP);
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("f64", |b| b.iter(|| plain(black_box(X0))));
+    let mut slopes = Vec::new();
+    g.bench_function("hand", |b| b.iter(|| hand(black_box(X0), &mut slopes)));
+    let mut tape = Tape::new();
+    g.bench_function("tapegrad_reused", |b| {
+        b.iter(|| {
+            tape.clear();
+            tapegrad(&tape, black_box(X0))
+        })
+    });
+    g.bench_function("tapegrad_fresh", |b| {
+        b.iter(|| tapegrad(&Tape::new(), black_box(X0)))
+    });
+    let rtape = reverse::Tape::new();
+    g.bench_function("reverse_reused", |b| {
+        b.iter(|| {
+            rtape.clear();
+            reverse(&rtape, black_box(X0))
+        })
+    });
+    g.bench_function("reverse_fresh", |b| {
+        b.iter(|| reverse(&reverse::Tape::new(), black_box(X0)))
+    });
+    g.finish();
+}

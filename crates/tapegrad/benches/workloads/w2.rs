@@ -1,0 +1,191 @@
+//! W2, one wide neuron: `Z = Σ wᵢ·xᵢ + b` over 1,000,000 weights (the xᵢ
+//! plain data), and the gradient with respect to every weight and `b`.
+
+use std::hint::black_box;
+use std::mem;
+
+use criterion::{Criterion, SamplingMode};
+use reverse::Gradient;
+use tapegrad::{Tape, Var};
+
+use crate::common::{
+    Lcg, Plain, Rec, TapeSize, assert_all_close, assert_close, recycle, reverse_bytes,
+};
+
+pub const GROUP: &str = "w2_neuron";
+const N: usize = 1_000_000;
+
+pub struct Data {
+    w: Vec<f64>,
+    x: Vec<f64>,
+    b: f64,
+}
+
+fn data() -> Data {
+    let mut lcg = Lcg(2);
+    let w = (0..N).map(|_| lcg.uniform()).collect();
+    let x = (0..N).map(|_| lcg.uniform()).collect();
+    Data { w, x, b: 0.1 }
+}
+
+/// The workload, once for every system.
+#[inline(always)]
+fn neuron<R: Rec>(r: R, w: &[R::V], x: &[f64], b: R::V) -> R::V {
+    r.sum(w.iter().zip(x).map(|(&w, &x)| w * x)) + b
+}
+
+fn plain(d: &Data) -> f64 {
+    neuron(Plain, &d.w, &d.x, d.b)
+}
+
+/// `∂Z/∂wᵢ = xᵢ`, `∂Z/∂b = 1`, written into `out` (weights, then b).
+fn hand(d: &Data, out: &mut [f64]) -> f64 {
+    let mut z = 0.0;
+    for ((&w, &x), o) in d.w.iter().zip(&d.x).zip(out.iter_mut()) {
+        z += w * x;
+        *o = x;
+    }
+    out[N] = 1.0;
+    z + d.b
+}
+
+/// Records, backpropagates and copies the gradient into `out`; `ws` is an
+/// empty buffer for the weights' handles.
+fn tapegrad<'t>(tape: &'t Tape, d: &Data, ws: &mut Vec<Var<'t>>, out: &mut [f64]) -> f64 {
+    ws.extend(d.w.iter().map(|&w| tape.var(w)));
+    let b = tape.var(d.b);
+    let z = neuron(tape, ws, &d.x, b);
+    let g = z.backward();
+    for (o, &w) in out.iter_mut().zip(ws.iter()) {
+        *o = g.wrt(w);
+    }
+    out[N] = g.wrt(b);
+    z.value()
+}
+
+fn reverse<'t>(
+    tape: &'t reverse::Tape,
+    d: &Data,
+    ws: &mut Vec<reverse::Var<'t>>,
+    out: &mut [f64],
+) -> f64 {
+    ws.extend(d.w.iter().map(|&w| tape.add_var(w)));
+    let b = tape.add_var(d.b);
+    let z = neuron(tape, ws, &d.x, b);
+    let g = z.grad();
+    for (o, w) in out.iter_mut().zip(ws.iter()) {
+        *o = g.wrt(w);
+    }
+    out[N] = g.wrt(&b);
+    z.val
+}
+
+pub fn check() -> TapeSize {
+    let d = data();
+    let mut want = vec![0.0; N + 1];
+    let value = hand(&d, &mut want);
+    assert_close("w2 f64 value", plain(&d), value);
+    let mut out = vec![0.0; N + 1];
+    let mut tape = Tape::new();
+    let mut ws = Vec::new();
+    for _ in 0..2 {
+        tape.clear();
+        out.fill(f64::NAN);
+        let mut handles = recycle(mem::take(&mut ws));
+        assert_close(
+            "w2 tapegrad value",
+            tapegrad(&tape, &d, &mut handles, &mut out),
+            value,
+        );
+        ws = recycle::<_, Var<'static>>(handles);
+        assert_all_close("w2 tapegrad gradient", &out, &want);
+    }
+    assert!(
+        ws.capacity() >= N,
+        "recycle() no longer keeps the allocation: the timed loops would reallocate"
+    );
+    let rtape = reverse::Tape::new();
+    let mut rws = Vec::new();
+    for _ in 0..2 {
+        rtape.clear();
+        out.fill(f64::NAN);
+        let mut handles = recycle(mem::take(&mut rws));
+        assert_close(
+            "w2 reverse value",
+            reverse(&rtape, &d, &mut handles, &mut out),
+            value,
+        );
+        rws = recycle::<_, reverse::Var<'static>>(handles);
+        assert_all_close("w2 reverse gradient", &out, &want);
+    }
+    TapeSize {
+        tapegrad_nodes: tape.len(),
+        tapegrad_bytes: tape.bytes_used(),
+        reverse_nodes: rtape.len(),
+        reverse_bytes: reverse_bytes(rtape.len()),
+    }
+}
+
+pub fn bench(c: &mut Criterion) {
+    let d = data();
+    let d = &d;
+    let mut out = vec![0.0; N + 1];
+    let mut g = c.benchmark_group(GROUP);
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("f64", |b| b.iter(|| plain(black_box(d))));
+    g.bench_function("hand", |b| {
+        b.iter(|| {
+            let z = hand(black_box(d), &mut out);
+            black_box(&out);
+            z
+        })
+    });
+    // One buffer of handles for every tape run: the same for reused and
+    // fresh tapes, so the two differ only in the tape.
+    let mut ws: Vec<Var<'static>> = Vec::new();
+    let mut tape = Tape::new();
+    g.bench_function("tapegrad_reused", |b| {
+        b.iter(|| {
+            tape.clear();
+            let mut handles = recycle(mem::take(&mut ws));
+            let z = tapegrad(&tape, black_box(d), &mut handles, &mut out);
+            ws = recycle(handles);
+            black_box(&out);
+            z
+        })
+    });
+    g.bench_function("tapegrad_fresh", |b| {
+        b.iter(|| {
+            let tape = Tape::new();
+            let mut handles = recycle(mem::take(&mut ws));
+            let z = tapegrad(&tape, black_box(d), &mut handles, &mut out);
+            ws = recycle(handles);
+            black_box(&out);
+            z
+        })
+    });
+    drop(tape);
+    let mut rws: Vec<reverse::Var<'static>> = Vec::new();
+    let rtape = reverse::Tape::new();
+    g.bench_function("reverse_reused", |b| {
+        b.iter(|| {
+            rtape.clear();
+            let mut handles = recycle(mem::take(&mut rws));
+            let z = reverse(&rtape, black_box(d), &mut handles, &mut out);
+            rws = recycle(handles);
+            black_box(&out);
+            z
+        })
+    });
+    g.bench_function("reverse_fresh", |b| {
+        b.iter(|| {
+            let tape = reverse::Tape::new();
+            let mut handles = recycle(mem::take(&mut rws));
+            let z = reverse(&tape, black_box(d), &mut handles, &mut out);
+            rws = recycle(handles);
+            black_box(&out);
+            z
+        })
+    });
+    g.finish();
+}
