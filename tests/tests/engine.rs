@@ -138,8 +138,39 @@ fn a_sum_may_record_inside_its_own_iterator() {
     // z = Σ (k·x + x) for k = 1..3 = 9x, dz/dx = 9
     assert_eq!(z.value(), 18.0);
     assert_eq!(z.backward().wrt(x), 9.0);
+    // Three levels recorded inside each other's iterators, with inputs
+    // before and after the nested sums: u = x + Σ(Σ(x, x), x) + x = 5x.
+    let inner = |j: usize| if j == 0 { tape.sum([x, x]) } else { x };
+    let middle = |k: usize| {
+        if k == 1 {
+            tape.sum((0..2).map(inner))
+        } else {
+            x
+        }
+    };
+    let u = tape.sum((0..3).map(middle));
+    assert_eq!(u.value(), 10.0);
+    assert_eq!(u.backward().wrt(x), 5.0);
     // An empty sum is zero.
     assert_eq!(tape.sum([]).value(), 0.0);
+}
+
+#[test]
+fn a_sum_interrupted_by_a_panic_leaves_the_tape_consistent() {
+    let (tape, other) = (Tape::new(), Tape::new());
+    let x = tape.var(2.0);
+    let interrupted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tape.sum([x, x * 5.0, other.var(1.0)])
+    }));
+    assert!(interrupted.is_err());
+    // The next sums see none of the interrupted one's inputs:
+    // z = 3x + x = 4x, dz/dx = 4; nested, w = Σ (x + x·k) over k = 1, 2 = 5x.
+    let z = tape.sum([x * 3.0, x]);
+    assert_eq!(z.value(), 8.0);
+    assert_eq!(z.backward().wrt(x), 4.0);
+    let w = tape.sum([x, tape.sum([x, x]), x * 2.0]);
+    assert_eq!(w.value(), 10.0);
+    assert_eq!(w.backward().wrt(x), 5.0);
 }
 
 /// `steps` links of `x ← x + h·sin x` (three nodes a link), and its

@@ -57,11 +57,49 @@ pub(crate) struct Inner {
     pub(crate) consts: Vec<f64>,
     pub(crate) lists: Vec<u32>,
     pub(crate) names: BTreeMap<u32, Box<str>>,
+    /// Where the inputs of each sum being collected start in `lists`,
+    /// innermost last (see [`Tape::sum`]).
+    pub(crate) open_sums: Vec<usize>,
     /// Node ranges recorded by [`Var::grad_graph`]: the backward part.
     pub(crate) backward: Vec<std::ops::Range<u32>>,
     /// The adjoint buffer of the last dropped `Gradients`, kept for reuse so
     /// that a training loop does not allocate one per step.
     pub(crate) spare: Vec<f64>,
+}
+
+impl Inner {
+    /// Appends a node to the three node arrays with one capacity check.
+    #[inline(always)]
+    fn push_node(&mut self, op: Op, args: [u32; 2], value: f64) -> usize {
+        let index = self.ops.len();
+        if index == self.ops.capacity()
+            || index == self.args.capacity()
+            || index == self.values.capacity()
+        {
+            self.reserve_nodes();
+        }
+        // SAFETY: the three arrays always have the same length, `index`,
+        // and each has room for one more element (checked just above).
+        unsafe {
+            self.ops.as_mut_ptr().add(index).write(op);
+            self.args.as_mut_ptr().add(index).write(args);
+            self.values.as_mut_ptr().add(index).write(value);
+            self.ops.set_len(index + 1);
+            self.args.set_len(index + 1);
+            self.values.set_len(index + 1);
+        }
+        index
+    }
+
+    /// Grows the node arrays together (amortised doubling).
+    #[cold]
+    #[inline(never)]
+    fn reserve_nodes(&mut self) {
+        let more = self.ops.len().max(64);
+        self.ops.reserve(more);
+        self.args.reserve(more);
+        self.values.reserve(more);
+    }
 }
 
 impl Tape {
@@ -110,21 +148,20 @@ impl Tape {
     /// # Panics
     /// If a `Var` belongs to another tape.
     pub fn sum<'t>(&'t self, terms: impl IntoIterator<Item = Var<'t>>) -> Var<'t> {
-        // The iterator is user code that may itself record (even another
-        // sum), so collect it before touching the input lists.
-        let mut inputs: SmallVec<[u32; 16]> = SmallVec::new();
+        // The inputs go straight into the tape's input lists. The iterator
+        // is user code that may record another sum meanwhile; that sum moves
+        // its inputs in front of ours when it ends (see `close_sum`), so
+        // every sum's inputs stay contiguous. The guard closes this sum even
+        // if the iterator panics, so the tape stays consistent.
+        let open = OpenSum::new(self);
         let mut value = 0.0;
         for term in terms {
             self.check_owns(term);
-            value += term.value();
-            inputs.push(term.index);
+            value += term.value;
+            self.with(|t| t.lists.push(term.index));
         }
-        let len = u32::try_from(inputs.len()).unwrap_or_else(|_| too_many());
-        let start = self.with(|t| {
-            let start = t.lists.len();
-            t.lists.extend_from_slice(&inputs);
-            start
-        });
+        let (start, len) = open.close();
+        let len = u32::try_from(len).unwrap_or_else(|_| too_many());
         let start = u32::try_from(start).unwrap_or_else(|_| too_many());
         self.push(Op::Sum, [start, len], value)
     }
@@ -159,6 +196,7 @@ impl Tape {
         t.consts.clear();
         t.lists.clear();
         t.names.clear();
+        t.open_sums.clear();
         t.backward.clear();
     }
 
@@ -259,34 +297,38 @@ impl Tape {
         Var {
             tape: self,
             index: index as u32,
+            value: self.with(|t| t.values[index]),
         }
     }
 
     #[inline(always)]
     pub(crate) fn push(&self, op: Op, args: [u32; 2], value: f64) -> Var<'_> {
-        let index = self.with(|t| {
-            let index = t.ops.len();
-            t.ops.push(op);
-            t.args.push(args);
-            t.values.push(value);
-            index
-        });
+        let index = self.with(|t| t.push_node(op, args, value));
         if index >= u32::MAX as usize {
             too_many();
         }
         Var {
             tape: self,
             index: index as u32,
+            value,
         }
-    }
-
-    #[inline(always)]
-    pub(crate) fn value_of(&self, index: u32) -> f64 {
-        self.with(|t| t.values[index as usize])
     }
 
     pub(crate) fn name_of(&self, index: u32) -> Option<String> {
         self.with(|t| t.names.get(&index).map(|n| n.to_string()))
+    }
+
+    /// Records an op with one input and a constant operand.
+    #[inline(always)]
+    pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> Var<'_> {
+        let k = self.with(|t| {
+            t.consts.push(c);
+            t.consts.len() - 1
+        });
+        if k >= u32::MAX as usize {
+            too_many();
+        }
+        self.push(op, [input, k as u32], value)
     }
 
     #[inline(always)]
@@ -300,6 +342,58 @@ impl Tape {
 impl fmt::Debug for Tape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tape").field("len", &self.len()).finish()
+    }
+}
+
+/// A sum whose inputs are being collected into the tape's input lists.
+struct OpenSum<'t> {
+    tape: &'t Tape,
+    closed: bool,
+}
+
+impl<'t> OpenSum<'t> {
+    fn new(tape: &'t Tape) -> OpenSum<'t> {
+        tape.with(|t| {
+            let start = t.lists.len();
+            t.open_sums.push(start);
+        });
+        OpenSum {
+            tape,
+            closed: false,
+        }
+    }
+
+    /// Ends collection: `(start, len)` of this sum's inputs in `lists`.
+    fn close(mut self) -> (usize, usize) {
+        self.closed = true;
+        self.tape.with(|t| {
+            let start = t.open_sums.pop().expect("an open sum");
+            let len = t.lists.len() - start;
+            match t.open_sums.first().copied() {
+                // Nested in sums still collecting: move this finished block
+                // in front of all their inputs so far, so each open sum's
+                // inputs stay contiguous, and finished blocks stay put.
+                Some(base) => {
+                    t.lists[base..].rotate_right(len);
+                    t.open_sums.iter_mut().for_each(|open| *open += len);
+                    (base, len)
+                }
+                None => (start, len),
+            }
+        })
+    }
+}
+
+impl Drop for OpenSum<'_> {
+    fn drop(&mut self) {
+        if !self.closed {
+            // Unwinding out of the iterator: forget this sum's inputs.
+            self.tape.with(|t| {
+                if let Some(start) = t.open_sums.pop() {
+                    t.lists.truncate(start);
+                }
+            });
+        }
     }
 }
 
@@ -360,8 +454,8 @@ pub struct Node {
     pub backward: bool,
 }
 
-/// A number recorded on a [`Tape`]: a small `Copy` handle, so expressions
-/// read like math.
+/// A number recorded on a [`Tape`]: a small `Copy` handle (the tape, the
+/// node's index and its value), so expressions read like math.
 ///
 /// Arithmetic with `+ - * /` works between `Var`s and with `f64` on either
 /// side; every operation appends one node to the tape.
@@ -373,13 +467,16 @@ pub struct Node {
 pub struct Var<'t> {
     pub(crate) tape: &'t Tape,
     pub(crate) index: u32,
+    /// A copy of the recorded value, so that recording never reads the tape
+    /// back (a node's value never changes once recorded).
+    pub(crate) value: f64,
 }
 
 impl<'t> Var<'t> {
     /// The value computed when this node was recorded.
-    #[inline]
+    #[inline(always)]
     pub fn value(self) -> f64 {
-        self.tape.value_of(self.index)
+        self.value
     }
 
     /// Position of this node on its tape.
@@ -442,25 +539,20 @@ impl<'t> Var<'t> {
 
     #[inline(always)]
     pub(crate) fn unary(self, op: Op) -> Var<'t> {
-        let value = op::eval_unary(op, self.value());
+        let value = op::eval_unary(op, self.value);
         self.tape.push(op, [self.index, 0], value)
     }
 
     #[inline(always)]
     pub(crate) fn with_const(self, op: Op, c: f64) -> Var<'t> {
-        let value = op::eval_unary_const(op, self.value(), c);
-        let k = self.tape.with(|t| {
-            t.consts.push(c);
-            t.consts.len() - 1
-        });
-        let k = u32::try_from(k).unwrap_or_else(|_| too_many());
-        self.tape.push(op, [self.index, k], value)
+        let value = op::eval_unary_const(op, self.value, c);
+        self.tape.push_with_const(op, self.index, c, value)
     }
 
     #[inline(always)]
     pub(crate) fn binary(self, op: Op, rhs: Var<'t>) -> Var<'t> {
         self.tape.check_owns(rhs);
-        let value = op::eval_binary(op, self.value(), rhs.value());
+        let value = op::eval_binary(op, self.value, rhs.value);
         self.tape.push(op, [self.index, rhs.index], value)
     }
 }
@@ -491,21 +583,21 @@ macro_rules! operator {
      $binary:ident, $var_const:ident, $const_var:ident) => {
         impl<'t> $Trait for Var<'t> {
             type Output = Var<'t>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: Var<'t>) -> Var<'t> {
                 self.binary(Op::$binary, rhs)
             }
         }
         impl<'t> $Trait<f64> for Var<'t> {
             type Output = Var<'t>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: f64) -> Var<'t> {
                 self.with_const(Op::$var_const, rhs)
             }
         }
         impl<'t> $Trait<Var<'t>> for f64 {
             type Output = Var<'t>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: Var<'t>) -> Var<'t> {
                 rhs.with_const(Op::$const_var, self)
             }
