@@ -25,6 +25,7 @@ pub mod linear;
 pub mod loss;
 pub mod neuron;
 mod pictures;
+pub mod plot;
 
 /// What can go wrong while running the examples.
 #[derive(Debug, thiserror::Error)]

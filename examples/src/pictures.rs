@@ -1,55 +1,39 @@
 //! The examples' pictures: computation and gradient graphs from the engine's
 //! dumps, and plots drawn with plotters.
 
-use std::path::Path;
-
-use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::descent::Point;
 use crate::loss::{LOSSES, Loss};
+use crate::plot::{Area, PlotError, draw_contours, draw_path, grid, msg};
 use crate::{Error, Output, Result};
 
 const SIZE: (u32, u32) = (720, 540);
 const FONT: &str = "sans-serif";
 
-/// Draws into a new SVG file at `path`, turning plotters' errors into ours.
+impl From<PlotError> for Error {
+    /// [`Error::Write`] for a file that cannot be written, [`Error::Plot`]
+    /// for a drawing that failed.
+    fn from(e: PlotError) -> Error {
+        match e {
+            PlotError::Write { path, source } => Error::Write { path, source },
+            PlotError::Draw { path, message } => Error::Plot { path, message },
+        }
+    }
+}
+
+/// Draws into a new SVG file at `path`, with this crate's errors.
 fn svg(
-    path: &Path,
+    path: &std::path::Path,
     size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> std::result::Result<(), String>,
+    draw: impl FnOnce(&Area<'_>) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    let area = SVGBackend::new(path, size).into_drawing_area();
-    let plot_error = |message: String| Error::Plot {
-        path: path.to_path_buf(),
-        message,
-    };
-    area.fill(&WHITE).map_err(|e| plot_error(e.to_string()))?;
-    draw(&area).map_err(plot_error)?;
-    area.present().map_err(|e| match e {
-        DrawingAreaErrorKind::BackendError(plotters_backend::DrawingErrorKind::DrawingError(
-            io,
-        )) => Error::Write {
-            path: path.to_path_buf(),
-            source: io,
-        },
-        other => plot_error(other.to_string()),
-    })
-}
-
-/// Turns any displayable error into a message.
-fn msg<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
-}
-
-/// `xs` from `lo` to `hi` in `n` steps.
-fn grid(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> + Clone {
-    (0..=n).map(move |i| lo + (hi - lo) * i as f64 / n as f64)
+    Ok(crate::plot::svg(path, size, draw)?)
 }
 
 /// A curve `f` on `[lo, hi]` with a descent `path` of `(x, J)` on it.
 fn curve_with_path(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    area: &Area<'_>,
     caption: &str,
     (lo, hi): (f64, f64),
     f: impl Fn(f64) -> f64,
@@ -74,13 +58,7 @@ fn curve_with_path(
     chart
         .draw_series(LineSeries::new(grid(lo, hi, 200).map(|x| (x, f(x))), &BLUE))
         .map_err(msg)?;
-    chart
-        .draw_series(LineSeries::new(path.iter().copied(), RED.stroke_width(2)))
-        .map_err(msg)?;
-    chart
-        .draw_series(path.iter().map(|&p| Circle::new(p, 4, RED.filled())))
-        .map_err(msg)?;
-    Ok(())
+    draw_path(&mut chart, path, 4)
 }
 
 /// Example 4: the descent path on `J = x²`.
@@ -123,26 +101,14 @@ pub(crate) fn descent_2d(out: &mut Output<'_>, points: &[Point]) -> Result<()> {
         let levels = [
             0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 4.5, 6.0, 8.0, 10.0, 12.0,
         ];
-        for (k, &level) in levels.iter().enumerate() {
-            let shade = 40 + (k * 180 / levels.len()) as u8;
-            let color = RGBColor(shade, shade, 255 - shade / 2);
-            let segments = contour(&j, (-3.5, 3.5), (-3.5, 3.5), 100, level);
-            chart
-                .draw_series(
-                    segments
-                        .into_iter()
-                        .map(|s| PathElement::new(vec![s.0, s.1], color)),
-                )
-                .map_err(msg)?;
-        }
+        let xs: Vec<f64> = grid(-3.5, 3.5, 100).collect();
+        let values: Vec<Vec<Option<f64>>> = xs
+            .iter()
+            .map(|&x| xs.iter().map(|&y| Some(j(x, y))).collect())
+            .collect();
+        draw_contours(&mut chart, (&xs, &xs), &values, &levels)?;
         let path: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.y)).collect();
-        chart
-            .draw_series(LineSeries::new(path.iter().copied(), RED.stroke_width(2)))
-            .map_err(msg)?;
-        chart
-            .draw_series(path.iter().map(|&p| Circle::new(p, 3, RED.filled())))
-            .map_err(msg)?;
-        Ok(())
+        draw_path(&mut chart, &path, 3)
     })
 }
 
@@ -235,41 +201,6 @@ pub(crate) fn losses(out: &mut Output<'_>) -> Result<()> {
             .map_err(msg)?;
         Ok(())
     })
-}
-
-/// The segments of the level set `f = level` on a grid of `n × n` cells
-/// (marching squares, one segment per crossed cell side pair).
-fn contour(
-    f: &impl Fn(f64, f64) -> f64,
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
-    n: usize,
-    level: f64,
-) -> Vec<((f64, f64), (f64, f64))> {
-    let (dx, dy) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
-    let mut segments = Vec::new();
-    for i in 0..n {
-        for j in 0..n {
-            let (xa, ya) = (x0 + i as f64 * dx, y0 + j as f64 * dy);
-            let corners = [(xa, ya), (xa + dx, ya), (xa + dx, ya + dy), (xa, ya + dy)];
-            let values = corners.map(|(x, y)| f(x, y) - level);
-            // Where the level crosses each side, by linear interpolation.
-            let crossings: Vec<(f64, f64)> = (0..4)
-                .filter_map(|k| {
-                    let (p, q) = (corners[k], corners[(k + 1) % 4]);
-                    let (u, v) = (values[k], values[(k + 1) % 4]);
-                    ((u < 0.0) != (v < 0.0)).then(|| {
-                        let t = u / (u - v);
-                        (p.0 + t * (q.0 - p.0), p.1 + t * (q.1 - p.1))
-                    })
-                })
-                .collect();
-            for pair in crossings.chunks_exact(2) {
-                segments.push((pair[0], pair[1]));
-            }
-        }
-    }
-    segments
 }
 
 /// The computation and gradient graphs of `example`, as SVG pictures.

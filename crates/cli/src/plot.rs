@@ -5,9 +5,8 @@
 
 use std::path::Path;
 
-use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use tapegrad_examples::plot::{self, Area, Drawn, draw_contours, draw_path, grid, msg};
 
 use crate::Source;
 use crate::descend::Row;
@@ -21,9 +20,6 @@ const CURVE: usize = 240;
 const GRID: usize = 90;
 /// Contour levels.
 const LEVELS: usize = 14;
-
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type Drawn = std::result::Result<(), String>;
 
 /// Draws the path of `rows` (the inputs `moved` move) to `path`.
 pub(crate) fn descent(
@@ -69,23 +65,9 @@ pub(crate) fn descent(
     }
 }
 
-/// Draws into a new SVG file at `path`, turning plotters' errors into ours.
+/// Draws into a new SVG file at `path`, with the command's errors.
 fn svg(path: &Path, size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Drawn) -> Result<()> {
-    let cannot_draw =
-        |message: String| Error::msg(format_args!("cannot draw `{}`: {message}", path.display()));
-    let area = SVGBackend::new(path, size).into_drawing_area();
-    area.fill(&WHITE).map_err(|e| cannot_draw(e.to_string()))?;
-    draw(&area).map_err(cannot_draw)?;
-    area.present().map_err(|e| match e {
-        DrawingAreaErrorKind::BackendError(plotters_backend::DrawingErrorKind::DrawingError(
-            io,
-        )) => Error::msg(format_args!("cannot write `{}`: {io}", path.display())),
-        other => cannot_draw(other.to_string()),
-    })
-}
-
-fn msg<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
+    plot::svg(path, size, draw).map_err(Error::msg)
 }
 
 /// The range `lo..hi` of `values` widened by a quarter on each side (and to
@@ -101,11 +83,6 @@ fn padded(values: impl Iterator<Item = f64>, min_width: f64) -> (f64, f64) {
     }
     let pad = ((hi - lo) * 0.25).max(min_width / 2.0);
     (lo - pad, hi + pad)
-}
-
-/// `n + 1` evenly spaced values from `lo` to `hi`.
-fn grid(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> + Clone {
-    (0..=n).map(move |k| lo + (hi - lo) * k as f64 / n as f64)
 }
 
 /// The loss curve along the one moved input, with the path on it.
@@ -151,7 +128,7 @@ fn curve(
             .draw_series(LineSeries::new(line, &BLUE))
             .map_err(msg)?;
     }
-    draw_path(&mut chart, path)
+    draw_path(&mut chart, path, 3)
 }
 
 /// The contour map of the loss over the two moved inputs, with the path.
@@ -185,19 +162,8 @@ fn contour_map(
         .draw()
         .map_err(msg)?;
     let levels = levels(values.iter().flatten().filter_map(|v| *v).collect());
-    for (k, &level) in levels.iter().enumerate() {
-        let shade = 40 + (k * 180 / levels.len().max(1)) as u8;
-        let color = RGBColor(shade, shade, 255 - shade / 2);
-        let segments = contour(&xs, &ys, &values, level);
-        chart
-            .draw_series(
-                segments
-                    .into_iter()
-                    .map(|(a, b)| PathElement::new(vec![a, b], color)),
-            )
-            .map_err(msg)?;
-    }
-    draw_path(&mut chart, path)
+    draw_contours(&mut chart, (&xs, &ys), &values, &levels)?;
+    draw_path(&mut chart, path, 3)
 }
 
 /// The loss at each point, for three moved inputs or more.
@@ -217,20 +183,7 @@ fn loss_per_point(area: &Area<'_>, title: &str, label: &str, points: &[(f64, f64
         .y_desc(label)
         .draw()
         .map_err(msg)?;
-    draw_path(&mut chart, points)
-}
-
-fn draw_path(
-    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    path: &[(f64, f64)],
-) -> Drawn {
-    chart
-        .draw_series(LineSeries::new(path.iter().copied(), RED.stroke_width(2)))
-        .map_err(msg)?;
-    chart
-        .draw_series(path.iter().map(|&p| Circle::new(p, 3, RED.filled())))
-        .map_err(msg)?;
-    Ok(())
+    draw_path(&mut chart, points, 3)
 }
 
 /// Contour levels at evenly spaced quantiles of the sampled values, so any
@@ -247,42 +200,4 @@ fn levels(mut values: Vec<f64>) -> Vec<f64> {
         .collect();
     levels.dedup();
     levels
-}
-
-/// The segments of the level set `value = level` on the grid (marching
-/// squares: in each cell, join the points where the level crosses its sides).
-fn contour(
-    xs: &[f64],
-    ys: &[f64],
-    values: &[Vec<Option<f64>>],
-    level: f64,
-) -> Vec<((f64, f64), (f64, f64))> {
-    let mut segments = Vec::new();
-    for i in 0..xs.len().saturating_sub(1) {
-        for j in 0..ys.len().saturating_sub(1) {
-            let corners = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
-            let Some(v) = corners
-                .iter()
-                .map(|&(a, b)| values[a][b].map(|v| v - level))
-                .collect::<Option<Vec<f64>>>()
-            else {
-                continue;
-            };
-            let crossings: Vec<(f64, f64)> = (0..4)
-                .filter_map(|k| {
-                    let (p, q) = (corners[k], corners[(k + 1) % 4]);
-                    let (u, w) = (v[k], v[(k + 1) % 4]);
-                    ((u < 0.0) != (w < 0.0)).then(|| {
-                        let t = u / (u - w);
-                        let (px, py, qx, qy) = (xs[p.0], ys[p.1], xs[q.0], ys[q.1]);
-                        (px + t * (qx - px), py + t * (qy - py))
-                    })
-                })
-                .collect();
-            for pair in crossings.chunks_exact(2) {
-                segments.push((pair[0], pair[1]));
-            }
-        }
-    }
-    segments
 }
