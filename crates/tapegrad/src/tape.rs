@@ -54,6 +54,9 @@ pub(crate) struct Inner {
     /// into `consts` in slot 1; an n-ary op keeps `[start, len]` into `lists`.
     pub(crate) args: Vec<[u32; 2]>,
     pub(crate) values: Vec<f64>,
+    /// How many nodes `ops`, `args` and `values` all have room for, so that
+    /// appending a node checks one number.
+    room: usize,
     pub(crate) consts: Vec<f64>,
     pub(crate) lists: Vec<u32>,
     pub(crate) names: BTreeMap<u32, Box<str>>,
@@ -72,14 +75,11 @@ impl Inner {
     #[inline(always)]
     fn push_node(&mut self, op: Op, args: [u32; 2], value: f64) -> usize {
         let index = self.ops.len();
-        if index == self.ops.capacity()
-            || index == self.args.capacity()
-            || index == self.values.capacity()
-        {
+        if index == self.room {
             self.reserve_nodes();
         }
         // SAFETY: the three arrays always have the same length, `index`,
-        // and each has room for one more element (checked just above).
+        // and each has room for `self.room > index` elements.
         unsafe {
             self.ops.as_mut_ptr().add(index).write(op);
             self.args.as_mut_ptr().add(index).write(args);
@@ -95,10 +95,19 @@ impl Inner {
     #[cold]
     #[inline(never)]
     fn reserve_nodes(&mut self) {
-        let more = self.ops.len().max(64);
+        self.reserve_nodes_for(self.ops.len().max(64));
+    }
+
+    /// Makes room for `more` nodes and notes the room all three arrays have.
+    fn reserve_nodes_for(&mut self, more: usize) {
         self.ops.reserve(more);
         self.args.reserve(more);
         self.values.reserve(more);
+        self.room = self
+            .ops
+            .capacity()
+            .min(self.args.capacity())
+            .min(self.values.capacity());
     }
 }
 
@@ -111,11 +120,7 @@ impl Tape {
     /// An empty tape with room for `nodes` nodes before it reallocates.
     pub fn with_capacity(nodes: usize) -> Tape {
         let tape = Tape::new();
-        tape.with(|t| {
-            t.ops.reserve(nodes);
-            t.args.reserve(nodes);
-            t.values.reserve(nodes);
-        });
+        tape.with(|t| t.reserve_nodes_for(nodes));
         tape
     }
 
