@@ -459,6 +459,190 @@ fn svg_of_a_node_used_twice_and_of_a_single_node_render() {
     roxmltree::Document::parse(&Graph::of(a).to_svg()).unwrap();
 }
 
+/// Checks that `svg` is well-formed and draws `graph` completely: one
+/// `<g id="nodeN">` per node with its `<title>` and its label's first line
+/// (`name = value`), one `<path class="edge">` per edge, and one edge label
+/// per partial shown. Linear in the picture, for big graphs.
+fn assert_svg_draws_every_node_and_edge(graph: &Graph<'_>, svg: &str) {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let mut drawn: Vec<Option<(String, String)>> = vec![None; graph.nodes().len()];
+    for g in doc.descendants().filter(|n| n.has_tag_name("g")) {
+        let id: usize = g.attribute("id").unwrap()["node".len()..].parse().unwrap();
+        let title = g.children().find(|n| n.has_tag_name("title")).unwrap();
+        let first_line = g.descendants().find(|n| n.has_tag_name("tspan")).unwrap();
+        let found = (
+            title.text().unwrap().to_string(),
+            first_line.text().unwrap().to_string(),
+        );
+        assert!(
+            drawn[id].replace(found).is_none(),
+            "node{id} is drawn twice"
+        );
+    }
+    for (n, found) in graph.nodes().iter().zip(drawn) {
+        let (title, first_line) = found.unwrap_or_else(|| panic!("%{} is not drawn", n.id));
+        let reference = n.name.clone().unwrap_or(format!("%{}", n.id));
+        let expected = match &n.name {
+            Some(name) => format!("%{} {name}", n.id),
+            None => format!("%{}", n.id),
+        };
+        assert_eq!(title, expected);
+        assert_eq!(
+            first_line,
+            format!("{reference} = {}", format_number(n.value))
+        );
+    }
+    let class_count = |class: &str| {
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some(class))
+            .count()
+    };
+    assert_eq!(class_count("edge"), graph.edges().len());
+    let partials = graph
+        .edges()
+        .iter()
+        .filter(|(_, _, e)| e.partial.is_some())
+        .count();
+    let labelled = if graph.nodes().iter().any(|n| n.adjoint.is_some()) {
+        partials
+    } else {
+        0
+    };
+    assert_eq!(class_count("edge-label"), labelled);
+}
+
+/// `acc = x; acc = acc + sin(i·x)` for `i` in `0..n`: `3n + 1` nodes, and
+/// edges from `x` to every `i·x`, long ones in a layered picture.
+fn sum_of_sines(tape: &Tape, n: usize) -> Var<'_> {
+    let x = tape.var(0.5).named("x");
+    let mut acc = x;
+    for i in 0..n {
+        acc += (x * i as f64).sin();
+    }
+    acc.named("total")
+}
+
+#[test]
+fn svg_of_thousands_of_nodes_draws_every_node_and_edge() {
+    // Far too big for layout-rs (minutes); tapegrad's own layered layout
+    // draws it in a fraction of a second. 3001 nodes, 4000 labelled edges.
+    let tape = Tape::new();
+    let total = sum_of_sines(&tape, 1000);
+    let graph = Graph::with_gradients(&total.backward());
+    assert_eq!(graph.nodes().len(), 3001);
+    let svg = graph.to_svg();
+    assert_svg_draws_every_node_and_edge(&graph, &svg);
+    // Deterministic like the small pictures.
+    assert_eq!(svg, graph.to_svg());
+    // Top to bottom, without labels.
+    let graph = Graph::of(total).direction(Direction::TopToBottom);
+    assert_svg_draws_every_node_and_edge(&graph, &graph.to_svg());
+}
+
+/// The largest graph of the test: ten thousand nodes. Ignored by default
+/// (it is quick, but the picture is 14 MB); run it with
+/// `cargo test --release -p tapegrad-tests --test dumps -- --ignored`.
+#[test]
+#[ignore = "ten thousand nodes; run with --ignored"]
+fn svg_of_ten_thousand_nodes_draws_every_node_and_edge() {
+    let tape = Tape::new();
+    let total = sum_of_sines(&tape, 3333);
+    let graph = Graph::with_gradients(&total.backward());
+    assert_eq!(graph.nodes().len(), 10_000);
+    let start = std::time::Instant::now();
+    let svg = graph.to_svg();
+    eprintln!("10 000 nodes drawn in {:?}", start.elapsed());
+    assert_svg_draws_every_node_and_edge(&graph, &svg);
+}
+
+#[test]
+fn svg_of_graphs_of_every_size_draws_every_node_and_edge() {
+    // Both layouts: layout-rs up to a few dozen nodes, ours above, with and
+    // without edge labels, either way round.
+    for n in [1, 10, 40, 150] {
+        let tape = Tape::new();
+        let total = sum_of_sines(&tape, n);
+        let with_gradients = Graph::with_gradients(&total.backward());
+        for graph in [
+            Graph::of(total),
+            with_gradients.clone(),
+            with_gradients.direction(Direction::TopToBottom),
+        ] {
+            assert_svg_draws_every_node_and_edge(&graph, &graph.to_svg());
+        }
+    }
+}
+
+#[test]
+fn svg_of_repeated_squaring_is_drawn_at_once() {
+    // x ← x·x, forty times: 2^40 paths from x to the output. layout-rs
+    // checks for cycles after every edge by walking every path (1.7 s at
+    // 24 squarings, doubling with each); tapegrad turns that check off.
+    let tape = Tape::new();
+    let mut x = tape.var(1.0).named("x");
+    for _ in 0..40 {
+        x = x * x;
+    }
+    let graph = Graph::with_gradients(&x.backward());
+    assert_eq!((graph.nodes().len(), graph.edges().len()), (41, 80));
+    assert_svg_draws_every_node_and_edge(&graph, &graph.to_svg());
+}
+
+#[test]
+fn svg_of_an_empty_graph_is_an_empty_picture() {
+    // layout-rs panics on an empty graph; the picture is just its margin.
+    let tape = Tape::new();
+    let graph = Graph::of_tape(&tape);
+    assert!(graph.nodes().is_empty());
+    let svg = graph.to_svg();
+    assert_svg_draws_every_node_and_edge(&graph, &svg);
+    assert!(svg.contains("viewBox=\"-12 -12 24 24\""), "{svg}");
+}
+
+/// A pseudo-random graph of `n` nodes (a linear congruential generator
+/// seeded with `seed` picks the ops and operands).
+fn random_graph(tape: &Tape, seed: u64, n: usize) -> Var<'_> {
+    let mut state = seed;
+    let mut below = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) % n as u64) as usize
+    };
+    let mut vars = vec![tape.var(0.5).named("x")];
+    for i in 0..(n / 10).max(1) {
+        vars.push(tape.var(i as f64 + 1.0).named(format!("v{i}")));
+    }
+    while vars.len() < n {
+        let len = vars.len();
+        let a = vars[len - 1 - below(len.min(8))];
+        let b = vars[below(len)];
+        vars.push(match below(5) {
+            0 => a + b,
+            1 => a * b,
+            2 => a.sin(),
+            3 => a - 2.0 * b,
+            _ => (a / (b * b + 1.0)).tanh(),
+        });
+    }
+    vars[n - 1]
+}
+
+#[test]
+fn svg_of_a_graph_layout_rs_fails_on_is_drawn_all_the_same() {
+    // layout-rs 0.1.3 breaks one of its own assertions on this graph of 36
+    // nodes (`loc.x >= leftmost`, placing the edge labels): tapegrad draws
+    // it with its own layout instead of panicking.
+    let tape = Tape::new();
+    let out = random_graph(&tape, 90, 40);
+    let graph = Graph::with_gradients(&out.backward()).direction(Direction::TopToBottom);
+    assert_eq!(graph.nodes().len(), 36);
+    let svg = graph.to_svg();
+    assert_svg_draws_every_node_and_edge(&graph, &svg);
+    assert_eq!(svg, graph.to_svg());
+}
+
 // ---------------------------------------------------------------------------
 // Writing files.
 
