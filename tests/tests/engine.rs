@@ -173,6 +173,23 @@ fn a_sum_interrupted_by_a_panic_leaves_the_tape_consistent() {
     assert_eq!(w.backward().wrt(x), 5.0);
 }
 
+#[test]
+#[should_panic(expected = "a sum recorded while gathering another sum's terms panicked")]
+fn a_panic_caught_inside_a_sums_terms_is_refused_rather_than_summed_wrong() {
+    let (tape, other) = (Tape::new(), Tape::new());
+    let x = tape.var(1.0);
+    let _ = tape.sum((0..2).map(|k| {
+        if k == 0 {
+            // The inner sum gathers x, then panics on the foreign Var.
+            let inner = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                tape.sum([x, other.var(1.0)])
+            }));
+            assert!(inner.is_err());
+        }
+        x
+    }));
+}
+
 /// `steps` links of `x ← x + h·sin x` (three nodes a link), and its
 /// gradient checked against the same recurrence run forward in `f64`.
 fn chain(steps: usize) {

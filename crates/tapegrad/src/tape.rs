@@ -60,9 +60,11 @@ pub(crate) struct Inner {
     pub(crate) consts: Vec<f64>,
     pub(crate) lists: Vec<u32>,
     pub(crate) names: BTreeMap<u32, Box<str>>,
-    /// Where the inputs of each sum being collected start in `lists`,
-    /// innermost last (see [`Tape::sum`]).
-    pub(crate) open_sums: Vec<usize>,
+    /// Inputs of the sums being gathered, innermost last (see [`Tape::sum`]).
+    pub(crate) scratch: Vec<u32>,
+    /// How many sums are gathering inputs; a sum that panics leaves it one
+    /// too high, which is how an enclosing sum notices.
+    pub(crate) open_sums: usize,
     /// Node ranges recorded by [`Var::grad_graph`]: the backward part.
     pub(crate) backward: Vec<std::ops::Range<u32>>,
     /// The adjoint buffer of the last dropped `Gradients`, kept for reuse so
@@ -153,19 +155,32 @@ impl Tape {
     /// # Panics
     /// If a `Var` belongs to another tape.
     pub fn sum<'t>(&'t self, terms: impl IntoIterator<Item = Var<'t>>) -> Var<'t> {
-        // The inputs go straight into the tape's input lists. The iterator
-        // is user code that may record another sum meanwhile; that sum moves
-        // its inputs in front of ours when it ends (see `close_sum`), so
-        // every sum's inputs stay contiguous. The guard closes this sum even
-        // if the iterator panics, so the tape stays consistent.
-        let open = OpenSum::new(self);
+        // The iterator is user code that may itself record, even another
+        // sum: gather the inputs on the tape's scratch stack, where a nested
+        // sum works above this one's segment and leaves it as it found it.
+        let (base, depth) = self.with(|t| {
+            t.open_sums += 1;
+            (t.scratch.len(), t.open_sums)
+        });
         let mut value = 0.0;
         for term in terms {
             self.check_owns(term);
             value += term.value;
-            self.with(|t| t.lists.push(term.index));
+            self.with(|t| t.scratch.push(term.index));
         }
-        let (start, len) = open.close();
+        let (start, len) = self.with(|t| {
+            if t.open_sums != depth {
+                // A sum recorded by the iterator panicked and the panic was
+                // caught: its inputs are mixed into ours.
+                t.scratch.truncate(base);
+                t.open_sums = depth - 1;
+                interrupted();
+            }
+            t.open_sums -= 1;
+            let start = t.lists.len();
+            t.lists.extend(t.scratch.drain(base..));
+            (start, t.lists.len() - start)
+        });
         let len = u32::try_from(len).unwrap_or_else(|_| too_many());
         let start = u32::try_from(start).unwrap_or_else(|_| too_many());
         self.push(Op::Sum, [start, len], value)
@@ -201,7 +216,8 @@ impl Tape {
         t.consts.clear();
         t.lists.clear();
         t.names.clear();
-        t.open_sums.clear();
+        t.open_sums = 0;
+        t.scratch.clear();
         t.backward.clear();
     }
 
@@ -350,58 +366,6 @@ impl fmt::Debug for Tape {
     }
 }
 
-/// A sum whose inputs are being collected into the tape's input lists.
-struct OpenSum<'t> {
-    tape: &'t Tape,
-    closed: bool,
-}
-
-impl<'t> OpenSum<'t> {
-    fn new(tape: &'t Tape) -> OpenSum<'t> {
-        tape.with(|t| {
-            let start = t.lists.len();
-            t.open_sums.push(start);
-        });
-        OpenSum {
-            tape,
-            closed: false,
-        }
-    }
-
-    /// Ends collection: `(start, len)` of this sum's inputs in `lists`.
-    fn close(mut self) -> (usize, usize) {
-        self.closed = true;
-        self.tape.with(|t| {
-            let start = t.open_sums.pop().expect("an open sum");
-            let len = t.lists.len() - start;
-            match t.open_sums.first().copied() {
-                // Nested in sums still collecting: move this finished block
-                // in front of all their inputs so far, so each open sum's
-                // inputs stay contiguous, and finished blocks stay put.
-                Some(base) => {
-                    t.lists[base..].rotate_right(len);
-                    t.open_sums.iter_mut().for_each(|open| *open += len);
-                    (base, len)
-                }
-                None => (start, len),
-            }
-        })
-    }
-}
-
-impl Drop for OpenSum<'_> {
-    fn drop(&mut self) {
-        if !self.closed {
-            // Unwinding out of the iterator: forget this sum's inputs.
-            self.tape.with(|t| {
-                if let Some(start) = t.open_sums.pop() {
-                    t.lists.truncate(start);
-                }
-            });
-        }
-    }
-}
-
 /// Collects the partials of one node by operand slot.
 struct Partials<'a> {
     t: &'a Inner,
@@ -428,6 +392,14 @@ impl op::Pullback for Partials<'_> {
 #[inline(never)]
 fn too_many() -> ! {
     panic!("tapegrad: a tape holds at most {} nodes", u32::MAX)
+}
+
+#[cold]
+#[inline(never)]
+fn interrupted() -> ! {
+    panic!(
+        "tapegrad: a sum recorded while gathering another sum's terms panicked, and the panic was caught; the outer sum cannot be recorded"
+    )
 }
 
 #[cold]
