@@ -13,6 +13,8 @@
 //! assert_eq!((f.z, f.dz_dw, f.dz_db), (162.0, 18.0, 63.0));
 //! ```
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -92,6 +92,7 @@ pub struct SourceArgs {
 /// `tapegrad grad`.
 #[derive(Debug, Clone, Args)]
 pub struct GradArgs {
+    /// The expression: the argument, `--file`, or standard input.
     #[command(flatten)]
     pub source: SourceArgs,
     /// The point: a value for every input, as NAME=VALUE pairs separated by
@@ -127,6 +128,7 @@ pub struct GradArgs {
 /// `tapegrad descend`.
 #[derive(Debug, Clone, Args)]
 pub struct DescendArgs {
+    /// The expression: the argument, `--file`, or standard input.
     #[command(flatten)]
     pub source: SourceArgs,
     /// The starting point: a value for every input, as NAME=VALUE pairs.
@@ -163,6 +165,7 @@ pub struct DescendArgs {
 /// `tapegrad solve`.
 #[derive(Debug, Clone, Args)]
 pub struct SolveArgs {
+    /// The expression: the argument, `--file`, or standard input.
     #[command(flatten)]
     pub source: SourceArgs,
     /// The value the expression should reach.

@@ -5,6 +5,8 @@
 //! output; each subcommand lives in its own module. Every failure is an
 //! [`Error`] whose text is the whole message for stderr.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 mod descend;
 mod error;

@@ -31,6 +31,8 @@
 //! value or adjoint as an [`Error`], and [`check`] compares gradients with
 //! central finite differences.
 
+#![warn(missing_docs)]
+
 mod backward;
 pub mod check;
 mod error;
