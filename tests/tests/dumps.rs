@@ -41,6 +41,7 @@ fn every_op(tape: &Tape) -> Var<'_> {
     let x = tape.var(0.5).named("x");
     let y = tape.var(2.0).named("y");
     let c = tape.constant(3.0);
+    let v = tape.vars(&[1.5, -0.5]);
     let terms = vec![
         -x,
         x.ln(),
@@ -70,6 +71,7 @@ fn every_op(tape: &Tape) -> Var<'_> {
         x.max(y),
         x.min(y),
         c * x,
+        v.dot(&[2.0, 4.0]),
     ];
     tape.sum(terms).named("total")
 }

@@ -269,8 +269,9 @@ fn every_op_of_the_table_has_a_distinct_variant_and_a_name() {
     for name in [
         "var", "const", "neg", "ln", "exp", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
         "abs", "recip", "add", "sub", "mul", "div", "powf", "powi", "pow", "max", "min", "sum",
+        "dot",
     ] {
         assert!(names.contains(&name), "no op is called {name}");
     }
-    assert_eq!(Op::ALL.len(), 30);
+    assert_eq!(Op::ALL.len(), 31);
 }

@@ -1,11 +1,12 @@
 //! The reverse sweep: one loop from the output back to the first node.
 
+use std::borrow::Cow;
 use std::mem;
 use std::ops::Index;
 
 use crate::error::{Error, NonFinite, Result};
 use crate::op::{Op, Pullback, Shape, pullback};
-use crate::tape::{Inner, Tape, Var};
+use crate::tape::{Inner, Tape, Var, Vars};
 
 /// The adjoints of one backward pass: `∂output/∂node` for every node.
 ///
@@ -27,6 +28,29 @@ impl<'t> Gradients<'t> {
     pub fn wrt(&self, var: Var<'t>) -> f64 {
         self.tape.check_owns(var);
         self.adjoints.get(var.index()).copied().unwrap_or(0.0)
+    }
+
+    /// `∂output/∂xᵢ` for every leaf `xᵢ` of a block from
+    /// [`Tape::vars`], in order: borrowed from the adjoints when the block
+    /// precedes the output, padded with zeros for leaves recorded after it.
+    ///
+    /// # Panics
+    /// If `vars` belongs to another tape.
+    pub fn wrt_vars(&self, vars: Vars<'t>) -> Cow<'_, [f64]> {
+        if !std::ptr::eq(self.tape, vars.tape) {
+            panic!("tapegrad: cannot read gradients of Vars from another tape");
+        }
+        let range = vars.indices();
+        match self.adjoints.get(range.clone()) {
+            Some(slice) => Cow::Borrowed(slice),
+            None => {
+                let mut owned = vec![0.0; range.len()];
+                if let Some(have) = self.adjoints.get(range.start..) {
+                    owned[..have.len()].copy_from_slice(have);
+                }
+                Cow::Owned(owned)
+            }
+        }
     }
 
     /// The output these gradients were taken of.
@@ -105,12 +129,14 @@ impl<'t> Var<'t> {
         let mut adjoints = self.take_buffer();
         self.tape.with(|t| {
             let out = self.index as usize;
-            let (ops, args, values) = (&t.ops[..=out], &t.args[..=out], &t.values[..=out]);
+            let (ops, values) = (&t.ops[..=out], &t.values[..=out]);
             let mut sweep = Sweep::new(t, &mut adjoints, self.index);
             for i in (0..=out).rev() {
+                // Walk the operand words back to this node's, swept or not.
+                sweep.at -= ops[i].words();
                 let g = sweep.adjoints[i];
                 if g != 0.0 {
-                    pullback(&mut sweep, ops[i], args[i], values[i], g);
+                    pullback(&mut sweep, ops[i], values[i], g);
                 }
             }
         });
@@ -131,6 +157,7 @@ impl<'t> Var<'t> {
             }
             let mut sweep = Sweep::new(t, &mut adjoints, self.index);
             for i in (0..=out).rev() {
+                sweep.at -= t.ops[i].words();
                 let g = sweep.adjoints[i];
                 if g == 0.0 {
                     continue;
@@ -139,7 +166,7 @@ impl<'t> Var<'t> {
                     sweep: &mut sweep,
                     fault: None,
                 };
-                pullback(&mut checked, t.ops[i], t.args[i], t.values[i], g);
+                pullback(&mut checked, t.ops[i], t.values[i], g);
                 if let Some(input) = checked.fault {
                     let adjoint = sweep.adjoints[input as usize];
                     let input = input as usize;
@@ -181,12 +208,16 @@ impl<'t> Var<'t> {
 /// The numeric sweep: reads recorded values, adds into adjoints.
 struct Sweep<'a> {
     values: &'a [f64],
+    args: &'a [u32],
+    /// Where the operand words of the node being swept start in `args`.
+    at: usize,
     consts: &'a [f64],
     lists: &'a [u32],
     adjoints: &'a mut [f64],
 }
 
 impl<'a> Sweep<'a> {
+    /// A sweep from node `out`, standing just after its operand words.
     fn new(t: &'a Inner, buffer: &'a mut Vec<f64>, out: u32) -> Sweep<'a> {
         let out = out as usize;
         buffer.clear();
@@ -194,6 +225,8 @@ impl<'a> Sweep<'a> {
         buffer[out] = 1.0;
         Sweep {
             values: &t.values,
+            args: &t.args,
+            at: t.words_end(out),
             consts: &t.consts,
             lists: &t.lists,
             adjoints: buffer,
@@ -201,13 +234,22 @@ impl<'a> Sweep<'a> {
     }
 }
 
-// The sweep reads inputs, constants and list entries by the indices the
-// tape recorded, and those are valid by construction: an input is a `Var` of
-// the same tape, so its index is below the node's own (and below the output,
-// the buffer's length); constant and list indices point at entries pushed
-// with the node. Skipping the bounds checks is worth a fifth of the sweep.
+// The sweep reads operand words, inputs, constants and list entries by the
+// positions the tape recorded, and those are valid by construction: a node's
+// words were pushed with it, `Op::words` of them, and the sweep walks back
+// over exactly those counts; an input is a `Var` of the same tape, so its
+// index is below the node's own (and below the output, the buffer's length);
+// constant and list indices point at entries pushed with the node. Skipping
+// the bounds checks is worth a fifth of the sweep.
 impl Pullback for Sweep<'_> {
     type S = f64;
+
+    #[inline(always)]
+    fn arg(&self, j: usize) -> u32 {
+        debug_assert!(self.at + j < self.args.len());
+        // SAFETY: see above; the word was pushed with the node.
+        unsafe { *self.args.get_unchecked(self.at + j) }
+    }
 
     #[inline(always)]
     fn input(&mut self, index: u32) -> f64 {
@@ -248,6 +290,10 @@ struct Checked<'s, 'a> {
 impl Pullback for Checked<'_, '_> {
     type S = f64;
 
+    fn arg(&self, j: usize) -> u32 {
+        self.sweep.arg(j)
+    }
+
     fn input(&mut self, index: u32) -> f64 {
         self.sweep.input(index)
     }
@@ -269,8 +315,8 @@ impl Pullback for Checked<'_, '_> {
 }
 
 /// Calls `f` with each input of node `i`.
-pub(crate) fn for_each_input(t: &Inner, i: usize, mut f: impl FnMut(u32)) {
-    let [a, b] = t.args[i];
+pub(crate) fn for_each_input(t: &mut Inner, i: usize, mut f: impl FnMut(u32)) {
+    let [a, b, _] = t.words(i);
     match t.ops[i].shape() {
         Shape::Nullary => {}
         Shape::Unary | Shape::UnaryConst { .. } => f(a),
@@ -281,18 +327,19 @@ pub(crate) fn for_each_input(t: &Inner, i: usize, mut f: impl FnMut(u32)) {
         Shape::Nary => t.lists[a as usize..(a + b) as usize]
             .iter()
             .for_each(|&x| f(x)),
+        Shape::Dot => (a..a + b).for_each(f),
     }
 }
 
 /// How many inputs node `i` has.
-pub(crate) fn input_count(t: &Inner, i: usize) -> usize {
+pub(crate) fn input_count(t: &mut Inner, i: usize) -> usize {
     let mut n = 0;
     for_each_input(t, i, |_| n += 1);
     n
 }
 
 /// Which nodes up to `out` depend on one of `inputs` (those included).
-pub(crate) fn depends_on(t: &Inner, out: usize, inputs: &[Var<'_>]) -> Vec<bool> {
+pub(crate) fn depends_on(t: &mut Inner, out: usize, inputs: &[Var<'_>]) -> Vec<bool> {
     let mut needed = vec![false; out + 1];
     for v in inputs {
         if let Some(n) = needed.get_mut(v.index()) {
@@ -310,7 +357,7 @@ pub(crate) fn depends_on(t: &Inner, out: usize, inputs: &[Var<'_>]) -> Vec<bool>
 }
 
 /// Which nodes up to `out` the output depends on (itself included).
-pub(crate) fn reachable(t: &Inner, out: usize) -> Vec<bool> {
+pub(crate) fn reachable(t: &mut Inner, out: usize) -> Vec<bool> {
     let mut reach = vec![false; out + 1];
     reach[out] = true;
     for i in (0..=out).rev() {

@@ -45,6 +45,7 @@ impl<'t> Var<'t> {
         let out = self.index as usize;
         let mut sweep = Recorder {
             tape,
+            words: [0; 3],
             adjoints: vec![None; out + 1],
             needed: tape.with(|t| crate::backward::depends_on(t, out, wrt)),
         };
@@ -53,9 +54,10 @@ impl<'t> Var<'t> {
             // Unlike the numeric sweep, a zero-valued adjoint is still
             // swept: its graph may have non-zero derivatives.
             let Some(g) = sweep.adjoints[i] else { continue };
-            let (op, args) = tape.with(|t| (t.ops[i], t.args[i]));
+            let op = tape.with(|t| t.ops[i]);
+            sweep.words = tape.with(|t| t.words(i));
             let node = Adjoint::Var(tape.get(i));
-            pullback(&mut sweep, op, args, node, g);
+            pullback(&mut sweep, op, node, g);
         }
         let grads = wrt
             .iter()
@@ -92,6 +94,8 @@ impl<'t> Adjoint<'t> {
 /// The recorded sweep: inputs are `Var`s and contributions are recorded ops.
 struct Recorder<'t> {
     tape: &'t Tape,
+    /// The operand words of the node being swept.
+    words: [u32; 3],
     adjoints: Vec<Option<Adjoint<'t>>>,
     /// Which nodes depend on an input of `wrt`: only their adjoints are
     /// recorded, so no dead gradient nodes land on the tape.
@@ -100,6 +104,10 @@ struct Recorder<'t> {
 
 impl<'t> Pullback for Recorder<'t> {
     type S = Adjoint<'t>;
+
+    fn arg(&self, j: usize) -> u32 {
+        self.words[j]
+    }
 
     fn input(&mut self, index: u32) -> Adjoint<'t> {
         Adjoint::Var(self.tape.get(index as usize))

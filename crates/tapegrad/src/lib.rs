@@ -47,4 +47,4 @@ pub use error::{Error, IoError, NonFinite, Result};
 pub use graph::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand};
 pub use higher::{Hessian, hessian, hessian_vector_product};
 pub use op::{Op, Real, Shape};
-pub use tape::{Node, Tape, Var};
+pub use tape::{Node, Tape, Var, Vars};

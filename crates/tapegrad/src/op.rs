@@ -28,6 +28,9 @@ pub enum Shape {
     Binary,
     /// Any number of inputs.
     Nary,
+    /// Inputs at consecutive tape positions, each with its own constant
+    /// coefficient (`Σ cᵢ·xᵢ`).
+    Dot,
 }
 
 /// Numbers that the vector-Jacobian products of the op table run on: `f64`
@@ -152,6 +155,10 @@ pub(crate) trait Pullback {
     type S: Real;
     /// Input `index` as a number of this sweep.
     fn input(&mut self, index: u32) -> Self::S;
+    /// Word `j` of the operand words of the node being swept: its inputs'
+    /// indices, or where its constants and input list start (see
+    /// [`Op::words`]).
+    fn arg(&self, j: usize) -> u32;
     /// Constant number `k` of the tape's constant pool.
     fn constant(&mut self, k: u32) -> f64;
     /// Input `i` of the n-ary node whose inputs start at `start` in the
@@ -180,6 +187,7 @@ macro_rules! op_table {
             |$bx:ident, $by:ident| $bval:expr,
             |$bx2:ident, $by2:ident, $bz:ident, $bg:ident| ($bdx:expr, $bdy:expr $(,)?); )* }
         nary { $( $(#[$am:meta])* $A:ident $aname:literal; )* }
+        dot { $( $(#[$dm:meta])* $D:ident $dname:literal; )* }
     ) => {
         /// An operation recorded on the tape.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -190,12 +198,14 @@ macro_rules! op_table {
             $( $(#[$cm])* $C, )*
             $( $(#[$bm])* $B, )*
             $( $(#[$am])* $A, )*
+            $( $(#[$dm])* $D, )*
         }
 
         impl Op {
             /// Every op, in table order.
             pub const ALL: &'static [Op] = &[
                 $( Op::$N, )* $( Op::$U, )* $( Op::$C, )* $( Op::$B, )* $( Op::$A, )*
+                $( Op::$D, )*
             ];
 
             /// The op's name as dumps print it (ops that differ only in
@@ -207,6 +217,7 @@ macro_rules! op_table {
                     $( Op::$C => $cname, )*
                     $( Op::$B => $bname, )*
                     $( Op::$A => $aname, )*
+                    $( Op::$D => $dname, )*
                 }
             }
 
@@ -218,6 +229,23 @@ macro_rules! op_table {
                     $( Op::$C => Shape::UnaryConst { const_first: $cfirst }, )*
                     $( Op::$B => Shape::Binary, )*
                     $( Op::$A => Shape::Nary, )*
+                    $( Op::$D => Shape::Dot, )*
+                }
+            }
+
+            /// How many `u32` operand words the tape stores for the op: an
+            /// input index each for unary and binary ops, the input and the
+            /// constant's place in the constant pool for an op with a
+            /// constant, where its input list starts and its length for an
+            /// n-ary op, and the first input, the count and where the
+            /// coefficients start for a dot product.
+            #[inline(always)]
+            pub const fn words(self) -> usize {
+                match self.shape() {
+                    Shape::Nullary => 0,
+                    Shape::Unary => 1,
+                    Shape::UnaryConst { .. } | Shape::Binary | Shape::Nary => 2,
+                    Shape::Dot => 3,
                 }
             }
         }
@@ -253,39 +281,51 @@ macro_rules! op_table {
         /// node's local partials times its adjoint `g`. A partial that is
         /// exactly zero (relu below zero, the losing side of max) sends nothing.
         #[inline(always)]
-        pub(crate) fn pullback<P: Pullback>(p: &mut P, op: Op, args: [u32; 2], out: P::S, g: P::S) {
+        pub(crate) fn pullback<P: Pullback>(p: &mut P, op: Op, out: P::S, g: P::S) {
             match op {
                 $( Op::$N => {} )*
-                $( Op::$U => if p.wants(args[0]) {
-                    let $ux2 = p.input(args[0]);
+                $( Op::$U => { let a = p.arg(0); if p.wants(a) {
+                    let $ux2 = p.input(a);
                     let ($uz, $ug) = (out, g);
                     let d: Option<P::S> = $uvjp;
-                    if let Some(d) = d { p.accumulate(0, args[0], d); }
-                } )*
-                $( Op::$C => if p.wants(args[0]) {
-                    let $cx2 = p.input(args[0]);
-                    let $cc2 = p.constant(args[1]);
+                    if let Some(d) = d { p.accumulate(0, a, d); }
+                } } )*
+                $( Op::$C => { let a = p.arg(0); if p.wants(a) {
+                    let $cx2 = p.input(a);
+                    let $cc2 = p.constant(p.arg(1));
                     let ($cz, $cg) = (out, g);
                     let d: Option<P::S> = $cvjp;
-                    if let Some(d) = d { p.accumulate(0, args[0], d); }
-                } )*
+                    if let Some(d) = d { p.accumulate(0, a, d); }
+                } } )*
                 $( Op::$B => {
-                    let ($bx2, $by2) = (p.input(args[0]), p.input(args[1]));
+                    let (a, b) = (p.arg(0), p.arg(1));
+                    let ($bx2, $by2) = (p.input(a), p.input(b));
                     let ($bz, $bg) = (out, g);
-                    if p.wants(args[0]) {
+                    if p.wants(a) {
                         let dx: Option<P::S> = $bdx;
-                        if let Some(dx) = dx { p.accumulate(0, args[0], dx); }
+                        if let Some(dx) = dx { p.accumulate(0, a, dx); }
                     }
-                    if p.wants(args[1]) {
+                    if p.wants(b) {
                         let dy: Option<P::S> = $bdy;
-                        if let Some(dy) = dy { p.accumulate(1, args[1], dy); }
+                        if let Some(dy) = dy { p.accumulate(1, b, dy); }
                     }
                 } )*
                 $( Op::$A => {
                     // Every input of a sum has partial 1.
-                    for i in 0..args[1] {
-                        let input = p.list_input(args[0], i);
+                    let (start, len) = (p.arg(0), p.arg(1));
+                    for i in 0..len {
+                        let input = p.list_input(start, i);
                         if p.wants(input) { p.accumulate(i, input, g); }
+                    }
+                } )*
+                $( Op::$D => {
+                    // Input i of `Σ cᵢ·xᵢ` has partial cᵢ.
+                    let (first, len, k) = (p.arg(0), p.arg(1), p.arg(2));
+                    for i in 0..len {
+                        if p.wants(first + i) {
+                            let c = p.constant(k + i);
+                            p.accumulate(i, first + i, g * c);
+                        }
                     }
                 } )*
             }
@@ -439,6 +479,12 @@ op_table! {
     nary {
         /// The sum of any number of inputs.
         Sum "sum";
+    }
+    dot {
+        /// `Σ cᵢ·xᵢ` over consecutive nodes `xᵢ` (a block of leaves from
+        /// [`Tape::vars`](crate::Tape::vars)) with constant coefficients
+        /// `cᵢ`: a neuron's weighted sum as one node; `d/dxᵢ = cᵢ`.
+        Dot "dot";
     }
 }
 

@@ -45,21 +45,29 @@ pub struct Tape {
     inner: UnsafeCell<Inner>,
 }
 
-/// The recorded nodes, stored as parallel arrays (17 bytes a node, plus 8
-/// for each constant and 4 for each input of an n-ary op).
+/// The recorded nodes: an op byte and a value per node, and the nodes'
+/// operand words back to back in one stream (9 bytes a node, plus 4 for each
+/// input, 8 for each constant and 4 for each entry of an input list).
+///
+/// A node's words are found by walking the stream: the backward sweep walks
+/// it from the end, and random access (node views, recorded sweeps) goes
+/// through `offsets`, an index built on demand.
 #[derive(Default)]
 pub(crate) struct Inner {
     pub(crate) ops: Vec<Op>,
-    /// Inputs by node index; an op with a constant keeps the constant's index
-    /// into `consts` in slot 1; an n-ary op keeps `[start, len]` into `lists`.
-    pub(crate) args: Vec<[u32; 2]>,
     pub(crate) values: Vec<f64>,
-    /// How many nodes `ops`, `args` and `values` all have room for, so that
-    /// appending a node checks one number.
+    /// The operand words of every node in tape order, [`Op::words`] of them
+    /// per node.
+    pub(crate) args: Vec<u32>,
+    /// How many nodes can be appended, with up to two words each, without
+    /// growing `ops`, `values` or `args`, so that appending checks one number.
     room: usize,
     pub(crate) consts: Vec<f64>,
     pub(crate) lists: Vec<u32>,
     pub(crate) names: BTreeMap<u32, Box<str>>,
+    /// Where the words of each node start in `args`, for nodes below its
+    /// length: extended on demand, and still valid when the tape grows.
+    offsets: Vec<usize>,
     /// Inputs of the sums being gathered, innermost last (see [`Tape::sum`]).
     pub(crate) scratch: Vec<u32>,
     /// How many sums are gathering inputs; a sum that panics leaves it one
@@ -73,22 +81,29 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    /// Appends a node to the three node arrays with one capacity check.
+    /// Appends a node with `N ≤ 2` operand words with one capacity check.
     #[inline(always)]
-    fn push_node(&mut self, op: Op, args: [u32; 2], value: f64) -> usize {
+    fn push_node<const N: usize>(&mut self, op: Op, words: [u32; N], value: f64) -> usize {
+        const { assert!(N <= 2) };
+        debug_assert_eq!(op.words(), N);
         let index = self.ops.len();
         if index == self.room {
             self.reserve_nodes();
         }
-        // SAFETY: the three arrays always have the same length, `index`,
-        // and each has room for `self.room > index` elements.
+        let at = self.args.len();
+        // SAFETY: `ops` and `values` have length `index` and room for
+        // `self.room > index` elements, and `args` has two spare words for
+        // each of those nodes (see `set_room`).
         unsafe {
             self.ops.as_mut_ptr().add(index).write(op);
-            self.args.as_mut_ptr().add(index).write(args);
             self.values.as_mut_ptr().add(index).write(value);
+            let args = self.args.as_mut_ptr().add(at);
+            for (j, w) in words.into_iter().enumerate() {
+                args.add(j).write(w);
+            }
             self.ops.set_len(index + 1);
-            self.args.set_len(index + 1);
             self.values.set_len(index + 1);
+            self.args.set_len(at + N);
         }
         index
     }
@@ -100,16 +115,56 @@ impl Inner {
         self.reserve_nodes_for(self.ops.len().max(64));
     }
 
-    /// Makes room for `more` nodes and notes the room all three arrays have.
+    /// Makes room for `more` nodes of up to two words each.
     fn reserve_nodes_for(&mut self, more: usize) {
         self.ops.reserve(more);
-        self.args.reserve(more);
         self.values.reserve(more);
+        self.args.reserve(2 * more);
+        self.set_room();
+    }
+
+    /// Notes how many nodes of up to two words fit without growing.
+    fn set_room(&mut self) {
+        let spare_words = self.args.capacity() - self.args.len();
         self.room = self
             .ops
             .capacity()
-            .min(self.args.capacity())
-            .min(self.values.capacity());
+            .min(self.values.capacity())
+            .min(self.ops.len() + spare_words / 2);
+    }
+
+    /// The operand words of node `i`, padded with zeros to three.
+    pub(crate) fn words(&mut self, i: usize) -> [u32; 3] {
+        let start = self.offset(i);
+        let mut words = [0; 3];
+        let n = self.ops[i].words();
+        words[..n].copy_from_slice(&self.args[start..start + n]);
+        words
+    }
+
+    /// Where the words of node `i` start, extending the index as needed.
+    fn offset(&mut self, i: usize) -> usize {
+        assert!(i < self.ops.len(), "node {i} is not on this tape");
+        if self.offsets.len() <= i {
+            let mut at = match self.offsets.last() {
+                Some(&last) => last + self.ops[self.offsets.len() - 1].words(),
+                None => 0,
+            };
+            let from = self.offsets.len();
+            self.offsets.reserve(self.ops.len() - from);
+            for op in &self.ops[from..] {
+                self.offsets.push(at);
+                at += op.words();
+            }
+        }
+        self.offsets[i]
+    }
+
+    /// Where the words after node `out` start: the stream walked back from
+    /// its end, which is where a sweep from the last node starts.
+    pub(crate) fn words_end(&self, out: usize) -> usize {
+        let after: usize = self.ops[out + 1..].iter().map(|op| op.words()).sum();
+        self.args.len() - after
     }
 }
 
@@ -141,13 +196,53 @@ impl Tape {
     /// A new leaf: an input that gradients can be taken with respect to.
     #[inline]
     pub fn var(&self, value: f64) -> Var<'_> {
-        self.push(Op::Leaf, [0, 0], value)
+        self.push(Op::Leaf, [], value)
+    }
+
+    /// A block of leaves, one per value, at consecutive tape positions: the
+    /// weights of a layer, say. Recording them is a copy of `values`, their
+    /// gradients come back as one slice
+    /// ([`Gradients::wrt_vars`](crate::Gradients::wrt_vars)), and
+    /// [`Vars::dot`] takes their weighted sum as one node.
+    ///
+    /// ```
+    /// use tapegrad::Tape;
+    ///
+    /// let tape = Tape::new();
+    /// let w = tape.vars(&[1.0, 2.0, 3.0]);
+    /// let b = tape.var(0.5);
+    /// let z = w.dot(&[4.0, 5.0, 6.0]) + b; // 4 + 10 + 18 + 0.5
+    /// assert_eq!(z.value(), 32.5);
+    /// let g = z.backward();
+    /// // ∂z/∂wᵢ = xᵢ
+    /// assert_eq!(&g.wrt_vars(w)[..], &[4.0, 5.0, 6.0]);
+    /// assert_eq!(g.wrt(w.get(1)), 5.0);
+    /// ```
+    ///
+    /// # Panics
+    /// If the tape would hold more than `u32::MAX` nodes.
+    pub fn vars(&self, values: &[f64]) -> Vars<'_> {
+        let start = self.with(|t| {
+            let start = t.ops.len();
+            if start + values.len() >= u32::MAX as usize {
+                too_many();
+            }
+            t.ops.resize(start + values.len(), Op::Leaf);
+            t.values.extend_from_slice(values);
+            t.set_room();
+            start
+        });
+        Vars {
+            tape: self,
+            start: start as u32,
+            len: values.len() as u32,
+        }
     }
 
     /// A recorded constant: it appears in dumps, but it is not a leaf, and
     /// [`Gradients::leaves`](crate::Gradients::leaves) skips it.
     pub fn constant(&self, value: f64) -> Var<'_> {
-        self.push(Op::Const, [0, 0], value)
+        self.push(Op::Const, [], value)
     }
 
     /// The sum of any number of `Var`s, recorded as one node.
@@ -213,9 +308,11 @@ impl Tape {
         t.ops.clear();
         t.args.clear();
         t.values.clear();
+        t.set_room();
         t.consts.clear();
         t.lists.clear();
         t.names.clear();
+        t.offsets.clear();
         t.open_sums = 0;
         t.scratch.clear();
         t.backward.clear();
@@ -226,24 +323,26 @@ impl Tape {
         use std::mem::size_of;
         self.with(|t| {
             t.ops.len() * size_of::<Op>()
-                + t.args.len() * size_of::<[u32; 2]>()
+                + t.args.len() * size_of::<u32>()
                 + t.values.len() * size_of::<f64>()
                 + t.consts.len() * size_of::<f64>()
                 + t.lists.len() * size_of::<u32>()
         })
     }
 
-    /// Bytes the tape has reserved (capacities, adjoint buffer included):
-    /// what a training loop that clears and re-records keeps allocated.
+    /// Bytes the tape has reserved (capacities, adjoint buffer and node
+    /// index included): what a training loop that clears and re-records
+    /// keeps allocated.
     pub fn bytes_reserved(&self) -> usize {
         use std::mem::size_of;
         self.with(|t| {
             t.ops.capacity() * size_of::<Op>()
-                + t.args.capacity() * size_of::<[u32; 2]>()
+                + t.args.capacity() * size_of::<u32>()
                 + t.values.capacity() * size_of::<f64>()
                 + t.consts.capacity() * size_of::<f64>()
                 + t.lists.capacity() * size_of::<u32>()
                 + t.spare.capacity() * size_of::<f64>()
+                + t.offsets.capacity() * size_of::<usize>()
         })
     }
 
@@ -254,7 +353,8 @@ impl Tape {
     pub fn node(&self, index: usize) -> Node {
         self.with(|t| {
             let op = t.ops[index];
-            let [a, b] = t.args[index];
+            let [a, b, k] = t.words(index);
+            let mut coefficients = Vec::new();
             let (inputs, constant) = match op.shape() {
                 Shape::Nullary => (SmallVec::new(), None),
                 Shape::Unary => (SmallVec::from_slice(&[a as usize]), None),
@@ -270,12 +370,17 @@ impl Tape {
                         .collect(),
                     None,
                 ),
+                Shape::Dot => {
+                    coefficients = t.consts[k as usize..(k + b) as usize].to_vec();
+                    ((a as usize..(a + b) as usize).collect(), None)
+                }
             };
             Node {
                 index,
                 op,
                 inputs,
                 constant,
+                coefficients,
                 value: t.values[index],
                 name: t.names.get(&(index as u32)).map(|n| n.to_string()),
                 backward: t.backward.iter().any(|r| r.contains(&(index as u32))),
@@ -291,11 +396,10 @@ impl Tape {
     /// If `index` is not below [`Tape::len`].
     pub fn partials(&self, index: usize) -> SmallVec<[f64; 2]> {
         self.with(|t| {
-            let mut p = Partials {
-                t,
-                partials: SmallVec::from_elem(0.0, crate::backward::input_count(t, index)),
-            };
-            op::pullback(&mut p, t.ops[index], t.args[index], t.values[index], 1.0);
+            let partials = SmallVec::from_elem(0.0, crate::backward::input_count(t, index));
+            let words = t.words(index);
+            let mut p = Partials { t, words, partials };
+            op::pullback(&mut p, t.ops[index], t.values[index], 1.0);
             p.partials
         })
     }
@@ -323,8 +427,8 @@ impl Tape {
     }
 
     #[inline(always)]
-    pub(crate) fn push(&self, op: Op, args: [u32; 2], value: f64) -> Var<'_> {
-        let index = self.with(|t| t.push_node(op, args, value));
+    pub(crate) fn push<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> Var<'_> {
+        let index = self.with(|t| t.push_node(op, words, value));
         if index >= u32::MAX as usize {
             too_many();
         }
@@ -369,11 +473,15 @@ impl fmt::Debug for Tape {
 /// Collects the partials of one node by operand slot.
 struct Partials<'a> {
     t: &'a Inner,
+    words: [u32; 3],
     partials: SmallVec<[f64; 2]>,
 }
 
 impl op::Pullback for Partials<'_> {
     type S = f64;
+    fn arg(&self, j: usize) -> u32 {
+        self.words[j]
+    }
     fn input(&mut self, index: u32) -> f64 {
         self.t.values[index as usize]
     }
@@ -422,6 +530,9 @@ pub struct Node {
     /// The op's constant operand, if it has one (the exponent of `powi` as
     /// an exact `f64`).
     pub constant: Option<f64>,
+    /// The coefficients of a [`Op::Dot`], one per input (empty for other
+    /// ops).
+    pub coefficients: Vec<f64>,
     /// The value computed when the node was recorded.
     pub value: f64,
     /// The node's name, if it was given one with [`Var::named`].
@@ -517,7 +628,7 @@ impl<'t> Var<'t> {
     #[inline(always)]
     pub(crate) fn unary(self, op: Op) -> Var<'t> {
         let value = op::eval_unary(op, self.value);
-        self.tape.push(op, [self.index, 0], value)
+        self.tape.push(op, [self.index], value)
     }
 
     #[inline(always)]
@@ -531,6 +642,104 @@ impl<'t> Var<'t> {
         self.tape.check_owns(rhs);
         let value = op::eval_binary(op, self.value, rhs.value);
         self.tape.push(op, [self.index, rhs.index], value)
+    }
+}
+
+/// A block of consecutive leaves made by [`Tape::vars`]: a small `Copy`
+/// handle, like [`Var`].
+#[derive(Clone, Copy)]
+pub struct Vars<'t> {
+    pub(crate) tape: &'t Tape,
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+impl<'t> Vars<'t> {
+    /// How many leaves the block holds.
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the block is empty.
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    /// The tape positions of the block.
+    pub fn indices(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+
+    /// Leaf `i` of the block.
+    ///
+    /// # Panics
+    /// If `i` is not below [`Vars::len`].
+    #[track_caller]
+    pub fn get(self, i: usize) -> Var<'t> {
+        assert!(
+            i < self.len(),
+            "tapegrad: leaf {i} of a block of {} leaves",
+            self.len
+        );
+        self.tape.get(self.start as usize + i)
+    }
+
+    /// The leaves of the block, in order.
+    pub fn iter(self) -> impl ExactSizeIterator<Item = Var<'t>> + 't {
+        self.indices().map(move |i| self.tape.get(i))
+    }
+
+    /// `Σ cᵢ·xᵢ` over the block's leaves `xᵢ`, recorded as one [`Op::Dot`]
+    /// node that stores the coefficients: a neuron's weighted sum of plain
+    /// data, without a product node per weight. The value is summed in
+    /// order, exactly as `Σ` over `f64` products would be.
+    ///
+    /// # Panics
+    /// If `coefficients` does not have one number per leaf, or the tape
+    /// would hold more than `u32::MAX` constants.
+    #[track_caller]
+    pub fn dot(self, coefficients: &[f64]) -> Var<'t> {
+        assert_eq!(
+            coefficients.len(),
+            self.len(),
+            "tapegrad: a dot product of {} leaves needs {} coefficients, not {}",
+            self.len,
+            self.len,
+            coefficients.len()
+        );
+        let mut value = 0.0;
+        let index = self.tape.with(|t| {
+            let xs = &t.values[self.indices()];
+            for (&x, &c) in xs.iter().zip(coefficients) {
+                value += x * c;
+            }
+            let k = t.consts.len();
+            if k + coefficients.len() >= u32::MAX as usize {
+                too_many();
+            }
+            t.consts.extend_from_slice(coefficients);
+            t.ops.push(Op::Dot);
+            t.values.push(value);
+            t.args.extend([self.start, self.len, k as u32]);
+            t.set_room();
+            t.ops.len() - 1
+        });
+        if index >= u32::MAX as usize {
+            too_many();
+        }
+        Var {
+            tape: self.tape,
+            index: index as u32,
+            value,
+        }
+    }
+}
+
+impl fmt::Debug for Vars<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vars")
+            .field("indices", &self.indices())
+            .finish()
     }
 }
 
