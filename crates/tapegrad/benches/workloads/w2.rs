@@ -49,9 +49,22 @@ fn hand(d: &Data, out: &mut [f64]) -> f64 {
     z + d.b
 }
 
-/// Records, backpropagates and copies the gradient into `out`; `ws` is an
-/// empty buffer for the weights' handles.
-fn tapegrad<'t>(tape: &'t Tape, d: &Data, ws: &mut Vec<Var<'t>>, out: &mut [f64]) -> f64 {
+/// Records the neuron as tapegrad's API writes it (a block of leaves and one
+/// dot node), backpropagates and copies the gradient into `out`.
+fn tapegrad(tape: &Tape, d: &Data, out: &mut [f64]) -> f64 {
+    let w = tape.vars(&d.w);
+    let b = tape.var(d.b);
+    let z = w.dot(&d.x) + b;
+    let g = z.backward();
+    out[..N].copy_from_slice(&g.wrt_vars(w));
+    out[N] = g.wrt(b);
+    z.value()
+}
+
+/// The same, op by op, as the generic workload writes it for every system
+/// (a leaf, a product and a sum input per weight); `ws` is an empty buffer
+/// for the weights' handles.
+fn tapegrad_ops<'t>(tape: &'t Tape, d: &Data, ws: &mut Vec<Var<'t>>, out: &mut [f64]) -> f64 {
     ws.extend(d.w.iter().map(|&w| tape.var(w)));
     let b = tape.var(d.b);
     let z = neuron(tape, ws, &d.x, b);
@@ -87,18 +100,25 @@ pub fn check() -> TapeSize {
     assert_close("w2 f64 value", plain(&d), value);
     let mut out = vec![0.0; N + 1];
     let mut tape = Tape::new();
+    for _ in 0..2 {
+        tape.clear();
+        out.fill(f64::NAN);
+        assert_close("w2 tapegrad value", tapegrad(&tape, &d, &mut out), value);
+        assert_all_close("w2 tapegrad gradient", &out, &want);
+    }
+    let size = (tape.len(), tape.bytes_used());
     let mut ws = Vec::new();
     for _ in 0..2 {
         tape.clear();
         out.fill(f64::NAN);
         let mut handles = recycle(mem::take(&mut ws));
         assert_close(
-            "w2 tapegrad value",
-            tapegrad(&tape, &d, &mut handles, &mut out),
+            "w2 tapegrad_ops value",
+            tapegrad_ops(&tape, &d, &mut handles, &mut out),
             value,
         );
         ws = recycle::<_, Var<'static>>(handles);
-        assert_all_close("w2 tapegrad gradient", &out, &want);
+        assert_all_close("w2 tapegrad_ops gradient", &out, &want);
     }
     assert!(
         ws.capacity() >= N,
@@ -118,9 +138,14 @@ pub fn check() -> TapeSize {
         rws = recycle::<_, reverse::Var<'static>>(handles);
         assert_all_close("w2 reverse gradient", &out, &want);
     }
+    println!(
+        "w2 op by op: {} nodes, {:.2} bytes/op",
+        tape.len(),
+        tape.bytes_used() as f64 / tape.len() as f64
+    );
     TapeSize {
-        tapegrad_nodes: tape.len(),
-        tapegrad_bytes: tape.bytes_used(),
+        tapegrad_nodes: size.0,
+        tapegrad_bytes: size.1,
         reverse_nodes: rtape.len(),
         reverse_bytes: reverse_bytes(rtape.len()),
     }
@@ -140,16 +165,11 @@ pub fn bench(c: &mut Criterion) {
             z
         })
     });
-    // One buffer of handles for every tape run: the same for reused and
-    // fresh tapes, so the two differ only in the tape.
-    let mut ws: Vec<Var<'static>> = Vec::new();
     let mut tape = Tape::new();
     g.bench_function("tapegrad_reused", |b| {
         b.iter(|| {
             tape.clear();
-            let mut handles = recycle(mem::take(&mut ws));
-            let z = tapegrad(&tape, black_box(d), &mut handles, &mut out);
-            ws = recycle(handles);
+            let z = tapegrad(&tape, black_box(d), &mut out);
             black_box(&out);
             z
         })
@@ -157,8 +177,18 @@ pub fn bench(c: &mut Criterion) {
     g.bench_function("tapegrad_fresh", |b| {
         b.iter(|| {
             let tape = Tape::new();
+            let z = tapegrad(&tape, black_box(d), &mut out);
+            black_box(&out);
+            z
+        })
+    });
+    // One buffer of handles for every run of the op-by-op form.
+    let mut ws: Vec<Var<'static>> = Vec::new();
+    g.bench_function("tapegrad_ops_reused", |b| {
+        b.iter(|| {
+            tape.clear();
             let mut handles = recycle(mem::take(&mut ws));
-            let z = tapegrad(&tape, black_box(d), &mut handles, &mut out);
+            let z = tapegrad_ops(&tape, black_box(d), &mut handles, &mut out);
             ws = recycle(handles);
             black_box(&out);
             z
