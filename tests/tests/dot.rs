@@ -208,3 +208,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn dumps_list_a_dot_products_coefficients_after_its_inputs() {
+    use tapegrad::{Constants, Detail, Graph};
+    let tape = Tape::new();
+    let w = tape.vars(&[1.0, 2.0]);
+    let z = (w.dot(&[3.0, -5.0]) + 0.5).named("z");
+    // Without gradients the coefficients are operands, inline even when
+    // other constants are drawn as nodes.
+    for constants in [Constants::Inline, Constants::AsNodes] {
+        let text = Graph::of(z).constants(constants).to_text();
+        assert!(text.contains("= dot %0, %1, 3, -5 = -7"), "{text}");
+    }
+    let named = Graph::of(z).detail(Detail::Named).to_text();
+    assert!(named.contains("add(dot(%0, %1, 3, -5), 0.5)"), "{named}");
+}

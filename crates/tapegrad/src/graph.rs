@@ -799,6 +799,10 @@ fn sources(node: &Node) -> Vec<Source> {
         (Shape::UnaryConst { .. }, Some(c)) => {
             inputs.chain(std::iter::once(Source::Const(c))).collect()
         }
+        // A dot product lists its inputs, then their coefficients.
+        (Shape::Dot, _) => inputs
+            .chain(node.coefficients.iter().map(|&c| Source::Const(c)))
+            .collect(),
         _ => inputs.collect(),
     }
 }
@@ -891,7 +895,9 @@ impl<'t> Graph<'t> {
                             }
                         }
                         Source::Const(_) => {
-                            if as_nodes {
+                            // A dot's coefficients stay inline: they are
+                            // many constants of one node.
+                            if as_nodes && node.op != Op::Dot {
                                 nullary.push(Item::ConstOf(i));
                             }
                         }
