@@ -22,6 +22,10 @@
 //! assert_eq!(g.wrt(y), 18.0);
 //! ```
 //!
+//! A layer's weights can be recorded as one block of leaves, and its
+//! weighted sum of plain data as one node, with the gradient back as a
+//! slice: see [`Tape::vars`] and [`Vars::dot`].
+//!
 //! Every operation is one row of the op table ([`Op`]): its name, its
 //! inputs, its value and its local partial derivatives, written once and
 //! read by the backward sweep and everything that inspects the tape.
