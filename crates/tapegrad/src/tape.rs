@@ -144,7 +144,7 @@ impl Inner {
 
     /// Where the words of node `i` start, extending the index as needed.
     fn offset(&mut self, i: usize) -> usize {
-        assert!(i < self.ops.len(), "node {i} is not on this tape");
+        assert!(i < self.ops.len(), "tapegrad: node {i} is not on this tape");
         if self.offsets.len() <= i {
             let mut at = match self.offsets.last() {
                 Some(&last) => last + self.ops[self.offsets.len() - 1].words(),
