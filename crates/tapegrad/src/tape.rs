@@ -429,6 +429,12 @@ impl Tape {
     #[inline(always)]
     pub(crate) fn push<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> Var<'_> {
         let index = self.with(|t| t.push_node(op, words, value));
+        self.handle(index, value)
+    }
+
+    /// The `Var` of the node just recorded at `index`.
+    #[inline(always)]
+    fn handle(&self, index: usize, value: f64) -> Var<'_> {
         if index >= u32::MAX as usize {
             too_many();
         }
@@ -724,14 +730,7 @@ impl<'t> Vars<'t> {
             t.set_room();
             t.ops.len() - 1
         });
-        if index >= u32::MAX as usize {
-            too_many();
-        }
-        Var {
-            tape: self.tape,
-            index: index as u32,
-            value,
-        }
+        self.tape.handle(index, value)
     }
 }
 
