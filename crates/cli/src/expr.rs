@@ -247,7 +247,8 @@ impl fmt::Display for BinOp {
 
 /// An expression tree; every node carries its span in the source.
 ///
-/// Parenthesised expressions and unary `+` leave no node of their own.
+/// Parenthesised expressions and unary `+` leave no node of their own; the
+/// span of an operation covers them where they wrap its operands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A number literal; the parser only produces finite, non-negative values.
@@ -268,7 +269,8 @@ pub enum Expr {
     Neg {
         /// The negated expression.
         operand: Box<Expr>,
-        /// From the `-` to the end of the operand.
+        /// From the `-` to the end of the operand, with the parentheses
+        /// around the operand (`-(x)` is all of `-(x)`).
         span: Span,
     },
     /// A binary operation.
@@ -279,7 +281,8 @@ pub enum Expr {
         lhs: Box<Expr>,
         /// The right operand.
         rhs: Box<Expr>,
-        /// From the start of `lhs` to the end of `rhs`.
+        /// From the start of `lhs` to the end of `rhs`, with the parentheses
+        /// around either (`(-2)^x` is all of `(-2)^x`).
         span: Span,
     },
     /// A function call, with as many arguments as [`Func::arity`].
@@ -437,7 +440,8 @@ pub struct Binding {
     pub name: String,
     /// The bound expression.
     pub expr: Expr,
-    /// From the name to the end of the expression; the name is its first `name.len()` bytes.
+    /// From the name to the end of the expression (its closing parenthesis
+    /// included); the name is its first `name.len()` bytes.
     pub span: Span,
 }
 
@@ -989,6 +993,10 @@ fn lex_number(source: &str, start: usize) -> Result<(f64, usize), ParseError> {
 struct Node {
     expr: Expr,
     height: usize,
+    /// Where it is in the source with the parentheses around it, which
+    /// leave no node but belong to the operation it is an operand of: the
+    /// power in `(-2)^x` spans `(-2)^x`, not `-2)^x`.
+    span: Span,
 }
 
 /// Something on the parser's stack, waiting for the operand being parsed.
@@ -1154,12 +1162,14 @@ impl<'s> Parser<'s> {
         if height > MAX_DEPTH {
             return Err(ParseError::new(ErrorKind::TooDeep, at));
         }
-        Ok(Node { expr, height })
+        let span = expr.span();
+        Ok(Node { expr, height, span })
     }
 
     fn program(mut self) -> PResult<Program> {
         let mut bindings: Vec<Binding> = Vec::new();
-        let mut output: Option<Expr> = None;
+        // The output so far, and where it is with its parentheses.
+        let mut output: Option<(Expr, Span)> = None;
         loop {
             while matches!(self.peek().tok, Tok::Semi | Tok::Newline) {
                 self.bump();
@@ -1167,8 +1177,8 @@ impl<'s> Parser<'s> {
             if self.peek().tok == Tok::Eof {
                 break;
             }
-            if let Some(unused) = output.take() {
-                return Err(ParseError::new(ErrorKind::UnusedExpression, unused.span()));
+            if let Some((_, unused)) = output.take() {
+                return Err(ParseError::new(ErrorKind::UnusedExpression, unused));
             }
             if self.peek().tok == Tok::Ident && self.nth(1).tok == Tok::Eq {
                 bindings.push(self.binding()?);
@@ -1178,7 +1188,7 @@ impl<'s> Parser<'s> {
             self.statement_end()?;
         }
         match (output, bindings.last()) {
-            (Some(output), _) => Ok(Program { bindings, output }),
+            (Some((output, _)), _) => Ok(Program { bindings, output }),
             (None, Some(last)) => Err(ParseError::new(
                 ErrorKind::MissingOutput(last.name.clone()),
                 Span::new(last.span.end, last.span.end),
@@ -1206,12 +1216,12 @@ impl<'s> Parser<'s> {
         }
         let eq = self.bump();
         self.binding = Some(name);
-        let expr = self.expr(Some(eq))?;
+        let (expr, extent) = self.expr(Some(eq))?;
         self.binding = None;
         self.bound.insert(name);
         Ok(Binding {
             name: name.to_string(),
-            span: span.to(expr.span()),
+            span: span.to(extent),
             expr,
         })
     }
@@ -1260,7 +1270,9 @@ impl<'s> Parser<'s> {
     /// operand; after an operand, pending operators that bind at least as
     /// tightly as the next one are applied, and `)` or `,` apply all of them
     /// down to the innermost open parenthesis or call.
-    fn expr(&mut self, after: Option<Token>) -> PResult<Expr> {
+    ///
+    /// Returns the expression and where it is with the parentheses around it.
+    fn expr(&mut self, after: Option<Token>) -> PResult<(Expr, Span)> {
         let mut stack: Vec<Pending> = Vec::new();
         loop {
             let mut operand = match self.operand(&mut stack, after)? {
@@ -1283,11 +1295,12 @@ impl<'s> Parser<'s> {
                 }
                 operand = Self::apply(&mut stack, operand, 0)?;
                 match (token.tok, stack.pop()) {
-                    (_, None) => return Ok(operand.expr),
-                    (Tok::RParen, Some(Pending::Paren(_))) => {
+                    (_, None) => return Ok((operand.expr, operand.span)),
+                    (Tok::RParen, Some(Pending::Paren(open))) => {
                         // Consume while the parenthesis still counts, so new lines before it are skipped.
-                        self.bump();
+                        let close = self.bump();
                         self.parens -= 1;
+                        operand.span = open.span.to(close.span);
                     }
                     (
                         Tok::RParen,
@@ -1381,9 +1394,11 @@ impl<'s> Parser<'s> {
                 return Err(self.error(token, kind, token.span));
             }
         };
+        let span = leaf.span();
         Ok(Some(Node {
             expr: leaf,
             height: 0,
+            span,
         }))
     }
 
@@ -1408,9 +1423,12 @@ impl<'s> Parser<'s> {
             .is_some_and(|p| p > floor)
         {
             operand = match stack.pop() {
-                Some(Pending::Sign(sign)) if sign.tok == Tok::Plus => operand,
+                Some(Pending::Sign(sign)) if sign.tok == Tok::Plus => Node {
+                    span: sign.span.to(operand.span),
+                    ..operand
+                },
                 Some(Pending::Sign(sign)) => {
-                    let span = sign.span.to(operand.expr.span());
+                    let span = sign.span.to(operand.span);
                     let expr = Expr::Neg {
                         operand: Box::new(operand.expr),
                         span,
@@ -1418,7 +1436,7 @@ impl<'s> Parser<'s> {
                     Self::node(expr, operand.height + 1, sign.span)?
                 }
                 Some(Pending::Binary { op, lhs, token }) => {
-                    let span = lhs.expr.span().to(operand.expr.span());
+                    let span = lhs.span.to(operand.span);
                     let height = 1 + lhs.height.max(operand.height);
                     let expr = Expr::Binary {
                         op,

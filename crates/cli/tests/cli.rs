@@ -452,6 +452,37 @@ fn a_non_finite_result_names_the_op() {
     );
 }
 
+/// The last two lines of an error with a caret: the source line and the caret line.
+fn caret_lines(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() >= 3, "no caret in {stderr:?}");
+    lines[lines.len() - 2..].join("\n")
+}
+
+#[test]
+fn a_caret_covers_a_parenthesised_operand_whole() {
+    // The parser keeps no node for parentheses, but an operation's span runs
+    // over its operands as written: for `(-2)^x` the power is the whole
+    // `(-2)^x` (d/dx (-2)^x = ln(-2)·(-2)^x is NaN), not `-2)^x`.
+    let run = tapegrad(&["grad", "(-2)^x", "--at", "x=1"]).error();
+    assert_eq!(caret_lines(&run), "  (-2)^x\n  ^^^^^^");
+    // (a+b)/0 is infinite: the division is all of `(a+b)/0`.
+    let run = tapegrad(&["grad", "(a+b)/0", "--at", "a=1,b=1"]).error();
+    assert_eq!(caret_lines(&run), "  (a+b)/0\n  ^^^^^^^");
+    // x/(x-1) at x = 1 divides by 0: the caret ends at the closing `)`.
+    let run = tapegrad(&["grad", "x/(x-1)", "--at", "x=1"]).error();
+    assert_eq!(caret_lines(&run), "  x/(x-1)\n  ^^^^^^^");
+    // A call already spans its parentheses: ln((x-1)) at x = 1 is -inf.
+    let run = tapegrad(&["grad", "ln((x-1))", "--at", "x=1"]).error();
+    assert_eq!(caret_lines(&run), "  ln((x-1))\n  ^^^^^^^^^");
+    // A folded constant is quoted and underlined as written, parentheses
+    // and all: 1e308·10 overflows to inf.
+    assert_eq!(
+        tapegrad(&["grad", "x * ((1e308)*(10))", "--at", "x=1"]).error(),
+        "error: this constant is infinite: `(1e308)*(10)` = inf\n  x * ((1e308)*(10))\n       ^^^^^^^^^^^^\n"
+    );
+}
+
 #[test]
 fn a_non_finite_constant_is_shown() {
     assert_eq!(

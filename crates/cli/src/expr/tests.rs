@@ -126,6 +126,25 @@ fn spans_are_byte_ranges() {
 }
 
 #[test]
+fn spans_of_operations_cover_the_parentheses_of_their_operands() {
+    // `(-2)^x`: the power runs from `(` to `x`; its base keeps its own
+    // span, `-2`, without the parentheses around it.
+    let Expr::Binary { lhs, span, .. } = output("(-2)^x") else {
+        panic!("not a binary node");
+    };
+    assert_eq!(span, Span::new(0, 6));
+    assert_eq!(lhs.span(), Span::new(1, 3));
+    // Parentheses on the right, on both sides, nested, and under a sign.
+    assert_eq!(output("x/(x-1)").span(), Span::new(0, 7));
+    assert_eq!(output("(a+b)/0").span(), Span::new(0, 7));
+    assert_eq!(output("((a)) * ((b))").span(), Span::new(0, 13));
+    assert_eq!(output("-(x)").span(), Span::new(0, 4));
+    // A binding runs to the end of its parenthesised expression.
+    let program = parse("y = (2*x); y").unwrap();
+    assert_eq!(program.bindings[0].span, Span::new(0, 9));
+}
+
+#[test]
 fn bindings() {
     let program = parse("x = 2*w + 3*b; y = 2*b + 1; x*y").unwrap();
     let names: Vec<&str> = program.bindings.iter().map(|b| b.name.as_str()).collect();
@@ -439,6 +458,16 @@ fn statement_errors() {
     assert_eq!(
         error("y = 2*x"),
         "error: expected an output expression after the binding of `y`, for example `; y`\n  y = 2*x\n         ^"
+    );
+    // Parentheses belong to the statement: the unused value is all of
+    // `(x*2)`, and the missing output goes after the `)`.
+    assert_eq!(
+        error("(x*2); y"),
+        "error: this value is unused: only the last statement is the output, bind the others to names\n  (x*2); y\n  ^^^^^"
+    );
+    assert_eq!(
+        error("y = (2*x)"),
+        "error: expected an output expression after the binding of `y`, for example `; y`\n  y = (2*x)\n           ^"
     );
     assert_eq!(
         error("y = 2*x\n"),
