@@ -15,7 +15,7 @@ use tapegrad::Tape;
 use crate::Source;
 use crate::cli::DescendArgs;
 use crate::error::{Error, Result};
-use crate::format::{fixed, number};
+use crate::format::{fixed, mention, number, quoted};
 use crate::plot;
 use crate::values::{chosen_inputs, input_values};
 
@@ -96,14 +96,16 @@ pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write)
         };
         if growing >= GROWING_STEPS {
             break End::Diverged(Error::msg(format_args!(
-                "diverged: {label} grew at each of the last {GROWING_STEPS} steps, to {} at point {n} (from {} at point 1); try a smaller --eta",
+                "diverged: {} grew at each of the last {GROWING_STEPS} steps, to {} at point {n} (from {} at point 1); try a smaller --eta",
+                mention(&label),
                 number(loss),
                 number(start)
             )));
         }
         if loss > BLOW_UP * start.abs().max(1.0) {
             break End::Diverged(Error::msg(format_args!(
-                "diverged: {label} = {} at point {n}, from {} at point 1; try a smaller --eta",
+                "diverged: {} = {} at point {n}, from {} at point 1; try a smaller --eta",
+                mention(&label),
                 number(loss),
                 number(start)
             )));
@@ -117,8 +119,8 @@ pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write)
         }
         if let Some(&i) = moved.iter().find(|&&i| !point[i].is_finite()) {
             break End::Diverged(Error::msg(format_args!(
-                "diverged: `{}` became {} after point {n}; try a smaller --eta",
-                inputs[i],
+                "diverged: {} became {} after point {n}; try a smaller --eta",
+                quoted(inputs[i]),
                 number(point[i])
             )));
         }

@@ -37,7 +37,11 @@ pub enum Value<'t> {
 
 /// A number folded from constants alone is NaN or infinite, like `0/0` or `ln(0)`.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("this constant is {}: `{text}` = {value:?}", if value.is_nan() { "not a number" } else { "infinite" })]
+#[error(
+    "this constant is {}: {} = {value:?}",
+    if value.is_nan() { "not a number" } else { "infinite" },
+    crate::format::quoted(text)
+)]
 pub struct NonFiniteConstant {
     /// The constant subexpression as written.
     pub text: String,

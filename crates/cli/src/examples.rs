@@ -7,6 +7,7 @@ use tapegrad_examples::{EXAMPLES, Output, find};
 
 use crate::cli::ExamplesArgs;
 use crate::error::{Error, Result};
+use crate::format::{QUOTED, quoted};
 
 pub(crate) fn run(args: &ExamplesArgs, out: &mut dyn Write) -> Result<()> {
     if args.list {
@@ -16,6 +17,15 @@ pub(crate) fn run(args: &ExamplesArgs, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     let chosen = match &args.name {
+        // No example has a long name; say so without repeating all of it.
+        Some(name) if name.chars().nth(QUOTED).is_some() => {
+            let names: Vec<&str> = EXAMPLES.iter().map(|e| e.name).collect();
+            return Err(Error::msg(format_args!(
+                "unknown example {}; the examples are: {}",
+                quoted(name),
+                names.join(", ")
+            )));
+        }
         Some(name) => vec![find(name).map_err(Error::msg)?],
         None => EXAMPLES.iter().collect(),
     };

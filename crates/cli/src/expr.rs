@@ -65,13 +65,17 @@
 //! ([`STACK_SIZE`](crate::STACK_SIZE)).
 //!
 //! Error messages quote the offending line; a line longer than
-//! [`WINDOW`] characters is cut to a window around the caret.
+//! [`WINDOW`] characters is cut to a window around the caret, and a name or
+//! token longer than [`QUOTED`](crate::format::QUOTED) characters to its
+//! start, `…` and its length.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
 use thiserror::Error;
+
+use crate::format::{cut, quoted};
 
 /// The maximum depth of a parsed expression tree, in levels of operators and
 /// calls: a number or name has depth 0, `-x` and `sin(x)` depth 1.
@@ -528,13 +532,13 @@ pub enum ErrorKind {
     #[error("unexpected character `{0}`")]
     UnexpectedChar(char),
     /// A number followed by a `.`, like `1.2.3`.
-    #[error("malformed number `{0}`")]
+    #[error("malformed number {}", quoted(.0))]
     MalformedNumber(String),
     /// An exponent marker without digits, like `1e`.
-    #[error("expected digits after the exponent marker in `{0}`")]
+    #[error("expected digits after the exponent marker in {}", quoted(.0))]
     MissingExponent(String),
     /// A literal too large for an `f64`.
-    #[error("number `{0}` is too large")]
+    #[error("number {} is too large", quoted(.0))]
     NumberTooLarge(String),
     /// An operand is missing, after the token `after` if any, before `found` if any.
     #[error("expected an expression{}", fmt_context(.after, .found))]
@@ -571,7 +575,7 @@ pub enum ErrorKind {
     #[error("unmatched `)`")]
     UnmatchedParen,
     /// A call to a function that does not exist.
-    #[error("unknown function `{name}`{}", fmt_suggestions(.suggestions))]
+    #[error("unknown function {}{}", quoted(.name), fmt_suggestions(.suggestions))]
     UnknownFunction {
         /// The name as written.
         name: String,
@@ -595,13 +599,13 @@ pub enum ErrorKind {
     #[error("cannot bind `{0}`: it is a function name")]
     BindFunctionName(String),
     /// A second binding of a name.
-    #[error("`{0}` is already bound")]
+    #[error("{} is already bound", quoted(.0))]
     Rebound(String),
     /// A binding of a name already used as an input.
-    #[error("cannot bind `{0}`: it is already used above as an input")]
+    #[error("cannot bind {}: it is already used above as an input", quoted(.0))]
     BoundAfterUse(String),
     /// A binding that uses its own name.
-    #[error("`{0}` is used in its own binding")]
+    #[error("{} is used in its own binding", quoted(.0))]
     SelfReference(String),
     /// An `=` that does not follow the name starting a statement.
     #[error("unexpected `=`: only a name at the start of a statement can be bound")]
@@ -612,7 +616,11 @@ pub enum ErrorKind {
     )]
     UnusedExpression,
     /// The program ends with a binding instead of an output expression.
-    #[error("expected an output expression after the binding of `{0}`, for example `; {0}`")]
+    #[error(
+        "expected an output expression after the binding of {}, for example `; {}`",
+        quoted(.0),
+        cut(.0)
+    )]
     MissingOutput(String),
     /// A tree deeper than [`MAX_DEPTH`].
     #[error("expression too deep: more than {MAX_DEPTH} levels of operators and calls")]
@@ -621,7 +629,7 @@ pub enum ErrorKind {
 
 /// Formats where an operand is missing: after which token, and what is there instead.
 fn fmt_context(after: &Option<String>, found: &Option<String>) -> String {
-    let after = after.as_ref().map(|a| format!(" after `{a}`"));
+    let after = after.as_ref().map(|a| format!(" after {}", quoted(a)));
     let found = found.as_ref().map(|f| format!(", found {f}"));
     after.unwrap_or_default() + &found.unwrap_or_default()
 }
@@ -1129,18 +1137,12 @@ impl<'s> Parser<'s> {
         self.source.get(span.start..span.end).unwrap_or("")
     }
 
-    /// The token quoted for a message, or `None` for the end of a line or of the input.
+    /// The token quoted for a message (cut if it is long), or `None` for
+    /// the end of a line or of the input.
     fn describe(&self, token: Token) -> Option<String> {
         match token.tok {
             Tok::Eof | Tok::Newline => None,
-            _ => {
-                let text = self.text(token.span);
-                // Quoting a huge token whole would drown the message.
-                Some(match text.char_indices().nth(24) {
-                    Some((cut, _)) => format!("`{}...`", &text[..cut]),
-                    None => format!("`{text}`"),
-                })
-            }
+            _ => Some(quoted(self.text(token.span))),
         }
     }
 

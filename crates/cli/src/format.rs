@@ -35,6 +35,42 @@ pub fn json_number(x: f64) -> String {
     }
 }
 
+/// How many characters of a name, or of other text the user gave, an error
+/// message shows: longer text is cut to this many, with `…` and its length.
+pub const QUOTED: usize = 40;
+
+/// How many names a list in an error message shows; the rest are counted.
+pub const LISTED: usize = 10;
+
+/// `text`, or its first [`QUOTED`] characters and `…` if it is longer, so
+/// that an error never repeats a huge name: `aaaa…`.
+pub fn cut(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
+/// `text` in backticks for an error message, cut as [`cut`] does and then
+/// followed by its length: `` `x` ``, `` `aaaa…` (1048576 characters) ``.
+pub fn quoted(text: &str) -> String {
+    match cut(text) {
+        std::borrow::Cow::Borrowed(_) => format!("`{text}`"),
+        std::borrow::Cow::Owned(shown) => {
+            format!("`{shown}` ({} characters)", text.chars().count())
+        }
+    }
+}
+
+/// A name that a message shows bare when it is short (`J grew …`): as it is,
+/// or [`quoted`] with its length once it is cut.
+pub fn mention(text: &str) -> String {
+    match cut(text) {
+        std::borrow::Cow::Borrowed(_) => text.to_string(),
+        std::borrow::Cow::Owned(_) => quoted(text),
+    }
+}
+
 /// A JSON string.
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -90,6 +126,28 @@ mod tests {
             r#"{"value": 162.0, "gradient": {"w": 18.0, "b": 63.0}}"#
         );
         assert_eq!(json_string("a\"b\\\n\u{1}"), r#""a\"b\\\n\u0001""#);
+    }
+
+    #[test]
+    fn long_text_is_cut_to_a_prefix_with_its_length() {
+        // Up to QUOTED characters are shown whole, in backticks.
+        let fits = "é".repeat(QUOTED);
+        assert_eq!(cut(&fits), fits);
+        assert_eq!(quoted(&fits), format!("`{fits}`"));
+        // One more is cut to QUOTED characters (not bytes) and counted.
+        let long = "é".repeat(QUOTED + 1);
+        assert_eq!(cut(&long), format!("{fits}…"));
+        assert_eq!(quoted(&long), format!("`{fits}…` (41 characters)"));
+        assert_eq!(quoted(""), "``");
+        assert_eq!(mention("J"), "J");
+        assert_eq!(mention(&long), quoted(&long));
+        // The cut is told by the characters, not by the bytes it saves:
+        // 40 ASCII letters and one 3-byte character are as long as the cut.
+        let three = format!("{}€", "a".repeat(QUOTED));
+        assert_eq!(
+            quoted(&three),
+            format!("`{}…` (41 characters)", "a".repeat(QUOTED))
+        );
     }
 
     #[test]

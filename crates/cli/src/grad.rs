@@ -9,7 +9,7 @@ use crate::Source;
 use crate::cli::GradArgs;
 use crate::error::{Error, Result};
 use crate::eval::{Evaluation, Value};
-use crate::format::{json_number, json_object, number};
+use crate::format::{json_number, json_object, number, quoted};
 use crate::values::{input_values, names, quote_list, suggestion};
 
 pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
@@ -111,11 +111,13 @@ fn chosen<'t>(
             match e.binding(name) {
                 Some(Value::Node(v)) if order == 1 => Ok((name.to_string(), v)),
                 Some(Value::Node(_)) => Err(Error::msg(format_args!(
-                    "--order 2 differentiates with respect to inputs only, and `{name}` is bound in the expression; the inputs are {}",
+                    "--order 2 differentiates with respect to inputs only, and {} is bound in the expression; the inputs are {}",
+                    quoted(name),
                     quote_list(&source.program.inputs())
                 ))),
                 Some(Value::Num(c)) => Err(Error::msg(format_args!(
-                    "`{name}` is the constant {}: nothing depends on it as a variable",
+                    "{} is the constant {}: nothing depends on it as a variable",
+                    quoted(name),
                     number(c)
                 ))),
                 None => {
@@ -127,7 +129,8 @@ fn chosen<'t>(
                         .collect();
                     let hint = suggestion(name, known.iter().copied());
                     Err(Error::msg(format_args!(
-                        "the expression has no variable `{name}`{hint}; its variables are {}",
+                        "the expression has no variable {}{hint}; its variables are {}",
+                        quoted(name),
                         quote_list(&known)
                     )))
                 }

@@ -10,7 +10,7 @@ use tapegrad::Tape;
 use crate::Source;
 use crate::cli::SolveArgs;
 use crate::error::{Error, Result};
-use crate::format::{fixed, number};
+use crate::format::{fixed, mention, number, quoted};
 use crate::values::{chosen_inputs, input_values, quote_list};
 
 pub(crate) fn run(args: &SolveArgs, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
@@ -57,9 +57,10 @@ pub(crate) fn run(args: &SolveArgs, stdin: &mut dyn Read, out: &mut dyn Write) -
         }
         if iteration == args.max_iterations {
             return Err(Error::msg(format_args!(
-                "no solution within {} iteration{}: {label} = {} is still {} from the target {}; try more --max-iterations or a larger --tolerance",
+                "no solution within {} iteration{}: {} = {} is still {} from the target {}; try more --max-iterations or a larger --tolerance",
                 args.max_iterations,
                 if args.max_iterations == 1 { "" } else { "s" },
+                mention(&label),
                 number(z),
                 number(delta.abs()),
                 number(args.target)
@@ -70,7 +71,8 @@ pub(crate) fn run(args: &SolveArgs, stdin: &mut dyn Read, out: &mut dyn Write) -
         if movable == 0 {
             let names: Vec<&str> = chosen.iter().map(|&i| inputs[i]).collect();
             return Err(Error::msg(format_args!(
-                "cannot move {label}: its derivative with respect to {} is 0 here",
+                "cannot move {}: its derivative with respect to {} is 0 here",
+                mention(&label),
                 quote_list(&names)
             )));
         }
@@ -101,8 +103,8 @@ pub(crate) fn run(args: &SolveArgs, stdin: &mut dyn Read, out: &mut dyn Write) -
             point[i] -= d;
             if !point[i].is_finite() {
                 return Err(Error::msg(format_args!(
-                    "diverged: `{}` became {} after a step of {}",
-                    inputs[i],
+                    "diverged: {} became {} after a step of {}",
+                    quoted(inputs[i]),
                     number(point[i]),
                     number(-d)
                 )));

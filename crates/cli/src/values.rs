@@ -3,12 +3,21 @@
 
 use crate::error::{Error, Result};
 use crate::expr::{Program, closest};
+use crate::format::{LISTED, cut, quoted};
 
-/// `` `a`, `b` and `c` ``.
+/// `` `a`, `b` and `c` ``, each name [`quoted`]; past [`LISTED`] names, the
+/// first ones and a count: `` `x0`, …, `x9` and 990 more ``.
 pub fn quote_list<S: AsRef<str>>(names: &[S]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
-    match quoted.as_slice() {
+    let shown: Vec<String> = names
+        .iter()
+        .take(LISTED)
+        .map(|n| quoted(n.as_ref()))
+        .collect();
+    match shown.as_slice() {
         [] => String::new(),
+        _ if names.len() > LISTED => {
+            format!("{} and {} more", shown.join(", "), names.len() - LISTED)
+        }
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
@@ -26,7 +35,7 @@ pub fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>)
         closest(name, candidates)
     };
     close
-        .map(|c| format!(" (did you mean `{c}`?)"))
+        .map(|c| format!(" (did you mean {}?)", quoted(c)))
         .unwrap_or_default()
 }
 
@@ -45,11 +54,12 @@ pub fn input_values(program: &Program, items: &[String], flag: &str) -> Result<V
     for item in items.iter().filter(|item| !item.trim().is_empty()) {
         let Some((name, text)) = item.split_once('=') else {
             return Err(Error::msg(format_args!(
-                "`{flag} {item}` is not NAME=VALUE: write it like `{flag} {}=1.5`",
+                "{} is not NAME=VALUE: write it like `{flag} {}=1.5`",
+                quoted(&format!("{flag} {item}")),
                 if item.trim().is_empty() {
-                    "x"
+                    "x".into()
                 } else {
-                    item.trim()
+                    cut(item.trim())
                 }
             )));
         };
@@ -60,7 +70,8 @@ pub fn input_values(program: &Program, items: &[String], flag: &str) -> Result<V
         let value = parse_number(name, text)?;
         if values[slot].replace(value).is_some() {
             return Err(Error::msg(format_args!(
-                "`{name}` is given two values with {flag}"
+                "{} is given two values with {flag}",
+                quoted(name)
             )));
         }
     }
@@ -71,7 +82,14 @@ pub fn input_values(program: &Program, items: &[String], flag: &str) -> Result<V
         .map(|(&name, _)| name)
         .collect();
     if !missing.is_empty() {
-        let example: Vec<String> = missing.iter().map(|m| format!("{m}=VALUE")).collect();
+        let mut example: Vec<String> = missing
+            .iter()
+            .take(LISTED)
+            .map(|m| format!("{}=VALUE", cut(m)))
+            .collect();
+        if missing.len() > LISTED {
+            example.push("…".to_string());
+        }
         // A name close to a binding is more likely a typo than an input.
         let bound = program.bindings.iter().map(|b| b.name.as_str());
         let typo = match missing.as_slice() {
@@ -93,13 +111,18 @@ fn parse_number(name: &str, text: &str) -> Result<f64> {
     match text.parse::<f64>() {
         Ok(value) if value.is_finite() => Ok(value),
         Ok(_) => Err(Error::msg(format_args!(
-            "the value of `{name}` must be a finite number, not `{text}`"
+            "the value of {} must be a finite number, not {}",
+            quoted(name),
+            quoted(text)
         ))),
-        Err(_) if text.is_empty() => {
-            Err(Error::msg(format_args!("`{name}` has no value after `=`")))
-        }
+        Err(_) if text.is_empty() => Err(Error::msg(format_args!(
+            "{} has no value after `=`",
+            quoted(name)
+        ))),
         Err(_) => Err(Error::msg(format_args!(
-            "the value of `{name}` is not a number: `{text}`"
+            "the value of {} is not a number: {}",
+            quoted(name),
+            quoted(text)
         ))),
     }
 }
@@ -108,17 +131,20 @@ fn parse_number(name: &str, text: &str) -> Result<f64> {
 fn unknown_input(program: &Program, inputs: &[&str], name: &str, flag: &str) -> Error {
     if program.bindings.iter().any(|b| b.name == name) {
         return Error::msg(format_args!(
-            "`{name}` is bound in the expression, so it cannot be given a value with {flag}"
+            "{} is bound in the expression, so it cannot be given a value with {flag}",
+            quoted(name)
         ));
     }
     if inputs.is_empty() {
         return Error::msg(format_args!(
-            "the expression has no variable `{name}`: it has no variables at all"
+            "the expression has no variable {}: it has no variables at all",
+            quoted(name)
         ));
     }
     let hint = suggestion(name, inputs.iter().copied());
     Error::msg(format_args!(
-        "the expression has no variable `{name}`{hint}; its variables are {}",
+        "the expression has no variable {}{hint}; its variables are {}",
+        quoted(name),
         quote_list(inputs)
     ))
 }
@@ -136,7 +162,8 @@ pub fn names(items: &[String], flag: &str) -> Result<Vec<String>> {
         }
         if names.iter().any(|n| n == name) {
             return Err(Error::msg(format_args!(
-                "`{name}` is given twice with {flag}"
+                "{} is given twice with {flag}",
+                quoted(name)
             )));
         }
         names.push(name.to_string());
@@ -160,7 +187,8 @@ pub fn chosen_inputs(program: &Program, wrt: &[String], flag: &str) -> Result<Ve
             inputs.iter().position(|i| i == name).ok_or_else(|| {
                 if program.bindings.iter().any(|b| &b.name == name) {
                     Error::msg(format_args!(
-                        "`{name}` is bound in the expression: {flag} takes inputs only; the inputs are {}",
+                        "{} is bound in the expression: {flag} takes inputs only; the inputs are {}",
+                        quoted(name),
                         quote_list(&inputs)
                     ))
                 } else {

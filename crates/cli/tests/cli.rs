@@ -401,6 +401,112 @@ fn a_name_close_to_a_binding_is_taken_for_a_typo() {
 }
 
 #[test]
+fn a_huge_identifier_is_cut_in_errors() {
+    // A 1 MiB name is quoted by its first 40 characters, an ellipsis and
+    // its length, once per mention: the message stays a line, not a mebibyte.
+    let name = "a".repeat(1 << 20);
+    let cut = format!("`{}…` (1048576 characters)", "a".repeat(40));
+    assert_eq!(
+        run_with(&["grad", "-", "--at", "x=1"], &format!("{name} + x")).error(),
+        format!(
+            "error: no value for {cut}: give it with --at {}…=VALUE\n",
+            "a".repeat(40)
+        )
+    );
+    // Parse errors name it the same way; the quoted line is already a window.
+    for (source, first_line) in [
+        (
+            format!("{name} = 1; {name} = 2; x"),
+            format!("error: {cut} is already bound"),
+        ),
+        (
+            format!("{name} = {name}; x"),
+            format!("error: {cut} is used in its own binding"),
+        ),
+        (
+            format!("{name} = x"),
+            format!(
+                "error: expected an output expression after the binding of {cut}, for example `; {}…`",
+                "a".repeat(40)
+            ),
+        ),
+        (
+            format!("{name}(x)"),
+            format!(
+                "error: unknown function {cut}: expected one of ln, log, exp, sqrt, sin, cos, tan, tanh, sigmoid, relu, abs, recip, max, min"
+            ),
+        ),
+    ] {
+        let stderr = run_with(&["grad", "-", "--at", "x=1"], &source).error();
+        assert_eq!(stderr.lines().next(), Some(first_line.as_str()));
+        assert!(stderr.len() < 1000, "{} bytes", stderr.len());
+    }
+}
+
+#[test]
+fn long_text_from_the_command_line_is_cut_in_errors() {
+    // The command line allows arguments of up to 128 KiB; 100 000
+    // characters of a name or a value are cut as in the expression.
+    let long = "b".repeat(100_000);
+    let cut = format!("`{}…` (100000 characters)", "b".repeat(40));
+    assert_eq!(
+        tapegrad(&["grad", "x", "--at", &format!("{long}=1")]).error(),
+        format!("error: the expression has no variable {cut}; its variables are `x`\n")
+    );
+    assert_eq!(
+        tapegrad(&["grad", "x", "--at", &format!("x={long}")]).error(),
+        format!("error: the value of `x` is not a number: {cut}\n")
+    );
+    assert_eq!(
+        tapegrad(&["grad", "x", "--at", "x=1", "--wrt", &long]).error(),
+        format!("error: the expression has no variable {cut}; its variables are `x`\n")
+    );
+    assert_eq!(
+        tapegrad(&["examples", &long]).error(),
+        format!(
+            "error: unknown example {cut}; the examples are: neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss\n"
+        )
+    );
+}
+
+#[test]
+fn a_long_constant_is_cut_in_errors() {
+    // (1+1+…+1)/0 with 5000 ones is infinite; the message quotes the
+    // start of the constant as written and its length, not all of it.
+    let ones = vec!["1"; 5000].join("+");
+    let constant = format!("({ones})/0");
+    let stderr = run_with(&["grad", "-", "--at", "x=1"], &format!("x*({constant})")).error();
+    assert_eq!(
+        stderr.lines().next(),
+        Some(
+            format!(
+                "error: this constant is infinite: `{}…` ({} characters) = inf",
+                &constant[..40],
+                constant.len()
+            )
+            .as_str()
+        )
+    );
+    assert!(stderr.len() < 1000, "{} bytes", stderr.len());
+}
+
+#[test]
+fn a_long_list_of_names_is_cut_in_errors() {
+    // 1000 inputs without values: the message lists the first 10 and counts the rest.
+    let source: Vec<String> = (0..1000).map(|i| format!("x{i}")).collect();
+    let names: Vec<String> = (0..10).map(|i| format!("`x{i}`")).collect();
+    let example: Vec<String> = (0..10).map(|i| format!("x{i}=VALUE")).collect();
+    assert_eq!(
+        run_with(&["grad", "-"], &source.join("+")).error(),
+        format!(
+            "error: no value for {} and 990 more: give them with --at {},…\n",
+            names.join(", "),
+            example.join(",")
+        )
+    );
+}
+
+#[test]
 fn a_value_that_is_not_a_number_is_named() {
     assert_eq!(
         tapegrad(&["grad", "x*y", "--at", "x=1,y=abc"]).error(),

@@ -340,9 +340,9 @@ fn trailing_garbage() {
         error("1 , 2"),
         "error: expected an operator or the end of the statement, found `,`\n  1 , 2\n    ^"
     );
-    // Long tokens are shortened in messages.
+    // Long tokens are cut in messages, to 40 characters and their length.
     let long = format!("x {}", "y".repeat(100));
-    let found = format!("`{}...`", "y".repeat(24));
+    let found = format!("`{}…` (100 characters)", "y".repeat(40));
     assert!(error(&long).starts_with(&format!(
         "error: expected an operator or the end of the statement, found {found}\n"
     )));
