@@ -2,6 +2,11 @@
 //! plotters as the examples crate draws its pictures. One moved input: the
 //! path on the curve of the loss; two: the path on a contour map; more: the
 //! loss at each point.
+//!
+//! A run can take a billion steps, so the path is not kept whole: [`Path`]
+//! keeps the first [`HEAD`] points, where the descent moves most, and
+//! thins the rest evenly to at most [`TAIL`] points, the last one always
+//! among them: at most [`PLOTTED`] points whatever the length of the run.
 
 use std::path::Path;
 
@@ -9,7 +14,6 @@ use plotters::prelude::*;
 use tapegrad_examples::plot::{self, Area, Drawn, draw_contours, draw_path, grid, msg};
 
 use crate::Source;
-use crate::descend::Row;
 use crate::error::{Error, Result};
 use crate::eval::value_at;
 
@@ -21,45 +25,155 @@ const GRID: usize = 90;
 /// Contour levels.
 const LEVELS: usize = 14;
 
-/// Draws the path of `rows` (the inputs `moved` move) to `path`.
+/// The points of the path kept whole, from the start.
+pub(crate) const HEAD: usize = 1024;
+
+/// The most points [`Thinned`] keeps of the rest of the path.
+pub(crate) const TAIL: usize = 1024;
+
+/// The most points a picture of a descent draws.
+pub(crate) const PLOTTED: usize = HEAD + TAIL;
+
+/// Every `stride`th of the items pushed, from the first, and the last one:
+/// at most `cap` items in all however many are pushed. When the kept items
+/// fill it, every other one goes and the stride doubles, so the kept items
+/// stay evenly spaced.
+#[derive(Debug, Clone)]
+pub(crate) struct Thinned<T> {
+    cap: usize,
+    /// The items pushed at `0, stride, 2·stride, …`; fewer than `cap`.
+    kept: Vec<T>,
+    stride: usize,
+    pushed: usize,
+    /// The last item pushed, if it is not in `kept`.
+    last: Option<T>,
+}
+
+impl<T: Copy> Thinned<T> {
+    /// An empty path that will keep at most `cap` (at least 2) items.
+    pub(crate) fn new(cap: usize) -> Self {
+        let cap = cap.max(2);
+        Thinned {
+            cap,
+            kept: Vec::with_capacity(cap),
+            stride: 1,
+            pushed: 0,
+            last: None,
+        }
+    }
+
+    pub(crate) fn push(&mut self, item: T) {
+        let index = self.pushed;
+        self.pushed += 1;
+        if index % self.stride != 0 {
+            self.last = Some(item);
+            return;
+        }
+        if self.kept.len() + 1 == self.cap {
+            // Keep room for the last item: drop every other kept one.
+            let mut position = 0;
+            self.kept.retain(|_| {
+                position += 1;
+                position % 2 == 1
+            });
+            self.stride *= 2;
+            if index % self.stride != 0 {
+                self.last = Some(item);
+                return;
+            }
+        }
+        self.kept.push(item);
+        self.last = None;
+    }
+
+    /// The kept items in order: the first pushed, evenly spaced ones, and
+    /// the last pushed.
+    pub(crate) fn items(&self) -> impl Iterator<Item = T> + '_ {
+        self.kept.iter().copied().chain(self.last)
+    }
+
+    /// How many items it holds: at most its `cap`.
+    pub(crate) fn len(&self) -> usize {
+        self.kept.len() + usize::from(self.last.is_some())
+    }
+}
+
+/// The points of a descent path to draw: the first [`HEAD`] whole, the rest
+/// [`Thinned`] to [`TAIL`].
+#[derive(Debug, Clone)]
+pub(crate) struct DescentPath {
+    head: Vec<(f64, f64)>,
+    tail: Thinned<(f64, f64)>,
+}
+
+impl DescentPath {
+    pub(crate) fn new() -> Self {
+        DescentPath {
+            head: Vec::new(),
+            tail: Thinned::new(TAIL),
+        }
+    }
+
+    /// Adds point `n` (from 1) of a run that moves `moved`, at `point` with
+    /// loss `loss`, as the picture draws it: `(x, J)` for one moved input,
+    /// `(x, y)` for two, `(n, J)` for more.
+    pub(crate) fn push(&mut self, moved: &[usize], n: usize, point: &[f64], loss: f64) {
+        let xy = match *moved {
+            [i] => (point[i], loss),
+            [i, j] => (point[i], point[j]),
+            _ => (n as f64, loss),
+        };
+        if self.head.len() < HEAD {
+            self.head.push(xy);
+        } else {
+            self.tail.push(xy);
+        }
+        debug_assert!(self.len() <= PLOTTED);
+    }
+
+    fn points(&self) -> Vec<(f64, f64)> {
+        self.head.iter().copied().chain(self.tail.items()).collect()
+    }
+
+    /// How many points it holds: at most [`PLOTTED`].
+    pub(crate) fn len(&self) -> usize {
+        self.head.len() + self.tail.len()
+    }
+}
+
+/// Draws `path`, a run that moves the inputs `moved` from `start`, to `file`.
 pub(crate) fn descent(
-    path: &Path,
+    file: &Path,
     source: &Source,
     title: &str,
     label: &str,
-    moved: &[usize],
-    rows: &[Row],
+    (moved, start): (&[usize], &[f64]),
+    path: &DescentPath,
 ) -> Result<()> {
-    let Some(first) = rows.first() else {
+    let points = path.points();
+    if points.is_empty() {
         return Ok(());
-    };
+    }
     let inputs = source.program.inputs();
     let at = |i: usize, x: f64| {
-        let mut point = first.point.clone();
+        let mut point = start.to_vec();
         point[i] = x;
         point
     };
     match *moved {
-        [i] => svg(path, (760, 560), |area| {
+        [i] => svg(file, (760, 560), |area| {
             let f = |x: f64| value_at(&source.program, &source.text, &at(i, x));
-            let points: Vec<(f64, f64)> = rows.iter().map(|r| (r.point[i], r.loss)).collect();
             curve(area, title, (inputs[i], label), f, &points)
         }),
-        [i, j] => svg(path, (700, 660), |area| {
+        [i, j] => svg(file, (700, 660), |area| {
             let f = |x: f64, y: f64| {
                 let mut point = at(i, x);
                 point[j] = y;
                 value_at(&source.program, &source.text, &point)
             };
-            let points: Vec<(f64, f64)> = rows.iter().map(|r| (r.point[i], r.point[j])).collect();
             contour_map(area, title, (inputs[i], inputs[j]), f, &points)
         }),
-        _ => svg(path, (760, 560), |area| {
-            let points: Vec<(f64, f64)> = rows
-                .iter()
-                .enumerate()
-                .map(|(n, r)| ((n + 1) as f64, r.loss))
-                .collect();
+        _ => svg(file, (760, 560), |area| {
             loss_per_point(area, title, label, &points)
         }),
     }
@@ -169,7 +283,8 @@ fn contour_map(
 /// The loss at each point, for three moved inputs or more.
 fn loss_per_point(area: &Area<'_>, title: &str, label: &str, points: &[(f64, f64)]) -> Drawn {
     let (bottom, top) = padded(points.iter().map(|p| p.1), 0.5);
-    let right = (points.len() as f64).max(2.0);
+    // The x of the last point is its number, however many were thinned out.
+    let right = points.last().map_or(1.0, |p| p.0).max(2.0);
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 18))
         .margin(12)
@@ -200,4 +315,56 @@ fn levels(mut values: Vec<f64>) -> Vec<f64> {
         .collect();
     levels.dedup();
     levels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinned_never_holds_more_than_its_cap() {
+        // After any number of pushes, at most `cap` items, the first and the
+        // last pushed among them, the others evenly spaced and in order.
+        for cap in [2, 3, 8, 1024] {
+            let mut thinned = Thinned::new(cap);
+            for n in 0..20_000_usize {
+                thinned.push(n);
+                assert!(
+                    thinned.len() <= cap,
+                    "cap {cap}: {} after {n}",
+                    thinned.len()
+                );
+                let items: Vec<usize> = thinned.items().collect();
+                assert_eq!(items.len(), thinned.len());
+                assert_eq!(items.first(), Some(&0));
+                assert_eq!(items.last(), Some(&n));
+                if items.len() > 2 {
+                    let step = items[1] - items[0];
+                    let kept = &items[..items.len() - 1];
+                    assert!(kept.windows(2).all(|w| w[1] - w[0] == step), "{items:?}");
+                    assert!(n - kept[kept.len() - 1] <= step);
+                }
+            }
+            // And it stays well filled: more than a quarter of its cap.
+            assert!(4 * thinned.len() > cap, "cap {cap}: {}", thinned.len());
+        }
+    }
+
+    #[test]
+    fn a_descent_path_keeps_its_head_and_a_thinned_tail() {
+        // A million points: the first HEAD whole, at most PLOTTED in all,
+        // ending with the last (point n is drawn at (n, J) for 3 inputs).
+        let moved = [0, 1, 2];
+        let mut path = DescentPath::new();
+        for n in 1..=1_000_000 {
+            path.push(&moved, n, &[0.0; 3], 1.0 / n as f64);
+        }
+        assert!(path.len() <= PLOTTED, "{}", path.len());
+        let points = path.points();
+        let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+        let head: Vec<f64> = (1..=HEAD).map(|n| n as f64).collect();
+        assert_eq!(xs[..HEAD], head[..]);
+        assert_eq!(xs.last(), Some(&1e6));
+        assert!(xs.windows(2).all(|w| w[0] < w[1]));
+    }
 }

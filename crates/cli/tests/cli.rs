@@ -894,6 +894,132 @@ fn descend_stops_at_max_steps() {
 }
 
 #[test]
+fn descend_prints_rows_while_it_runs() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    // x^2 never goes below -1, and its loss never grows: only the billion
+    // steps of --max-steps would end this run. A command that prints rows as
+    // it computes them shows the first 2000 at once, and stops when its
+    // output is closed; one that keeps every row until the end prints
+    // nothing for hours (and holds 200 GB).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tapegrad"))
+        .args([
+            "descend",
+            "x^2",
+            "--from",
+            "x=1",
+            "--until",
+            "-1",
+            "--max-steps",
+            "1000000000",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .take(2001)
+            .map(Result::unwrap)
+            .collect::<Vec<String>>()
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !reader.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if !reader.is_finished() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        panic!("descend printed fewer than 2000 rows in 60 s");
+    }
+    // The reader has dropped the pipe: the command stops, as under `| head`.
+    let lines = reader.join().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    // The point column is as wide as the largest point --max-steps allows
+    // (1000000001, 10 digits); the value columns as their widest cell of
+    // the first rows: 9, the tutorial's width.
+    assert_eq!(lines[0], format!("{:>10}         x      J(x)", "n"));
+    assert_eq!(lines[1], format!("{:>10}  1.000000  1.000000", 1));
+    assert_eq!(lines[2], format!("{:>10}  0.800000  0.640000", 2));
+    assert_eq!(lines[2000], format!("{:>10}  0.000000  0.000000", 2000));
+}
+
+#[test]
+fn descend_plots_a_long_run_with_a_bounded_number_of_points() {
+    // 200 000 steps of x^4 from 1 (x ← x − 0.4·x³, which creeps towards 0
+    // like 1/√n): every row is printed, but the picture keeps at most 2048
+    // points of the path, the first and the last among them.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.svg");
+    let out = tapegrad(&[
+        "descend",
+        "x^4",
+        "--from",
+        "x=1",
+        "--eta",
+        "0.1",
+        "--max-steps",
+        "200000",
+        "--plot",
+        path.to_str().unwrap(),
+    ])
+    .ok();
+    let lines: Vec<&str> = out.lines().collect();
+    // The header, 200 001 rows, and the summary.
+    assert_eq!(lines.len(), 200_003);
+    assert_eq!(lines[0], "     n         x      J(x)");
+    assert_eq!(lines[1], "     1  1.000000  1.000000");
+    assert_eq!(lines[200_001], "200001  0.002500  0.000000");
+    assert_eq!(
+        lines[200_002],
+        "stopped after 200000 steps: J = 0.000000 at point 200001"
+    );
+    let svg = std::fs::read_to_string(&path).unwrap();
+    // Each point of the path is one circle.
+    let points = svg.matches("<circle").count();
+    assert!((1024..=2048).contains(&points), "{points} points");
+}
+
+#[test]
+fn descend_prints_a_table_for_a_name_longer_than_a_format_width() {
+    // A column as wide as a 70 000-character name is wider than the
+    // 65 535 that Rust's `{:>width$}` allows: the table pads by hand. The
+    // header cell is the name; x² from 1 with η = 0.25 halves x.
+    let name = "v".repeat(70_000);
+    let out = run_with(
+        &[
+            "descend",
+            "-",
+            "--from",
+            &format!("{name}=1"),
+            "--eta",
+            "0.25",
+            "--max-steps",
+            "1",
+        ],
+        &format!("{name}^2"),
+    )
+    .ok();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0], format!("   n {name} J({name})"));
+    let cell = |width: usize, text: &str| format!("{}{text}", " ".repeat(width - text.len()));
+    assert_eq!(
+        lines[1],
+        format!(
+            "   1 {} {}",
+            cell(70_000, "1.000000"),
+            cell(70_003, "1.000000")
+        )
+    );
+    assert_eq!(lines[3], "stopped after 1 step: J = 0.250000 at point 2");
+}
+
+#[test]
 fn descend_checks_its_settings() {
     assert_eq!(
         tapegrad(&["descend", "x^2", "--from", "x=1", "--eta", "-0.1"]).error(),
