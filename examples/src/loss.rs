@@ -6,7 +6,8 @@
 //!   not exist at `a = y`, which is reported as an error;
 //! - the absolute loss `|y - a|` has a kink at `a = y` and the hinge loss
 //!   `max(0, 1 - y·a)` at `y·a = 1`: there the engine's documented
-//!   subgradient is used (`|x|' = 0` and `relu' = 0` at 0) and the result is
+//!   subgradient is used (`|x|' = 1` at +0, by the sign bit, and `relu' = 0`
+//!   at 0) and the result is
 //!   marked as a kink;
 //! - the log loss needs `0 < a < 1` and `y ∈ {0, 1}`, the hinge and
 //!   exponential losses `y = ±1`: anything else is an error naming the

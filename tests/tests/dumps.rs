@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use tapegrad::graph::format_number;
-use tapegrad::{Constants, Detail, Direction, Error, Graph, Op, Tape, Var};
+use tapegrad::{Constants, CustomOp, Detail, Direction, Error, Graph, Op, Pow, Real, Tape, Var};
 
 /// The tutorial's graph at w = 3, b = 4: x = 2w + 3b, y = 2b + 1, z = x·y.
 fn tutorial(tape: &Tape) -> [Var<'_>; 5] {
@@ -72,8 +72,54 @@ fn every_op(tape: &Tape) -> Var<'_> {
         x.min(y),
         c * x,
         v.dot(&[2.0, 4.0]),
+        x.asin(),
+        x.acos(),
+        x.atan(),
+        x.sinh(),
+        x.cosh(),
+        x.asinh(),
+        y.acosh(),
+        x.atanh(),
+        x.log2(),
+        x.log10(),
+        x.ln_1p(),
+        x.exp_m1(),
+        x.exp2(),
+        x.cbrt(),
+        x.softplus(),
+        x.erf(),
+        x.erfc(),
+        x.signum(),
+        x.floor(),
+        x.ceil(),
+        x.round(),
+        x.trunc(),
+        2.0.pow(x),
+        x.log(10.0),
+        x.atan2(2.0),
+        x.hypot(2.0),
+        x.max(0.0),
+        x.min(0.0),
+        x.atan2(y),
+        x.hypot(y),
+        tape.custom(Scaled(3.0), &[x, y]),
     ];
     tape.sum(terms).named("total")
+}
+
+/// A custom op, `k·x·y`, so that dumps show one by its name.
+struct Scaled(f64);
+
+impl CustomOp for Scaled {
+    fn name(&self) -> &str {
+        "scaled_product"
+    }
+    fn value(&self, x: &[f64]) -> f64 {
+        self.0 * x[0] * x[1]
+    }
+    fn partials<R: Real>(&self, x: &[R], _out: R) -> Vec<R> {
+        vec![x[1] * self.0, x[0] * self.0]
+    }
 }
 
 // ---------------------------------------------------------------------------

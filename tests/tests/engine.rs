@@ -1,7 +1,7 @@
 //! The engine end to end: the tutorial's worked example, graph shapes that
 //! trip up naive backprop, big tapes, tape reuse, threads and misuse.
 
-use tapegrad::{Error, NonFinite, Op, Tape};
+use tapegrad::{Error, NonFinite, Op, Tape, Var};
 
 #[test]
 fn tutorial_z_equals_x_times_y_at_w3_b4() {
@@ -152,7 +152,7 @@ fn a_sum_may_record_inside_its_own_iterator() {
     assert_eq!(u.value(), 10.0);
     assert_eq!(u.backward().wrt(x), 5.0);
     // An empty sum is zero.
-    assert_eq!(tape.sum([]).value(), 0.0);
+    assert_eq!(tape.sum(&[] as &[Var]).value(), 0.0);
 }
 
 #[test]
@@ -317,6 +317,7 @@ fn try_backward_names_the_node_whose_value_is_not_finite() {
         inputs,
         value,
         cause,
+        ..
     } = err.clone()
     else {
         unreachable!()
@@ -325,12 +326,12 @@ fn try_backward_names_the_node_whose_value_is_not_finite() {
     assert_eq!(node, b.index());
     assert_eq!(op, "ln");
     assert_eq!(name.as_deref(), Some("b"));
-    assert_eq!(inputs, vec![-2.0]);
+    assert_eq!(inputs, vec![(a.index(), -2.0)]);
     assert!(value.is_nan());
     assert_eq!(cause, NonFinite::Value);
     assert_eq!(
         err.to_string(),
-        "node %2 `b` (ln of -2.0 = NaN) has a non-finite value"
+        "node %2 `b` (ln %1 = NaN; %1 = -2.0) has a non-finite value"
     );
 }
 
@@ -340,13 +341,13 @@ fn try_backward_reports_sqrt_of_minus_one_and_zero_over_zero() {
     let x = tape.var(-1.0);
     let err = x.sqrt().try_backward().unwrap_err();
     assert!(
-        matches!(err, Error::NonFinite { op: "sqrt", cause: NonFinite::Value, ref inputs, .. } if inputs == &[-1.0])
+        matches!(err, Error::NonFinite { ref op, cause: NonFinite::Value, ref inputs, .. } if op == "sqrt" && inputs == &[(x.index(), -1.0)])
     );
     let z = tape.var(0.0).named("z");
     let err = (z / z).try_backward().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "node %3 (div of 0.0, 0.0 = NaN) has a non-finite value"
+        "node %3 (div %2, %2 = NaN; %2 = 0.0, %2 = 0.0) has a non-finite value"
     );
 }
 
@@ -359,7 +360,7 @@ fn try_backward_names_the_op_whose_partial_is_infinite() {
     let err = (r + 1.0).try_backward().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "node %1 `r` (sqrt of 0.0 = 0.0) gives its input %0 the non-finite adjoint inf"
+        "node %1 `r` (sqrt %0 = 0.0; %0 = 0.0) gives its input %0 the non-finite adjoint inf"
     );
     assert!(matches!(
         err,
@@ -409,7 +410,7 @@ fn gradient_check_fails_a_wrong_gradient() {
 #[test]
 fn gradient_check_returns_the_error_of_a_non_finite_point() {
     let err = tapegrad::check::gradcheck(|_, v| v[0].ln(), &[-1.0]).unwrap_err();
-    assert!(matches!(err, Error::NonFinite { op: "ln", .. }));
+    assert!(matches!(err, Error::NonFinite { ref op, .. } if op == "ln"));
 }
 
 #[test]

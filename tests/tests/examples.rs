@@ -222,11 +222,12 @@ fn learning_rates_behave_as_table_2_5_describes() {
 #[test]
 fn losses_have_their_analytic_values_and_derivatives() {
     let e = |loss: Loss, a: f64, y: f64| loss.evaluate(a, y).unwrap();
-    // |y - a|: slope -sign(y - a); at a = y the subgradient 0, marked as a kink.
+    // |y - a|: slope -sign(y - a); at a = y, y - a = +0 and |x|' = 1 there
+    // (by the sign bit), so the slope is the subgradient -1, marked as a kink.
     assert_eq!(e(Loss::Absolute, 0.5, 1.0).derivative, -1.0);
     assert_eq!(e(Loss::Absolute, 2.0, 1.0).derivative, 1.0);
     let kink = e(Loss::Absolute, 1.0, 1.0);
-    assert!(kink.kink && kink.derivative == 0.0);
+    assert!(kink.kink && kink.derivative == -1.0);
     // max(0, 1 - y·a): slope -y while y·a < 1, 0 beyond; at y·a = 1 a kink.
     assert_eq!(e(Loss::Hinge, 0.5, 1.0).derivative, -1.0);
     assert_eq!(e(Loss::Hinge, -0.5, -1.0).derivative, 1.0);

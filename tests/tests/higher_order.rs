@@ -104,8 +104,9 @@ fn third_derivatives_match_their_analytic_forms() {
         close(b, -2.0 * t * (1.0 - t * t), 1e-13);
         close(c, (1.0 - t * t) * (6.0 * t * t - 2.0), 1e-13);
         // σ: s' = s(1 - s), s'' = s'(1 - 2s), s''' = s'(1 - 6s + 6s²)
+        // (σ' as σ(x)·σ(-x): s(1 - s) would round in 1 - s for x > 0.)
         let s = 1.0 / (1.0 + (-x).exp());
-        let ds = s * (1.0 - s);
+        let ds = s / (1.0 + x.exp());
         let [a, b, c] = three_derivatives(|v| v.sigmoid(), x);
         close(a, ds, 1e-15);
         close(b, ds * (1.0 - 2.0 * s), 1e-13);
@@ -157,10 +158,16 @@ fn non_differentiable_points_take_the_numeric_backward_choice() {
     let zero = tape.var(0.0);
     let two = tape.var(2.0);
     let also_two = tape.var(2.0);
-    // relu'(0) = 0 and |x|'(0) = 0; a max or min tie splits ½, ½.
-    for z in [zero.relu(), zero.abs()] {
-        assert_eq!(z.grad_graph(&[zero])[0].value(), 0.0);
-        assert_eq!(z.backward().wrt(zero), 0.0);
+    // relu'(0) = 0; |x|' is the sign bit's: 1 at +0 and -1 at -0; a max or
+    // min tie splits ½, ½.
+    let negative_zero = tape.var(-0.0);
+    for (z, x, slope) in [
+        (zero.relu(), zero, 0.0),
+        (zero.abs(), zero, 1.0),
+        (negative_zero.abs(), negative_zero, -1.0),
+    ] {
+        assert_eq!(z.grad_graph(&[x])[0].value(), slope);
+        assert_eq!(z.backward().wrt(x), slope);
     }
     for z in [two.max(also_two), two.min(also_two)] {
         let recorded: Vec<f64> = z

@@ -546,15 +546,15 @@ fn a_value_that_is_not_a_number_is_named() {
 fn a_non_finite_result_names_the_op() {
     assert_eq!(
         tapegrad(&["grad", "ln(x)", "--at", "x=-1"]).error(),
-        "error: node %1 `z` (ln of -1.0 = NaN) has a non-finite value\n  ln(x)\n  ^^^^^\n"
+        "error: node %1 `z` (ln %0 = NaN; %0 = -1.0) has a non-finite value\n  ln(x)\n  ^^^^^\n"
     );
     assert_eq!(
         tapegrad(&["grad", "a = x*x; b = a - 4; sqrt(b) + x", "--at", "x=2"]).error(),
-        "error: node %3 (sqrt of 0.0 = 0.0) gives its input %2 the non-finite adjoint inf\n  a = x*x; b = a - 4; sqrt(b) + x\n                      ^^^^^^^\n"
+        "error: node %3 (sqrt %2 = 0.0; %2 = 0.0) gives its input %2 the non-finite adjoint inf\n  a = x*x; b = a - 4; sqrt(b) + x\n                      ^^^^^^^\n"
     );
     assert_eq!(
         tapegrad(&["grad", "x/y", "--at", "x=1,y=0", "--json"]).error(),
-        "error: node %2 `z` (div of 1.0, 0.0 = inf) has a non-finite value\n  x/y\n  ^^^\n"
+        "error: node %2 `z` (div %0, %1 = inf; %0 = 1.0, %1 = 0.0) has a non-finite value\n  x/y\n  ^^^\n"
     );
 }
 
@@ -869,7 +869,7 @@ fn descend_reports_divergence() {
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stderr,
-        "error: diverged at point 2: node %1 `J` (ln of 0.0 = -inf) has a non-finite value\n  ln(x)\n  ^^^^^\n"
+        "error: diverged at point 2: node %1 `J` (ln %0 = -inf; %0 = 0.0) has a non-finite value\n  ln(x)\n  ^^^^^\n"
     );
 }
 
@@ -1168,7 +1168,7 @@ fn solve_failures() {
     );
     assert_eq!(
         tapegrad(&["solve", "ln(x)", "--target", "1", "--from", "x=-1"]).error(),
-        "error: node %1 `z` (ln of -1.0 = NaN) has a non-finite value\n  ln(x)\n  ^^^^^\n"
+        "error: node %1 `z` (ln %0 = NaN; %0 = -1.0) has a non-finite value\n  ln(x)\n  ^^^^^\n"
     );
     assert_eq!(
         tapegrad(&[

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::mem;
 use std::ops::Index;
 
+use crate::custom::Call;
 use crate::error::{Error, NonFinite, Result};
 use crate::op::{Op, Pullback, Shape, pullback};
 use crate::tape::{Inner, Tape, Var, Vars};
@@ -12,6 +13,19 @@ use crate::tape::{Inner, Tape, Var, Vars};
 ///
 /// It borrows the tape, so it cannot outlive a [`Tape::clear`] and answer
 /// for nodes that no longer exist.
+///
+/// ```
+/// use tapegrad::Tape;
+///
+/// let tape = Tape::new();
+/// let (x, y) = (tape.var(2.0), tape.var(5.0));
+/// let z = x * y + x;
+/// let g = z.backward();
+/// assert_eq!(g[x], 6.0); // y + 1
+/// assert_eq!(g.wrt(y), 2.0); // x
+/// assert_eq!(g.wrt_all(&[x, y]), vec![6.0, 2.0]);
+/// ```
+#[derive(Clone)]
 pub struct Gradients<'t> {
     tape: &'t Tape,
     output: u32,
@@ -25,9 +39,19 @@ impl<'t> Gradients<'t> {
     /// # Panics
     /// If `var` belongs to another tape.
     #[inline]
+    #[track_caller]
     pub fn wrt(&self, var: Var<'t>) -> f64 {
         self.tape.check_owns(var);
         self.adjoints.get(var.index()).copied().unwrap_or(0.0)
+    }
+
+    /// `∂output/∂v` for each `v` of `vars`, in order.
+    ///
+    /// # Panics
+    /// If a `Var` belongs to another tape.
+    #[track_caller]
+    pub fn wrt_all(&self, vars: &[Var<'t>]) -> Vec<f64> {
+        vars.iter().map(|&v| self.wrt(v)).collect()
     }
 
     /// `∂output/∂xᵢ` for every leaf `xᵢ` of a block from
@@ -125,69 +149,66 @@ impl<'t> Var<'t> {
     /// whose adjoint is exactly zero sends nothing to its inputs, so an
     /// infinite local partial of a node the output does not use (say `√0`)
     /// cannot turn a gradient into `0·∞ = NaN`.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(3.0);
+    /// let y = x * x + x.sin();
+    /// let g = y.backward();
+    /// assert_eq!(g[x], 6.0 + 3f64.cos()); // 2x + cos x
+    /// ```
+    #[must_use = "the gradients are the result; backward changes nothing on the tape"]
     pub fn backward(self) -> Gradients<'t> {
         let mut adjoints = self.take_buffer();
-        self.tape.with(|t| {
-            let out = self.index as usize;
-            let (ops, values) = (&t.ops[..=out], &t.values[..=out]);
-            let mut sweep = Sweep::new(t, &mut adjoints, self.index);
-            for i in (0..=out).rev() {
-                // Walk the operand words back to this node's, swept or not.
-                sweep.at -= ops[i].words();
-                let g = sweep.adjoints[i];
-                if g != 0.0 {
-                    pullback(&mut sweep, ops[i], values[i], g);
-                }
-            }
-        });
+        let fault = sweep(self.tape, self.index as usize, &mut adjoints, None);
+        debug_assert!(fault.is_none());
         self.gradients(adjoints)
     }
 
-    /// Like [`Var::backward`], but checks every value and adjoint the output
-    /// depends on and returns [`Error::NonFinite`] for the first one that is
-    /// NaN or infinite: the first such value in tape order, else the first
-    /// non-finite adjoint in sweep order, naming the op that produced it.
+    /// Like [`Var::backward`], but checks every value and adjoint that a
+    /// gradient with respect to a leaf depends on, and returns
+    /// [`Error::NonFinite`] for the first one that is NaN or infinite: the
+    /// first such value in tape order, else the first non-finite adjoint in
+    /// sweep order, naming the op that produced it. Adjoints of nodes that
+    /// no leaf reaches (constants, and what is computed from them alone)
+    /// are not checked: no gradient is made of them.
+    ///
+    /// ```
+    /// use tapegrad::{Error, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(-1.0).named("x");
+    /// assert!(matches!(x.ln().try_backward(), Err(Error::NonFinite { .. })));
+    /// let g = (x * x).try_backward().unwrap();
+    /// assert_eq!(g[x], -2.0);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`], naming the node, its op and inputs.
     pub fn try_backward(self) -> Result<Gradients<'t>> {
         let out = self.index as usize;
         let mut adjoints = self.take_buffer();
-        let fault = self.tape.with(|t| {
+        let (value_fault, needed) = self.tape.with(|t| {
             let reach = reachable(t, out);
-            if let Some(i) = (0..=out).find(|&i| reach[i] && !t.values[i].is_finite()) {
-                return Some((i, NonFinite::Value));
-            }
-            let mut sweep = Sweep::new(t, &mut adjoints, self.index);
-            for i in (0..=out).rev() {
-                sweep.at -= t.ops[i].words();
-                let g = sweep.adjoints[i];
-                if g == 0.0 {
-                    continue;
-                }
-                let mut checked = Checked {
-                    sweep: &mut sweep,
-                    fault: None,
-                };
-                pullback(&mut checked, t.ops[i], t.values[i], g);
-                if let Some(input) = checked.fault {
-                    let adjoint = sweep.adjoints[input as usize];
-                    let input = input as usize;
-                    return Some((i, NonFinite::Adjoint { input, adjoint }));
-                }
-            }
-            None
+            let fault = (0..=out).find(|&i| reach[i] && !t.values[i].is_finite());
+            (fault, fault.is_none().then(|| on_leaf_paths(t, &reach)))
         });
+        let fault = match (value_fault, needed) {
+            (Some(i), _) => Some((i, NonFinite::Value)),
+            (None, Some(needed)) => {
+                sweep(self.tape, out, &mut adjoints, Some(&needed)).map(|(i, input)| {
+                    let adjoint = adjoints[input as usize];
+                    let input = input as usize;
+                    (i, NonFinite::Adjoint { input, adjoint })
+                })
+            }
+            (None, None) => None,
+        };
         match fault {
             None => Ok(self.gradients(adjoints)),
             Some((node, cause)) => {
                 self.tape.with(|t| t.spare = adjoints);
-                let n = self.tape.node(node);
-                Err(Error::NonFinite {
-                    node,
-                    op: n.op.name(),
-                    name: n.name,
-                    inputs: n.inputs.iter().map(|&i| self.tape.get(i).value()).collect(),
-                    value: n.value,
-                    cause,
-                })
+                Err(Error::non_finite(self.tape, node, cause))
             }
         }
     }
@@ -205,8 +226,96 @@ impl<'t> Var<'t> {
     }
 }
 
+/// Where a sweep stops before its end.
+enum Stop {
+    /// Node `node` sent input `input` a non-finite adjoint (checked sweeps).
+    Fault(usize, u32),
+    /// Custom node `node`, whose words start at `at`, awaits its partials.
+    Custom(usize, usize),
+}
+
+/// The numeric sweep from node `out` down to node 0, into `adjoints`. With
+/// `check`, the mask of nodes that lie on paths to leaves, it stops at the
+/// first contribution that makes such a node's adjoint non-finite and
+/// returns the node and the input.
+///
+/// The sweep runs inside the tape's borrow from one custom node to the
+/// next; a custom op's partials are user code, so they run between two
+/// borrows.
+fn sweep(
+    tape: &Tape,
+    out: usize,
+    adjoints: &mut Vec<f64>,
+    check: Option<&[bool]>,
+) -> Option<(usize, u32)> {
+    adjoints.clear();
+    adjoints.resize(out + 1, 0.0);
+    adjoints[out] = 1.0;
+    let mut next = out + 1;
+    let mut at = tape.with(|t| t.words_end(out));
+    loop {
+        let stop = tape.with(|t| {
+            let (ops, values) = (&t.ops[..=out], &t.values[..=out]);
+            let mut sweep = Sweep {
+                values: &t.values,
+                args: &t.args,
+                at,
+                consts: &t.consts,
+                lists: &t.lists,
+                adjoints,
+            };
+            while next > 0 {
+                next -= 1;
+                let i = next;
+                // Walk the operand words back to this node's, swept or not.
+                sweep.at -= ops[i].words();
+                let g = sweep.adjoints[i];
+                if g == 0.0 {
+                    continue;
+                }
+                if ops[i] == Op::Custom {
+                    return Some(Stop::Custom(i, sweep.at));
+                }
+                match check {
+                    None => pullback(&mut sweep, ops[i], values[i], g),
+                    Some(needed) => {
+                        let mut checked = Checked {
+                            sweep: &mut sweep,
+                            needed,
+                            fault: None,
+                        };
+                        pullback(&mut checked, ops[i], values[i], g);
+                        if let Some(input) = checked.fault {
+                            return Some(Stop::Fault(i, input));
+                        }
+                    }
+                }
+            }
+            None
+        });
+        match stop {
+            None => return None,
+            Some(Stop::Fault(i, input)) => return Some((i, input)),
+            Some(Stop::Custom(i, words_at)) => {
+                at = words_at;
+                let words = tape.with(|t| [t.args[at], t.args[at + 1], t.args[at + 2]]);
+                let call = Call::new(tape, i, words);
+                let partials = call.partials_f64(tape);
+                let g = adjoints[i];
+                for (&input, p) in call.inputs.iter().zip(partials) {
+                    let a = &mut adjoints[input as usize];
+                    *a += g * p;
+                    if check.is_some_and(|needed| needed[input as usize]) && !a.is_finite() {
+                        return Some((i, input));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The numeric sweep: reads recorded values, adds into adjoints.
-struct Sweep<'a> {
+pub(crate) struct Sweep<'a> {
     values: &'a [f64],
     args: &'a [u32],
     /// Where the operand words of the node being swept start in `args`.
@@ -214,24 +323,6 @@ struct Sweep<'a> {
     consts: &'a [f64],
     lists: &'a [u32],
     adjoints: &'a mut [f64],
-}
-
-impl<'a> Sweep<'a> {
-    /// A sweep from node `out`, standing just after its operand words.
-    fn new(t: &'a Inner, buffer: &'a mut Vec<f64>, out: u32) -> Sweep<'a> {
-        let out = out as usize;
-        buffer.clear();
-        buffer.resize(out + 1, 0.0);
-        buffer[out] = 1.0;
-        Sweep {
-            values: &t.values,
-            args: &t.args,
-            at: t.words_end(out),
-            consts: &t.consts,
-            lists: &t.lists,
-            adjoints: buffer,
-        }
-    }
 }
 
 // The sweep reads operand words, inputs, constants and list entries by the
@@ -279,11 +370,18 @@ impl Pullback for Sweep<'_> {
         // the buffer holds one adjoint per node up to the output.
         unsafe { *self.adjoints.get_unchecked_mut(index as usize) += d };
     }
+
+    fn custom(&mut self, _out: f64, _g: f64) {
+        // `sweep` stops at custom nodes before their pullback and calls the
+        // user's partials outside the tape's borrow.
+    }
 }
 
-/// The numeric sweep, noting the first input whose adjoint stops being finite.
+/// The numeric sweep, noting the first input on a path to a leaf whose
+/// adjoint stops being finite.
 struct Checked<'s, 'a> {
     sweep: &'s mut Sweep<'a>,
+    needed: &'s [bool],
     fault: Option<u32>,
 }
 
@@ -308,10 +406,15 @@ impl Pullback for Checked<'_, '_> {
 
     fn accumulate(&mut self, slot: u32, index: u32, d: f64) {
         self.sweep.accumulate(slot, index, d);
-        if self.fault.is_none() && !self.sweep.adjoints[index as usize].is_finite() {
+        if self.fault.is_none()
+            && self.needed[index as usize]
+            && !self.sweep.adjoints[index as usize].is_finite()
+        {
             self.fault = Some(index);
         }
     }
+
+    fn custom(&mut self, _out: f64, _g: f64) {}
 }
 
 /// Calls `f` with each input of node `i`.
@@ -324,7 +427,7 @@ pub(crate) fn for_each_input(t: &mut Inner, i: usize, mut f: impl FnMut(u32)) {
             f(a);
             f(b);
         }
-        Shape::Nary => t.lists[a as usize..(a + b) as usize]
+        Shape::Nary | Shape::Custom => t.lists[a as usize..(a + b) as usize]
             .iter()
             .for_each(|&x| f(x)),
         Shape::Dot => (a..a + b).for_each(f),
@@ -349,6 +452,20 @@ pub(crate) fn depends_on(t: &mut Inner, out: usize, inputs: &[Var<'_>]) -> Vec<b
     for i in 0..=out {
         if !needed[i] {
             let mut any = false;
+            for_each_input(t, i, |x| any |= needed[x as usize]);
+            needed[i] = any;
+        }
+    }
+    needed
+}
+
+/// Which nodes up to `out` lie on a path from a leaf to the output: the
+/// output reaches them and they depend on a leaf.
+pub(crate) fn on_leaf_paths(t: &mut Inner, reach: &[bool]) -> Vec<bool> {
+    let mut needed = vec![false; reach.len()];
+    for i in 0..reach.len() {
+        if reach[i] {
+            let mut any = t.ops[i] == Op::Leaf;
             for_each_input(t, i, |x| any |= needed[x as usize]);
             needed[i] = any;
         }

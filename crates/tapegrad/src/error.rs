@@ -2,22 +2,27 @@
 
 use std::fmt;
 
+use crate::tape::Tape;
+
 /// Everything that can go wrong in tapegrad, with the node and op involved.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A checked backward pass met a value or adjoint that is NaN or
     /// infinite; this names the first node where it appeared.
-    #[error("{}", NonFiniteMessage { node: *node, op, name: name.as_deref(), inputs, value: *value, cause })]
+    #[error("{}", NonFiniteMessage { node: *node, op, name: name.as_deref(), inputs, constant: *constant, value: *value, cause })]
     NonFinite {
         /// The node's index on the tape.
         node: usize,
-        /// The node's op name.
-        op: &'static str,
+        /// The node's op name ([`Node::op_name`](crate::Node::op_name)).
+        op: String,
         /// The node's label, if it has one.
-        name: Option<String>,
-        /// The values of the node's inputs, in operand order.
-        inputs: Vec<f64>,
+        name: Option<Box<str>>,
+        /// The node's inputs, in operand order: each one's tape index and
+        /// value.
+        inputs: Vec<(usize, f64)>,
+        /// The op's constant operand, if it has one (`x / 0.0` has 0).
+        constant: Option<f64>,
         /// The node's value.
         value: f64,
         /// Whether the value itself or an adjoint the node sent is not finite.
@@ -71,6 +76,7 @@ impl std::error::Error for IoError {
 
 /// Which number of a node is not finite.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum NonFinite {
     /// The node's forward value (its inputs were finite: this op made it).
     Value,
@@ -87,11 +93,36 @@ pub enum NonFinite {
 /// `std::result::Result` with tapegrad's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl Error {
+    /// The error for node `node` of `tape`, whose value or adjoint is not
+    /// finite.
+    pub(crate) fn non_finite(tape: &Tape, node: usize, cause: NonFinite) -> Error {
+        let n = tape.node(node);
+        Error::NonFinite {
+            node,
+            op: n.op_name().to_string(),
+            inputs: n.inputs.iter().map(|&i| (i, tape.get(i).value())).collect(),
+            constant: n.constant,
+            name: n.name.map(String::into_boxed_str),
+            value: n.value,
+            cause,
+        }
+    }
+}
+
+/// How many operands and input values a message lists before it counts
+/// the rest.
+const LISTED: usize = 4;
+
+/// The longest node name a message prints whole.
+const NAME: usize = 80;
+
 struct NonFiniteMessage<'a> {
     node: usize,
     op: &'a str,
     name: Option<&'a str>,
-    inputs: &'a [f64],
+    inputs: &'a [(usize, f64)],
+    constant: Option<f64>,
     value: f64,
     cause: &'a NonFinite,
 }
@@ -100,13 +131,29 @@ impl fmt::Display for NonFiniteMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "node %{}", self.node)?;
         if let Some(name) = self.name {
-            write!(f, " `{name}`")?;
+            write!(f, " `{}`", text_cut(name, NAME))?;
         }
-        write!(f, " ({}", self.op)?;
-        for (i, x) in self.inputs.iter().enumerate() {
-            write!(f, "{}{x:?}", if i == 0 { " of " } else { ", " })?;
+        // The operands as the text dump lists them (`div %0, 0`), then the
+        // inputs' values; a long list shows its first few and a count.
+        write!(f, " ({}", text_cut(self.op, NAME))?;
+        let mut operands: Vec<String> = self.inputs.iter().map(|(i, _)| format!("%{i}")).collect();
+        if let Some(c) = self.constant {
+            operands.push(crate::graph::format_number(c));
         }
-        write!(f, " = {:?})", self.value)?;
+        for (i, operand) in operands.iter().take(LISTED).enumerate() {
+            write!(f, "{}{operand}", if i == 0 { " " } else { ", " })?;
+        }
+        if operands.len() > LISTED {
+            write!(f, ", … ({} inputs)", self.inputs.len())?;
+        }
+        write!(f, " = {:?}", self.value)?;
+        for (i, (node, x)) in self.inputs.iter().take(LISTED).enumerate() {
+            write!(f, "{}%{node} = {x:?}", if i == 0 { "; " } else { ", " })?;
+        }
+        if self.inputs.len() > LISTED {
+            write!(f, ", …")?;
+        }
+        write!(f, ")")?;
         match self.cause {
             NonFinite::Value => write!(f, " has a non-finite value"),
             NonFinite::Adjoint { input, adjoint } => write!(
@@ -115,4 +162,16 @@ impl fmt::Display for NonFiniteMessage<'_> {
             ),
         }
     }
+}
+
+/// `s` with control characters escaped, cut to `max` characters.
+// TODO(escape): replaced by the views' shared escaping.
+fn text_cut(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    let mut out: String = s.chars().take(max).flat_map(char::escape_default).collect();
+    if n > max {
+        out.push_str(&format!("…` ({n} characters)"));
+        out.pop();
+    }
+    out
 }

@@ -7,7 +7,8 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::op::{Pullback, Real, pullback};
+use crate::custom::Call;
+use crate::op::{Apply, Op, Pullback, Real, pullback};
 use crate::tape::{Tape, Var};
 
 impl<'t> Var<'t> {
@@ -132,6 +133,22 @@ impl<'t> Pullback for Recorder<'t> {
             Some(a) => a + d,
         });
     }
+
+    fn custom(&mut self, out: Adjoint<'t>, g: Adjoint<'t>) {
+        let Adjoint::Var(node) = out else {
+            unreachable!("a recorded sweep's node is a Var")
+        };
+        let call = Call::new(self.tape, node.index(), self.words);
+        if !call.inputs.iter().any(|&i| self.wants(i)) {
+            return;
+        }
+        let partials = call.partials_var(self.tape);
+        for (slot, (&input, p)) in call.inputs.iter().zip(partials).enumerate() {
+            if self.wants(input) {
+                self.accumulate(slot as u32, input, g * Adjoint::Var(p));
+            }
+        }
+    }
 }
 
 /// One arithmetic operator on adjoints: folded in `f64` when both sides are
@@ -186,6 +203,31 @@ impl<'t> Adjoint<'t> {
     }
 }
 
+impl Apply for Adjoint<'_> {
+    fn unary(self, op: Op) -> Self {
+        self.map(|x| x.unary(op), |v| v.unary(op))
+    }
+    fn with_const(self, op: Op, c: f64) -> Self {
+        // x¹ = x exactly, so the derivative of x² records no power node.
+        if op == Op::PowInt && c == 1.0 {
+            return self;
+        }
+        self.map(|x| x.with_const(op, c), |v| v.with_const(op, c))
+    }
+    fn binary(self, op: Op, y: Self) -> Self {
+        match (self, y) {
+            (Adjoint::Const(x), Adjoint::Const(y)) => Adjoint::Const(x.binary(op, y)),
+            (Adjoint::Var(x), Adjoint::Var(y)) => Adjoint::Var(x.binary(op, y)),
+            (Adjoint::Var(x), Adjoint::Const(y)) => {
+                Adjoint::Var(x.binary(op, x.tape().constant(y)))
+            }
+            (Adjoint::Const(x), Adjoint::Var(y)) => {
+                Adjoint::Var(y.tape().constant(x).binary(op, y))
+            }
+        }
+    }
+}
+
 impl Real for Adjoint<'_> {
     fn value(self) -> f64 {
         match self {
@@ -193,33 +235,17 @@ impl Real for Adjoint<'_> {
             Adjoint::Var(v) => v.value(),
         }
     }
-    fn rsub(self, c: f64) -> Self {
-        self.map(|x| c - x, |v| c - v)
+    fn constant(self, c: f64) -> Self {
+        Adjoint::Const(c)
     }
-    fn ln(self) -> Self {
-        self.map(f64::ln, Var::ln)
-    }
-    fn sin(self) -> Self {
-        self.map(f64::sin, Var::sin)
-    }
-    fn cos(self) -> Self {
-        self.map(f64::cos, Var::cos)
-    }
-    fn powi(self, n: i32) -> Self {
-        // x¹ = x exactly, so the derivative of x² records no power node.
-        if n == 1 {
-            return self;
-        }
-        self.map(|x| x.powi(n), |v| v.powi(n))
-    }
-    fn powf(self, p: f64) -> Self {
-        self.map(|x| x.powf(p), |v| v.powf(p))
-    }
+}
+
+impl<'t> crate::Pow<Adjoint<'t>> for Adjoint<'t> {
+    type Output = Adjoint<'t>;
     fn pow(self, p: Self) -> Self {
-        match (self, p) {
-            (_, Adjoint::Const(p)) => self.powf(p),
-            (Adjoint::Var(x), Adjoint::Var(p)) => Adjoint::Var(x.pow(p)),
-            (Adjoint::Const(x), Adjoint::Var(p)) => Adjoint::Var(p.tape().constant(x).pow(p)),
+        match p {
+            Adjoint::Const(p) => self.powf(p),
+            Adjoint::Var(_) => self.binary(Op::Pow, p),
         }
     }
 }

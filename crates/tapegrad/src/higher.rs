@@ -5,6 +5,7 @@ use crate::{Result, Tape, Var};
 
 /// A function's value, gradient and Hessian at one point.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Hessian {
     /// `f(x)`.
     pub value: f64,
@@ -31,34 +32,129 @@ pub struct Hessian {
 /// ```
 ///
 /// # Errors
-/// [`Error::NonFinite`](crate::Error::NonFinite) if the value or the
-/// gradient at `at` is not finite.
+/// [`Error::NonFinite`](crate::Error::NonFinite) if the value, the
+/// gradient or a second derivative at `at` is not finite.
 pub fn hessian<F>(f: F, at: &[f64]) -> Result<Hessian>
 where
     F: for<'t> Fn(&'t Tape, &[Var<'t>]) -> Var<'t>,
 {
     let tape = Tape::new();
     let leaves: Vec<Var<'_>> = at.iter().map(|&x| tape.var(x)).collect();
-    let output = f(&tape, &leaves);
-    let gradient: Vec<f64> = {
-        let g = output.try_backward()?;
-        leaves.iter().map(|&v| g.wrt(v)).collect()
-    };
-    let grads = output.grad_graph(&leaves);
-    let n = at.len();
-    let mut matrix = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        let row = grads[i].backward();
-        for j in i..n {
-            matrix[i][j] = row.wrt(leaves[j]);
-            matrix[j][i] = matrix[i][j];
+    f(&tape, &leaves).hessian(&leaves)
+}
+
+impl<'t> Var<'t> {
+    /// The value, gradient and Hessian of this output with respect to
+    /// `inputs`, on the tape it is recorded on: no function to re-record.
+    /// The gradient's graph is recorded on the tape (as by
+    /// [`Var::grad_graph`]) and each row is one checked reverse sweep of it.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, y) = (tape.var(1.0), tape.var(2.0));
+    /// let f = x * x * y; // H = [[2y, 2x], [2x, 0]]
+    /// let h = f.hessian(&[x, y]).unwrap();
+    /// assert_eq!(h.gradient, vec![4.0, 1.0]);
+    /// assert_eq!(h.matrix, vec![vec![4.0, 2.0], vec![2.0, 0.0]]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`](crate::Error::NonFinite) if the value, the
+    /// gradient or a second derivative is not finite.
+    ///
+    /// # Panics
+    /// If an input belongs to another tape.
+    #[track_caller]
+    pub fn hessian(self, inputs: &[Var<'t>]) -> Result<Hessian> {
+        let gradient = self.try_backward()?.wrt_all(inputs);
+        let grads = self.grad_graph(inputs);
+        let n = inputs.len();
+        let mut matrix = vec![vec![0.0; n]; n];
+        for i in 0..n {
+            let row = grads[i].try_backward()?;
+            for j in i..n {
+                matrix[i][j] = row.wrt(inputs[j]);
+                matrix[j][i] = matrix[i][j];
+            }
         }
+        Ok(Hessian {
+            value: self.value(),
+            gradient,
+            matrix,
+        })
     }
-    Ok(Hessian {
-        value: output.value(),
-        gradient,
-        matrix,
-    })
+}
+
+/// The values and the Jacobian of a function with several outputs.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Jacobian {
+    /// The outputs' values, `fᵢ(x)`.
+    pub values: Vec<f64>,
+    /// `matrix[i][j] = ∂fᵢ/∂xⱼ`: a row per output, a column per input.
+    pub matrix: Vec<Vec<f64>>,
+}
+
+/// The values and the Jacobian of `f` at `at`, exact to rounding.
+///
+/// `f` receives a fresh tape and one leaf per coordinate of `at`, and
+/// returns its outputs. Each row is one checked reverse sweep from one
+/// output; the sweeps share one adjoint buffer.
+///
+/// ```
+/// // f(x, y) = (x·y, x + y, sin x): J = [[y, x], [1, 1], [cos x, 0]]
+/// let j = tapegrad::jacobian(|_, v| vec![v[0] * v[1], v[0] + v[1], v[0].sin()], &[2.0, 3.0]).unwrap();
+/// assert_eq!(j.values, vec![6.0, 5.0, 2f64.sin()]);
+/// assert_eq!(j.matrix, vec![vec![3.0, 2.0], vec![1.0, 1.0], vec![2f64.cos(), 0.0]]);
+/// ```
+///
+/// # Errors
+/// [`Error::NonFinite`](crate::Error::NonFinite) if an output or a
+/// derivative is not finite.
+pub fn jacobian<F>(f: F, at: &[f64]) -> Result<Jacobian>
+where
+    F: for<'t> Fn(&'t Tape, &[Var<'t>]) -> Vec<Var<'t>>,
+{
+    let tape = Tape::new();
+    let leaves: Vec<Var<'_>> = at.iter().map(|&x| tape.var(x)).collect();
+    let outputs = f(&tape, &leaves);
+    tape.jacobian(&outputs, &leaves)
+}
+
+impl Tape {
+    /// The values and the Jacobian of `outputs` with respect to `inputs`,
+    /// all already recorded on this tape: one checked reverse sweep per
+    /// output, sharing one adjoint buffer.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (r, t) = (tape.var(2.0), tape.var(0.0));
+    /// let (x, y) = (r * t.cos(), r * t.sin()); // polar to Cartesian
+    /// let j = tape.jacobian(&[x, y], &[r, t]).unwrap();
+    /// assert_eq!(j.matrix, vec![vec![1.0, -0.0], vec![0.0, 2.0]]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`](crate::Error::NonFinite) if an output or a
+    /// derivative is not finite.
+    ///
+    /// # Panics
+    /// If a `Var` belongs to another tape.
+    #[track_caller]
+    pub fn jacobian<'t>(&'t self, outputs: &[Var<'t>], inputs: &[Var<'t>]) -> Result<Jacobian> {
+        outputs
+            .iter()
+            .chain(inputs)
+            .for_each(|&v| self.check_owns(v));
+        let matrix = outputs
+            .iter()
+            .map(|out| Ok(out.try_backward()?.wrt_all(inputs)))
+            .collect::<Result<_>>()?;
+        Ok(Jacobian {
+            values: outputs.iter().map(|v| v.value()).collect(),
+            matrix,
+        })
+    }
 }
 
 /// The Hessian-vector product `H(x)·v` of `f` at `at`, without forming `H`.

@@ -39,6 +39,7 @@
 
 mod backward;
 pub mod check;
+mod custom;
 mod error;
 mod grad_graph;
 pub mod graph;
@@ -47,8 +48,9 @@ mod op;
 mod tape;
 
 pub use backward::Gradients;
+pub use custom::CustomOp;
 pub use error::{Error, IoError, NonFinite, Result};
 pub use graph::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand};
-pub use higher::{Hessian, hessian, hessian_vector_product};
+pub use higher::{Hessian, Jacobian, hessian, hessian_vector_product, jacobian};
 pub use op::{Op, Real, Shape};
-pub use tape::{Node, Tape, Var, Vars};
+pub use tape::{Node, Pow, Rhs, Tape, Var, Vars};

@@ -7,12 +7,20 @@
 //! over [`Real`], so the same formula runs the numeric backward sweep (`f64`)
 //! and records the gradient graph on the tape (`Var`). Dumps read the
 //! partials from it too, by seeding `g = 1`.
+//!
+//! A partial is written so that it is exact to a few ulps wherever its value
+//! is a normal number, and so that its own derivative, taken through the
+//! recorded graph, is too: no subtraction that cancels (`1 - σ`, `1 - x·x`
+//! near 1), and a cheap form only where it is as exact as the careful one.
 
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+use crate::Pow;
+
 /// How many recorded inputs an op takes, and whether it carries a constant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Shape {
     /// No inputs: a leaf or a constant.
     Nullary,
@@ -31,82 +39,100 @@ pub enum Shape {
     /// Inputs at consecutive tape positions, each with its own constant
     /// coefficient (`Σ cᵢ·xᵢ`).
     Dot,
+    /// Any number of inputs, computed by a user's
+    /// [`CustomOp`](crate::CustomOp).
+    Custom,
 }
 
-/// Numbers that the vector-Jacobian products of the op table run on: `f64`
-/// for the numeric backward sweep and [`Var`](crate::Var) for the recorded one.
-///
-/// Branches in a formula (relu, abs, max, ties) read [`Real::value`], so both
-/// instances take the same branch at the same point.
-pub trait Real:
-    Copy
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Div<Output = Self>
-    + Neg<Output = Self>
-    + Add<f64, Output = Self>
-    + Sub<f64, Output = Self>
-    + Mul<f64, Output = Self>
-    + Div<f64, Output = Self>
-{
-    /// The number's value.
-    fn value(self) -> f64;
-    /// `c - self`.
-    fn rsub(self, c: f64) -> Self;
-    /// Natural logarithm.
-    fn ln(self) -> Self;
-    /// Sine.
-    fn sin(self) -> Self;
-    /// Cosine.
-    fn cos(self) -> Self;
-    /// Integer power.
-    fn powi(self, n: i32) -> Self;
-    /// Real power with a constant exponent.
-    fn powf(self, p: f64) -> Self;
-    /// Real power with a variable exponent.
-    fn pow(self, p: Self) -> Self;
+mod sealed {
+    use super::Op;
+
+    /// How a number of a sweep applies an op of the table: in `f64`, or by
+    /// recording it. Private, so that [`Real`](super::Real) is sealed.
+    pub trait Apply: Sized {
+        fn unary(self, op: Op) -> Self;
+        fn with_const(self, op: Op, c: f64) -> Self;
+        fn binary(self, op: Op, y: Self) -> Self;
+    }
 }
 
-impl Real for f64 {
-    #[inline(always)]
-    fn value(self) -> f64 {
-        self
+pub(crate) use sealed::Apply;
+
+/// `1 - x²` without cancellation: `1 - x·x` where `x² ≤ 1/4`, else
+/// `(1 - x)(1 + x)`, whose `1 - x` is exact (Sterbenz). Each form's
+/// derivative (`-2x` as `-(x + x)` or `(1 - x) - (1 + x)`) cancels no more.
+#[inline(always)]
+fn one_minus_square<S: Real>(x: S) -> S {
+    if x.value().abs() < 0.5 {
+        (x * x).rsub(1.0)
+    } else {
+        x.rsub(1.0) * (x + 1.0)
     }
-    #[inline(always)]
-    fn rsub(self, c: f64) -> f64 {
-        c - self
+}
+
+/// `n·xⁿ⁻¹ · g` for the integer power `n` (an exact integer in an `f64`):
+/// the exponent `n - 1` is formed in `f64`, where it cannot overflow as
+/// `i32` arithmetic would at `i32::MIN`.
+#[inline(always)]
+fn int_power_partial<S: Real>(x: S, n: f64, g: S) -> Option<S> {
+    if n == 0.0 {
+        return None;
     }
-    #[inline(always)]
-    fn ln(self) -> f64 {
-        f64::ln(self)
+    let m = n - 1.0;
+    let power = if m >= f64::from(i32::MIN) {
+        x.powi(m as i32)
+    } else {
+        x.powf(m)
+    };
+    Some(g * power * n)
+}
+
+/// `e^(-x²)` with the square's rounding error removed: with `a` the value
+/// of `x` cut to 26 bits, `a²` is exact and `x² = a² + (x - a)(x + a)`, so
+/// `e^(-x²) = e^(-a²)·e^(-(x - a)(x + a))`, an identity in `x` for any `a`
+/// (derivatives through it are exact too), whose two exponents are exact or
+/// small.
+#[inline(always)]
+fn gaussian<S: Real>(x: S) -> S {
+    let a = f64::from_bits(x.value().to_bits() & !((1u64 << 27) - 1));
+    let r = (x - a) * (x + a);
+    (-r).exp() * (-(a * a)).exp()
+}
+
+/// `a/(x² + y²)`: directly where the squares can neither overflow nor
+/// underflow together, else as `(a/h)/h` with `h = hypot(x, y)`.
+#[inline(always)]
+fn over_sum_of_squares<S: Real>(a: S, x: S, y: S) -> S {
+    let big = x.value().abs().max(y.value().abs());
+    if (1e-140..=1e140).contains(&big) {
+        a / (x * x + y * y)
+    } else {
+        let h = x.hypot(y);
+        a / h / h
     }
-    #[inline(always)]
-    fn sin(self) -> f64 {
-        f64::sin(self)
-    }
-    #[inline(always)]
-    fn cos(self) -> f64 {
-        f64::cos(self)
-    }
-    #[inline(always)]
-    fn powi(self, n: i32) -> f64 {
-        f64::powi(self, n)
-    }
-    #[inline(always)]
-    fn powf(self, p: f64) -> f64 {
-        f64::powf(self, p)
-    }
-    #[inline(always)]
-    fn pow(self, p: f64) -> f64 {
-        f64::powf(self, p)
+}
+
+/// The share of a `max`'s adjoint `g` that goes to an operand of value `mine`
+/// against `other`: all to the winner, nothing to the loser, half on a tie,
+/// and NaN when either is NaN (the result is NaN, so is its derivative).
+/// (A `min` is a `max` of the negated values.)
+#[inline(always)]
+fn share<S: Real>(mine: f64, other: f64, g: S) -> Option<S> {
+    if mine > other {
+        Some(g)
+    } else if mine < other {
+        None
+    } else if mine == other {
+        Some(g * 0.5)
+    } else {
+        Some(g * f64::NAN)
     }
 }
 
 /// The logistic function in its stable form: it never overflows, and it is
 /// exact to the last bit far from zero on both sides.
 #[inline]
-pub fn sigmoid(x: f64) -> f64 {
+pub(crate) fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
     } else {
@@ -117,16 +143,27 @@ pub fn sigmoid(x: f64) -> f64 {
     }
 }
 
+/// `ln(1 + eˣ)` in its stable form: `x + ln(1 + e⁻ˣ)` for positive `x`, so
+/// nothing overflows, and `ln_1p(eˣ)` below, exact where `eˣ` is tiny.
+#[inline]
+pub(crate) fn softplus(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
 /// `max(x, 0)`, passing NaN through (as PyTorch does) so that a checked
 /// backward still sees it.
 #[inline]
-pub fn relu(x: f64) -> f64 {
+pub(crate) fn relu(x: f64) -> f64 {
     if x <= 0.0 { 0.0 } else { x }
 }
 
 /// The larger of two numbers, NaN if either is NaN (`f64::max` would hide it).
 #[inline]
-pub fn max(x: f64, y: f64) -> f64 {
+pub(crate) fn max(x: f64, y: f64) -> f64 {
     if x.is_nan() || y.is_nan() {
         f64::NAN
     } else if x >= y {
@@ -138,13 +175,26 @@ pub fn max(x: f64, y: f64) -> f64 {
 
 /// The smaller of two numbers, NaN if either is NaN (`f64::min` would hide it).
 #[inline]
-pub fn min(x: f64, y: f64) -> f64 {
+pub(crate) fn min(x: f64, y: f64) -> f64 {
     if x.is_nan() || y.is_nan() {
         f64::NAN
     } else if x <= y {
         x
     } else {
         y
+    }
+}
+
+/// `xⁿ` for an integer `n` held exactly in an `f64`: repeated
+/// multiplication where it rounds at most a few times, `powf` (correctly
+/// rounded to within an ulp) for larger exponents, where `powi`'s repeated
+/// squaring would compound its rounding.
+#[inline]
+pub(crate) fn powi(x: f64, n: f64) -> f64 {
+    if n.abs() <= 4.0 {
+        x.powi(n as i32)
+    } else {
+        x.powf(n)
     }
 }
 
@@ -174,6 +224,10 @@ pub(crate) trait Pullback {
     /// Adds `d` to the adjoint of node `index`, operand `slot` of the node
     /// being swept.
     fn accumulate(&mut self, slot: u32, index: u32, d: Self::S);
+    /// Sends the contributions of a custom op's node, whose output is `out`
+    /// and adjoint `g`: the user's partials, which each sweep calls where no
+    /// borrow of the tape is live.
+    fn custom(&mut self, out: Self::S, g: Self::S);
 }
 
 macro_rules! op_table {
@@ -188,10 +242,12 @@ macro_rules! op_table {
             |$bx2:ident, $by2:ident, $bz:ident, $bg:ident| ($bdx:expr, $bdy:expr $(,)?); )* }
         nary { $( $(#[$am:meta])* $A:ident $aname:literal; )* }
         dot { $( $(#[$dm:meta])* $D:ident $dname:literal; )* }
+        custom { $( $(#[$xm:meta])* $X:ident $xname:literal; )* }
     ) => {
         /// An operation recorded on the tape.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
+        #[non_exhaustive]
         pub enum Op {
             $( $(#[$nm])* $N, )*
             $( $(#[$um])* $U, )*
@@ -199,17 +255,19 @@ macro_rules! op_table {
             $( $(#[$bm])* $B, )*
             $( $(#[$am])* $A, )*
             $( $(#[$dm])* $D, )*
+            $( $(#[$xm])* $X, )*
         }
 
         impl Op {
             /// Every op, in table order.
             pub const ALL: &'static [Op] = &[
                 $( Op::$N, )* $( Op::$U, )* $( Op::$C, )* $( Op::$B, )* $( Op::$A, )*
-                $( Op::$D, )*
+                $( Op::$D, )* $( Op::$X, )*
             ];
 
             /// The op's name as dumps print it (ops that differ only in
-            /// where their constant sits share a name).
+            /// where their constant sits share a name; a custom op's node
+            /// prints its own name instead, see [`Node::op_name`](crate::Node::op_name)).
             pub const fn name(self) -> &'static str {
                 match self {
                     $( Op::$N => $nname, )*
@@ -218,6 +276,7 @@ macro_rules! op_table {
                     $( Op::$B => $bname, )*
                     $( Op::$A => $aname, )*
                     $( Op::$D => $dname, )*
+                    $( Op::$X => $xname, )*
                 }
             }
 
@@ -230,6 +289,7 @@ macro_rules! op_table {
                     $( Op::$B => Shape::Binary, )*
                     $( Op::$A => Shape::Nary, )*
                     $( Op::$D => Shape::Dot, )*
+                    $( Op::$X => Shape::Custom, )*
                 }
             }
 
@@ -237,15 +297,16 @@ macro_rules! op_table {
             /// input index each for unary and binary ops, the input and the
             /// constant's place in the constant pool for an op with a
             /// constant, where its input list starts and its length for an
-            /// n-ary op, and the first input, the count and where the
-            /// coefficients start for a dot product.
+            /// n-ary op, the first input, the count and where the
+            /// coefficients start for a dot product, and the input list and
+            /// the op's place in the tape's custom ops for a custom op.
             #[inline(always)]
-            pub const fn words(self) -> usize {
+            pub(crate) const fn words(self) -> usize {
                 match self.shape() {
                     Shape::Nullary => 0,
                     Shape::Unary => 1,
                     Shape::UnaryConst { .. } | Shape::Binary | Shape::Nary => 2,
-                    Shape::Dot => 3,
+                    Shape::Dot | Shape::Custom => 3,
                 }
             }
         }
@@ -328,7 +389,88 @@ macro_rules! op_table {
                         }
                     }
                 } )*
+                $( Op::$X => p.custom(out, g), )*
             }
+        }
+
+        /// Numbers that the vector-Jacobian products of the op table run
+        /// on: `f64` for the numeric backward sweep and [`Var`](crate::Var)
+        /// for the recorded one. A [`CustomOp`](crate::CustomOp)'s partials
+        /// are written against it, so they run in both.
+        ///
+        /// It has every one-input op of the table under `f64`'s method
+        /// names, the powers (`x.pow(y)` from [`Pow`](crate::Pow)), and arithmetic with `Self` and `f64`. Branches
+        /// in a formula (relu, abs, max, ties) read [`Real::value`], so both
+        /// instances take the same branch at the same point. The trait is
+        /// sealed: the engine's number types are its only implementations.
+        ///
+        /// ```
+        /// use tapegrad::{Real, Tape};
+        ///
+        /// // One formula, run in f64 and recorded on a tape.
+        /// fn bump<R: Real>(x: R) -> R {
+        ///     (-(x * x)).exp() * 2.0
+        /// }
+        /// let tape = Tape::new();
+        /// let x = tape.var(0.5);
+        /// assert_eq!(bump(x).value(), bump(0.5));
+        /// ```
+        pub trait Real:
+            Apply
+            + Copy
+            + Add<Output = Self>
+            + Sub<Output = Self>
+            + Mul<Output = Self>
+            + Div<Output = Self>
+            + Neg<Output = Self>
+            + Add<f64, Output = Self>
+            + Sub<f64, Output = Self>
+            + Mul<f64, Output = Self>
+            + Div<f64, Output = Self>
+            + Pow<Self, Output = Self>
+        {
+            /// The number's value.
+            fn value(self) -> f64;
+            /// The constant `c` as a number of the same kind (for a `Var`,
+            /// recorded on the same tape).
+            fn constant(self, c: f64) -> Self;
+            /// `c - self`.
+            #[inline(always)]
+            fn rsub(self, c: f64) -> Self {
+                self.with_const(Op::ConstSub, c)
+            }
+            /// `c / self`.
+            #[inline(always)]
+            fn rdiv(self, c: f64) -> Self {
+                self.with_const(Op::ConstDiv, c)
+            }
+            /// Integer power `selfⁿ`.
+            #[inline(always)]
+            fn powi(self, n: i32) -> Self {
+                self.with_const(Op::PowInt, f64::from(n))
+            }
+            /// Real power with a constant exponent.
+            #[inline(always)]
+            fn powf(self, p: f64) -> Self {
+                self.with_const(Op::PowConst, p)
+            }
+            /// `atan2(self, x)`, the angle of the point `(x, self)`.
+            #[inline(always)]
+            fn atan2(self, x: Self) -> Self {
+                self.binary(Op::Atan2, x)
+            }
+            /// `√(self² + y²)` without overflow.
+            #[inline(always)]
+            fn hypot(self, y: Self) -> Self {
+                self.binary(Op::Hypot, y)
+            }
+            $(
+                $(#[$um])*
+                #[inline(always)]
+                fn $method(self) -> Self {
+                    self.unary(Op::$U)
+                }
+            )*
         }
 
         /// The `Var` methods of the one-input ops, one per table row.
@@ -344,6 +486,40 @@ macro_rules! op_table {
             )*
         }
     };
+}
+
+impl Apply for f64 {
+    #[inline(always)]
+    fn unary(self, op: Op) -> f64 {
+        eval_unary(op, self)
+    }
+    #[inline(always)]
+    fn with_const(self, op: Op, c: f64) -> f64 {
+        eval_unary_const(op, self, c)
+    }
+    #[inline(always)]
+    fn binary(self, op: Op, y: f64) -> f64 {
+        eval_binary(op, self, y)
+    }
+}
+
+impl Pow<f64> for f64 {
+    type Output = f64;
+    #[inline(always)]
+    fn pow(self, p: f64) -> f64 {
+        eval_binary(Op::Pow, self, p)
+    }
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn value(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn constant(self, c: f64) -> f64 {
+        c
+    }
 }
 
 // The op table. Each row: variant, name, forward value, vector-Jacobian
@@ -365,7 +541,7 @@ op_table! {
         Ln "ln" ln
             |x| x.ln(),
             |x, _z, g| Some(g / x);
-        /// `e^x`; `d/dx = e^x`, read from the output.
+        /// `eˣ`; `d/dx = eˣ`, read from the output.
         Exp "exp" exp
             |x| x.exp(),
             |_x, z, g| Some(g * z);
@@ -385,27 +561,145 @@ op_table! {
         Tan "tan" tan
             |x| x.tan(),
             |_x, z, g| Some(g * (z * z + 1.0));
-        /// Hyperbolic tangent; `d/dx = 1 - tanh² x`, read from the output.
+        /// Hyperbolic tangent; `d/dx = 1 - tanh² x` read from the output
+        /// where `|x| < 1.5` (no cancellation there), `1/cosh² x` beyond,
+        /// which stays exact where `1 - tanh² x` would round to 0.
         Tanh "tanh" tanh
             |x| x.tanh(),
-            |_x, z, g| Some(g * (z * z).rsub(1.0));
-        /// The logistic function `1/(1+e^-x)`, stable for any `x`;
-        /// `d/dx = σ(1-σ)`, read from the output.
+            |x, z, g| if x.value().abs() < 1.5 {
+                Some(g * (z * z).rsub(1.0))
+            } else {
+                let s = x.cosh().recip();
+                Some(g * (s * s))
+            };
+        /// The logistic function `σ(x) = 1/(1+e⁻ˣ)`, stable for any `x`;
+        /// `d/dx = σ(1-σ)`, computed as `1/(4cosh²(x/2))`, exact for any
+        /// `x` and with an exact derivative of its own (`σ(1-σ)` from the
+        /// output loses every digit for large `x`).
         Sigmoid "sigmoid" sigmoid
             |x| sigmoid(x),
-            |_x, z, g| Some(g * (z * z.rsub(1.0)));
-        /// `max(x, 0)`; the derivative at 0 is taken as 0.
+            |x, _z, g| {
+                let s = (x * 0.5).cosh().recip();
+                Some(g * (s * s * 0.25))
+            };
+        /// `max(x, 0)`; the derivative at 0 is taken as 0 (so a relu's
+        /// second derivative is 0 everywhere).
         Relu "relu" relu
             |x| relu(x),
-            |x, _z, g| if x.value() > 0.0 { Some(g) } else { None };
-        /// `|x|`; the derivative at 0 is taken as 0.
+            |x, _z, g| if x.value() > 0.0 {
+                Some(g)
+            } else if x.value().is_nan() {
+                Some(g * f64::NAN)
+            } else {
+                None
+            };
+        /// `|x|`; the derivative is the sign of `x` by its sign bit: 1 at
+        /// +0 and −1 at −0, as JAX and Julia's DiffRules take it, so that
+        /// second derivatives through `abs` come out right (`|x|²` has 2).
         Abs "abs" abs
             |x| x.abs(),
-            |x, _z, g| if x.value() > 0.0 { Some(g) } else if x.value() < 0.0 { Some(-g) } else { None };
+            |x, _z, g| Some(g * x.value().signum());
         /// `1/x`; `d/dx = -1/x²`, read from the output.
         Recip "recip" recip
             |x| x.recip(),
             |_x, z, g| Some(-(g * (z * z)));
+        /// Arcsine; `d/dx = 1/√(1 - x²)`, with `1 - x²` formed without
+        /// cancellation near ±1.
+        Asin "asin" asin
+            |x| x.asin(),
+            |x, _z, g| Some(g / one_minus_square(x).sqrt());
+        /// Arccosine; `d/dx = -1/√(1 - x²)`.
+        Acos "acos" acos
+            |x| x.acos(),
+            |x, _z, g| Some(-(g / one_minus_square(x).sqrt()));
+        /// Arctangent; `d/dx = 1/(1 + x²)`.
+        Atan "atan" atan
+            |x| x.atan(),
+            |x, _z, g| Some(g / (x * x + 1.0));
+        /// Hyperbolic sine; `d/dx = cosh x`.
+        Sinh "sinh" sinh
+            |x| x.sinh(),
+            |x, _z, g| Some(g * x.cosh());
+        /// Hyperbolic cosine; `d/dx = sinh x`.
+        Cosh "cosh" cosh
+            |x| x.cosh(),
+            |x, _z, g| Some(g * x.sinh());
+        /// Inverse hyperbolic sine; `d/dx = 1/√(x² + 1)`, as `1/hypot(x, 1)`
+        /// so that it does not overflow for large `x`.
+        Asinh "asinh" asinh
+            |x| libm::asinh(x),
+            |x, _z, g| Some(g / x.with_const(Op::HypotConst, 1.0));
+        /// Inverse hyperbolic cosine, for `x ≥ 1`; `d/dx = 1/√(x² - 1)`, as
+        /// `1/(√(x - 1)·√(x + 1))`, exact near 1 and finite for large `x`.
+        Acosh "acosh" acosh
+            |x| libm::acosh(x),
+            |x, _z, g| Some(g / ((x - 1.0).sqrt() * (x + 1.0).sqrt()));
+        /// Inverse hyperbolic tangent, for `|x| < 1`; `d/dx = 1/(1 - x²)`.
+        Atanh "atanh" atanh
+            |x| libm::atanh(x),
+            |x, _z, g| Some(g / one_minus_square(x));
+        /// Base-2 logarithm; `d/dx = 1/(x ln 2)`.
+        Log2 "log2" log2
+            |x| x.log2(),
+            |x, _z, g| Some(g / (x * std::f64::consts::LN_2));
+        /// Base-10 logarithm; `d/dx = 1/(x ln 10)`.
+        Log10 "log10" log10
+            |x| x.log10(),
+            |x, _z, g| Some(g / (x * std::f64::consts::LN_10));
+        /// `ln(1 + x)`, exact for tiny `x`; `d/dx = 1/(1 + x)`.
+        Ln1p "ln_1p" ln_1p
+            |x| x.ln_1p(),
+            |x, _z, g| Some(g / (x + 1.0));
+        /// `eˣ - 1`, exact for tiny `x`; `d/dx = eˣ` (not `z + 1`, which
+        /// loses everything for very negative `x`).
+        ExpM1 "exp_m1" exp_m1
+            |x| x.exp_m1(),
+            |x, _z, g| Some(g * x.exp());
+        /// `2ˣ`; `d/dx = 2ˣ ln 2`, read from the output.
+        Exp2 "exp2" exp2
+            |x| x.exp2(),
+            |_x, z, g| Some(g * z * std::f64::consts::LN_2);
+        /// Cube root, for any sign; `d/dx = 1/(3∛x²)`, read from the output.
+        Cbrt "cbrt" cbrt
+            |x| x.cbrt(),
+            |_x, z, g| Some(g / (z * z * 3.0));
+        /// `ln(1 + eˣ)`, stable: finite and exact for any `x`;
+        /// `d/dx = σ(x)`.
+        Softplus "softplus" softplus
+            |x| softplus(x),
+            |x, _z, g| Some(g * x.sigmoid());
+        /// The error function (from `libm`); `d/dx = 2/√π · e^(-x²)`, with
+        /// the square taken exactly.
+        Erf "erf" erf
+            |x| libm::erf(x),
+            |x, _z, g| Some(g * gaussian(x) * std::f64::consts::FRAC_2_SQRT_PI);
+        /// The complementary error function `1 - erf x` (from `libm`),
+        /// exact for large `x`; `d/dx = -2/√π · e^(-x²)`.
+        Erfc "erfc" erfc
+            |x| libm::erfc(x),
+            |x, _z, g| Some(-(g * gaussian(x) * std::f64::consts::FRAC_2_SQRT_PI));
+        /// The sign, `f64::signum`: 1 for +0 and above, -1 for -0 and
+        /// below; its derivative is taken as 0 everywhere.
+        Signum "signum" signum
+            |x| x.signum(),
+            |_x, _z, _g| None;
+        /// The largest integer `≤ x`; derivative 0 (the steps are not
+        /// differentiated).
+        Floor "floor" floor
+            |x| x.floor(),
+            |_x, _z, _g| None;
+        /// The smallest integer `≥ x`; derivative 0.
+        Ceil "ceil" ceil
+            |x| x.ceil(),
+            |_x, _z, _g| None;
+        /// The nearest integer, half away from zero; derivative 0.
+        Round "round" round
+            |x| x.round(),
+            |_x, _z, _g| None;
+        /// The integer part, towards zero; derivative 0.
+        Trunc "trunc" trunc
+            |x| x.trunc(),
+            |_x, _z, _g| None;
     }
     unary_const {
         /// `x + c`.
@@ -436,11 +730,40 @@ op_table! {
         PowConst "powf" false
             |x, c| x.powf(c),
             |x, c, _z, g| if c == 0.0 { None } else { Some(g * x.powf(c - 1.0) * c) };
-        /// `x^n` for an integer `n` (stored exactly as a constant);
-        /// `d/dx = n·x^(n-1)`, and 0 when `n = 0`.
+        /// `xⁿ` for an integer `n` (stored exactly as a constant);
+        /// `d/dx = n·xⁿ⁻¹` for every `i32` exponent, and 0 when `n = 0`.
         PowInt "powi" false
-            |x, n| x.powi(n as i32),
-            |x, n, _z, g| if n == 0.0 { None } else { Some(g * x.powi(n as i32 - 1) * n) };
+            |x, n| powi(x, n),
+            |x, n, _z, g| int_power_partial(x, n, g);
+        /// `cˣ` for a constant base `c`; `d/dx = cˣ ln c` (0 when `c = 0`
+        /// and `x ≥ 0`, where the limit is 0).
+        ConstPow "pow" true
+            |x, c| c.powf(x),
+            |x, c, z, g| if c == 0.0 && x.value() >= 0.0 { None } else { Some(g * z * c.ln()) };
+        /// `log_c x` for a constant base `c`, as `f64::log` computes it;
+        /// `d/dx = 1/(x ln c)`.
+        LogBase "log" false
+            |x, c| x.log(c),
+            |x, c, _z, g| Some(g / (x * c.ln()));
+        /// `atan2(x, c)`: the angle of the point `(c, x)`;
+        /// `d/dx = c/(x² + c²)`, which neither overflows nor underflows
+        /// early.
+        Atan2Const "atan2" false
+            |x, c| x.atan2(c),
+            |x, c, _z, g| Some(g * over_sum_of_squares(x.constant(c), x, x.constant(c)));
+        /// `hypot(x, c) = √(x² + c²)`; `d/dx = x/z`, and 0 where `z = 0`
+        /// (a subgradient of the cone at its tip).
+        HypotConst "hypot" false
+            |x, c| x.hypot(c),
+            |x, _c, z, g| if z.value() == 0.0 { None } else { Some(g * (x / z)) };
+        /// `max(x, c)`; on a tie `x` gets half the adjoint.
+        MaxConst "max" false
+            |x, c| max(x, c),
+            |x, c, _z, g| share(x.value(), c, g);
+        /// `min(x, c)`; on a tie `x` gets half the adjoint.
+        MinConst "min" false
+            |x, c| min(x, c),
+            |x, c, _z, g| share(-x.value(), -c, g);
     }
     binary {
         /// `x + y`.
@@ -467,14 +790,30 @@ op_table! {
                 if y.value() == 0.0 { None } else { Some(g * y * x.pow(y - 1.0)) },
                 if x.value() == 0.0 && y.value() >= 0.0 { None } else { Some(g * z * x.ln()) },
             );
-        /// `max(x, y)`; on a tie each input gets half the adjoint.
+        /// `max(x, y)`; on a tie each input gets half the adjoint, and a NaN
+        /// input makes both partials NaN.
         Max "max"
             |x, y| max(x, y),
             |x, y, _z, g| (share(x.value(), y.value(), g), share(y.value(), x.value(), g));
-        /// `min(x, y)`; on a tie each input gets half the adjoint.
+        /// `min(x, y)`; on a tie each input gets half the adjoint, and a NaN
+        /// input makes both partials NaN.
         Min "min"
             |x, y| min(x, y),
             |x, y, _z, g| (share(-x.value(), -y.value(), g), share(-y.value(), -x.value(), g));
+        /// `atan2(y, x)`, the angle of the point `(x, y)`, with `y` the
+        /// first input; `d/dy = x/(x² + y²)`, `d/dx = -y/(x² + y²)` (NaN at
+        /// the origin, where the angle jumps).
+        Atan2 "atan2"
+            |y, x| y.atan2(x),
+            |y, x, _z, g| (Some(g * over_sum_of_squares(x, x, y)), Some(-(g * over_sum_of_squares(y, x, y))));
+        /// `hypot(x, y) = √(x² + y²)` without overflow; `d/dx = x/z`,
+        /// `d/dy = y/z`, and 0 where `z = 0`.
+        Hypot "hypot"
+            |x, y| x.hypot(y),
+            |x, y, z, g| (
+                if z.value() == 0.0 { None } else { Some(g * (x / z)) },
+                if z.value() == 0.0 { None } else { Some(g * (y / z)) },
+            );
     }
     nary {
         /// The sum of any number of inputs.
@@ -486,19 +825,11 @@ op_table! {
         /// `cᵢ`: a neuron's weighted sum as one node; `d/dxᵢ = cᵢ`.
         Dot "dot";
     }
-}
-
-/// The share of a `max`'s adjoint `g` that goes to an operand of value `mine`
-/// against `other`: all to the winner, nothing to the loser, half on a tie.
-/// (A `min` is a `max` of the negated values.)
-#[inline(always)]
-fn share<S: Real>(mine: f64, other: f64, g: S) -> Option<S> {
-    if mine > other {
-        Some(g)
-    } else if mine < other {
-        None
-    } else {
-        Some(g * 0.5)
+    custom {
+        /// An op of the user's own ([`CustomOp`](crate::CustomOp), recorded
+        /// by [`Tape::custom`](crate::Tape::custom)), with any number of
+        /// inputs; its value and partials are the user's.
+        Custom "custom";
     }
 }
 

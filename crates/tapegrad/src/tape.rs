@@ -1,13 +1,16 @@
 //! The tape (a Wengert list) and `Var`, the handle that records onto it.
 
+use std::borrow::Borrow;
 use std::cell::UnsafeCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use crate::op::{self, Op, Real, Shape};
+use crate::custom::{CustomOp, Erased};
+use crate::op::{self, Apply, Op, Real, Shape};
 
 /// A tape: the list of every operation recorded so far, in the order it ran.
 ///
@@ -40,9 +43,17 @@ use crate::op::{self, Op, Real, Shape};
 #[derive(Default)]
 pub struct Tape {
     // Interior mutability lets `Copy` handles record through `&Tape`. The
-    // tape is not `Sync`, and no method runs user code while it holds the
-    // inner reference, so there is never more than one live borrow.
+    // tape is not `Sync`, and no closure given to `with` runs user code or
+    // panics, so there is never more than one live borrow (see `with`).
     inner: UnsafeCell<Inner>,
+}
+
+/// Which pool of a tape a recording would overfill.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Full {
+    Nodes,
+    Constants,
+    Lists,
 }
 
 /// The recorded nodes: an op byte and a value per node, and the nodes'
@@ -52,7 +63,6 @@ pub struct Tape {
 /// A node's words are found by walking the stream: the backward sweep walks
 /// it from the end, and random access (node views, recorded sweeps) goes
 /// through `offsets`, an index built on demand.
-#[derive(Default)]
 pub(crate) struct Inner {
     pub(crate) ops: Vec<Op>,
     pub(crate) values: Vec<f64>,
@@ -73,22 +83,50 @@ pub(crate) struct Inner {
     /// How many sums are gathering inputs; a sum that panics leaves it one
     /// too high, which is how an enclosing sum notices.
     pub(crate) open_sums: usize,
-    /// Node ranges recorded by [`Var::grad_graph`]: the backward part.
+    /// Node ranges recorded by [`Var::grad_graph`]: the backward part, in
+    /// increasing order and disjoint (each is recorded after the last).
     pub(crate) backward: Vec<std::ops::Range<u32>>,
+    /// The user's ops of [`Op::Custom`] nodes, by the number in their words.
+    pub(crate) customs: Vec<Arc<dyn Erased>>,
+    /// The most nodes, constants and input-list entries the tape may hold,
+    /// each (`u32::MAX` unless [`Tape::with_limit`] set fewer).
+    limit: usize,
     /// The adjoint buffer of the last dropped `Gradients`, kept for reuse so
     /// that a training loop does not allocate one per step.
     pub(crate) spare: Vec<f64>,
 }
 
+impl Default for Inner {
+    fn default() -> Inner {
+        Inner {
+            ops: Vec::new(),
+            values: Vec::new(),
+            args: Vec::new(),
+            room: 0,
+            consts: Vec::new(),
+            lists: Vec::new(),
+            names: BTreeMap::new(),
+            offsets: Vec::new(),
+            scratch: Vec::new(),
+            open_sums: 0,
+            backward: Vec::new(),
+            customs: Vec::new(),
+            limit: u32::MAX as usize,
+            spare: Vec::new(),
+        }
+    }
+}
+
 impl Inner {
-    /// Appends a node with `N ≤ 2` operand words with one capacity check.
+    /// Appends a node with `N ≤ 2` operand words with one capacity check,
+    /// or returns `None` if the tape holds its most nodes already.
     #[inline(always)]
-    fn push_node<const N: usize>(&mut self, op: Op, words: [u32; N], value: f64) -> usize {
+    fn push_node<const N: usize>(&mut self, op: Op, words: [u32; N], value: f64) -> Option<usize> {
         const { assert!(N <= 2) };
         debug_assert_eq!(op.words(), N);
         let index = self.ops.len();
-        if index == self.room {
-            self.reserve_nodes();
+        if index == self.room && !self.reserve_nodes() {
+            return None;
         }
         let at = self.args.len();
         // SAFETY: `ops` and `values` have length `index` and room for
@@ -105,14 +143,37 @@ impl Inner {
             self.values.set_len(index + 1);
             self.args.set_len(at + N);
         }
-        index
+        Some(index)
     }
 
-    /// Grows the node arrays together (amortised doubling).
+    /// Grows the node arrays together (amortised doubling), or returns
+    /// false if the tape holds its most nodes already.
     #[cold]
     #[inline(never)]
-    fn reserve_nodes(&mut self) {
+    fn reserve_nodes(&mut self) -> bool {
+        if self.ops.len() >= self.limit {
+            return false;
+        }
         self.reserve_nodes_for(self.ops.len().max(64));
+        true
+    }
+
+    /// Whether `more` entries fit in a pool that holds `len` now.
+    fn fits(&self, len: usize, more: usize) -> bool {
+        more <= self.limit - len.min(self.limit)
+    }
+
+    /// Appends a node with three operand words (a dot product or a custom
+    /// op), after checking that it fits.
+    fn push_node3(&mut self, op: Op, words: [u32; 3], value: f64) -> Option<usize> {
+        if !self.fits(self.ops.len(), 1) {
+            return None;
+        }
+        self.ops.push(op);
+        self.values.push(value);
+        self.args.extend(words);
+        self.set_room();
+        Some(self.ops.len() - 1)
     }
 
     /// Makes room for `more` nodes of up to two words each.
@@ -123,14 +184,16 @@ impl Inner {
         self.set_room();
     }
 
-    /// Notes how many nodes of up to two words fit without growing.
+    /// Notes how many nodes of up to two words fit without growing, and
+    /// without passing the limit.
     fn set_room(&mut self) {
         let spare_words = self.args.capacity() - self.args.len();
         self.room = self
             .ops
             .capacity()
             .min(self.values.capacity())
-            .min(self.ops.len() + spare_words / 2);
+            .min(self.ops.len() + spare_words / 2)
+            .min(self.limit);
     }
 
     /// The operand words of node `i`, padded with zeros to three.
@@ -143,8 +206,10 @@ impl Inner {
     }
 
     /// Where the words of node `i` start, extending the index as needed.
+    /// Callers check `i < len` first: nothing panics while the tape is
+    /// borrowed.
     fn offset(&mut self, i: usize) -> usize {
-        assert!(i < self.ops.len(), "tapegrad: node {i} is not on this tape");
+        debug_assert!(i < self.ops.len());
         if self.offsets.len() <= i {
             let mut at = match self.offsets.last() {
                 Some(&last) => last + self.ops[self.offsets.len() - 1].words(),
@@ -175,22 +240,66 @@ impl Tape {
     }
 
     /// An empty tape with room for `nodes` nodes before it reallocates.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::with_capacity(1000);
+    /// assert!(tape.bytes_reserved() >= 1000 * 9);
+    /// ```
     pub fn with_capacity(nodes: usize) -> Tape {
         let tape = Tape::new();
-        tape.with(|t| t.reserve_nodes_for(nodes));
+        tape.with(|t| {
+            let nodes = nodes.min(t.limit);
+            t.reserve_nodes_for(nodes)
+        });
+        tape
+    }
+
+    /// An empty tape that holds at most `entries` nodes, and as many
+    /// constants and input-list entries, instead of the built-in 2³² − 1
+    /// (4,294,967,295) of each: a cap on the memory a recording may take.
+    /// Recording past it panics, before anything is stored, as recording
+    /// past the built-in limit does.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::with_limit(2);
+    /// let x = tape.var(1.0);
+    /// let _y = x + 1.0;
+    /// let third = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| x * 2.0));
+    /// assert!(third.is_err()); // "tapegrad: a tape holds at most 2 nodes"
+    /// assert_eq!(tape.len(), 2);
+    /// ```
+    pub fn with_limit(entries: u32) -> Tape {
+        let tape = Tape::new();
+        tape.with(|t| {
+            t.limit = entries as usize;
+            t.set_room();
+        });
         tape
     }
 
     /// Runs `f` on the recorded nodes.
     ///
-    /// Every access to the inner arrays goes through here, and `f` never
-    /// calls back into the tape, so the mutable borrow is unique.
+    /// Every access to the inner arrays goes through here. The closures
+    /// given to it never call user code, never call back into the tape and
+    /// never panic: every index and limit is checked before them, and a
+    /// failed check panics after `f` has returned. So the exclusive borrow
+    /// is unique even when a panic hook reaches this tape.
     #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
         // SAFETY: `Tape` is not `Sync`, so only this thread can reach
-        // `inner`; the closures passed here never re-enter the tape, so no
-        // other reference to `inner` is alive while `f` runs.
+        // `inner`; the closures passed here neither re-enter the tape nor
+        // run user code nor unwind (no panic hook runs while `f` does), so
+        // no other reference to `inner` is alive while `f` runs.
         f(unsafe { &mut *self.inner.get() })
+    }
+
+    /// The number of recorded nodes, and checks that `index` is one of them.
+    #[track_caller]
+    fn check_index(&self, index: usize) {
+        let len = self.len();
+        if index >= len {
+            not_on_tape(index, len);
+        }
     }
 
     /// A new leaf: an input that gradients can be taken with respect to.
@@ -221,17 +330,19 @@ impl Tape {
     ///
     /// # Panics
     /// If the tape would hold more than `u32::MAX` nodes.
+    #[track_caller]
     pub fn vars(&self, values: &[f64]) -> Vars<'_> {
         let start = self.with(|t| {
             let start = t.ops.len();
-            if start + values.len() >= u32::MAX as usize {
-                too_many();
+            if !t.fits(start, values.len()) {
+                return Err(Full::Nodes);
             }
             t.ops.resize(start + values.len(), Op::Leaf);
             t.values.extend_from_slice(values);
             t.set_room();
-            start
+            Ok(start)
         });
+        let start = start.unwrap_or_else(|full| self.full(full));
         Vars {
             tape: self,
             start: start as u32,
@@ -245,11 +356,28 @@ impl Tape {
         self.push(Op::Const, [], value)
     }
 
-    /// The sum of any number of `Var`s, recorded as one node.
+    /// The sum of any number of `Var`s, recorded as one node: a slice, a
+    /// `Vec`, or any iterator of `Var`s or `&Var`s. An empty sum is 0.
+    ///
+    /// ```
+    /// use tapegrad::Tape;
+    ///
+    /// let tape = Tape::new();
+    /// let xs = vec![tape.var(1.0), tape.var(2.0), tape.var(3.0)];
+    /// let s = tape.sum(&xs);
+    /// assert_eq!(s.value(), 6.0);
+    /// let squares = tape.sum(xs.iter().map(|&x| x * x));
+    /// assert_eq!(squares.value(), 14.0);
+    /// assert_eq!(tape.sum(&xs[..0]).value(), 0.0);
+    /// // ∂s/∂xᵢ = 1 for every term
+    /// assert_eq!(s.backward().wrt_all(&xs), vec![1.0, 1.0, 1.0]);
+    /// ```
     ///
     /// # Panics
-    /// If a `Var` belongs to another tape.
-    pub fn sum<'t>(&'t self, terms: impl IntoIterator<Item = Var<'t>>) -> Var<'t> {
+    /// If a `Var` belongs to another tape, or the tape would hold more than
+    /// its limit of input-list entries.
+    #[track_caller]
+    pub fn sum<'t, T: Borrow<Var<'t>>>(&'t self, terms: impl IntoIterator<Item = T>) -> Var<'t> {
         // The iterator is user code that may itself record, even another
         // sum: gather the inputs on the tape's scratch stack, where a nested
         // sum works above this one's segment and leaves it as it found it.
@@ -259,26 +387,119 @@ impl Tape {
         });
         let mut value = 0.0;
         for term in terms {
+            let term = *term.borrow();
             self.check_owns(term);
             value += term.value;
             self.with(|t| t.scratch.push(term.index));
         }
-        let (start, len) = self.with(|t| {
+        let gathered = self.with(|t| {
             if t.open_sums != depth {
                 // A sum recorded by the iterator panicked and the panic was
                 // caught: its inputs are mixed into ours.
                 t.scratch.truncate(base);
                 t.open_sums = depth - 1;
-                interrupted();
+                return Err(None);
             }
             t.open_sums -= 1;
-            let start = t.lists.len();
+            let (start, len) = (t.lists.len(), t.scratch.len() - base);
+            // The list and the node must both fit, checked before either
+            // is stored; then `start + len` and every `start + i` the
+            // sweep forms stay below the limit, within `u32`.
+            if !t.fits(start, len) || !t.fits(t.ops.len(), 1) {
+                t.scratch.truncate(base);
+                return Err(Some(if t.fits(start, len) {
+                    Full::Nodes
+                } else {
+                    Full::Lists
+                }));
+            }
             t.lists.extend(t.scratch.drain(base..));
-            (start, t.lists.len() - start)
+            Ok((start as u32, len as u32))
         });
-        let len = u32::try_from(len).unwrap_or_else(|_| too_many());
-        let start = u32::try_from(start).unwrap_or_else(|_| too_many());
-        self.push(Op::Sum, [start, len], value)
+        match gathered {
+            Ok((start, len)) => self.push(Op::Sum, [start, len], value),
+            Err(None) => interrupted(),
+            Err(Some(full)) => self.full(full),
+        }
+    }
+
+    /// Records a node of the user's own op `op` over `inputs`: its value is
+    /// `op.value` of theirs, and every sweep ([`Var::backward`],
+    /// [`Var::try_backward`], [`Var::grad_graph`], and so Hessians) reads
+    /// `op.partials`. Dumps show it by [`CustomOp::name`].
+    ///
+    /// ```
+    /// use tapegrad::{CustomOp, Real, Tape};
+    ///
+    /// /// `x·eʸ`, one node with two inputs.
+    /// struct XExpY;
+    ///
+    /// impl CustomOp for XExpY {
+    ///     fn name(&self) -> &str {
+    ///         "x_exp_y"
+    ///     }
+    ///     fn value(&self, x: &[f64]) -> f64 {
+    ///         x[0] * x[1].exp()
+    ///     }
+    ///     fn partials<R: Real>(&self, x: &[R], out: R) -> Vec<R> {
+    ///         // ∂/∂x = eʸ, ∂/∂y = x·eʸ (the output)
+    ///         vec![x[1].exp(), out]
+    ///     }
+    /// }
+    ///
+    /// let tape = Tape::new();
+    /// let (x, y) = (tape.var(3.0), tape.var(0.0));
+    /// let z = tape.custom(XExpY, &[x, y]);
+    /// assert_eq!(z.value(), 3.0);
+    /// let g = z.backward();
+    /// assert_eq!((g[x], g[y]), (1.0, 3.0));
+    /// // ∂²z/∂x∂y = eʸ = 1, through the recorded gradient graph
+    /// let dz_dy = z.grad_graph(&[y])[0];
+    /// assert_eq!(dz_dy.backward()[x], 1.0);
+    /// ```
+    ///
+    /// # Panics
+    /// If a `Var` belongs to another tape, or the tape would pass its limits.
+    /// A sweep panics, naming the op, if `partials` does not return one
+    /// partial per input.
+    #[track_caller]
+    pub fn custom<'t, C>(&'t self, op: C, inputs: &[Var<'t>]) -> Var<'t>
+    where
+        C: CustomOp + Send + Sync + 'static,
+    {
+        inputs.iter().for_each(|&v| self.check_owns(v));
+        let xs: Vec<f64> = inputs.iter().map(|v| v.value).collect();
+        let value = op.value(&xs);
+        let op: Arc<dyn Erased> = Arc::new(op);
+        let index = self.with(|t| {
+            let (start, id) = (t.lists.len(), t.customs.len());
+            if !t.fits(start, inputs.len()) {
+                return Err(Full::Lists);
+            }
+            if !t.fits(id, 1) || !t.fits(t.ops.len(), 1) {
+                return Err(Full::Nodes);
+            }
+            t.lists.extend(inputs.iter().map(|v| v.index));
+            t.customs.push(op);
+            let words = [start as u32, inputs.len() as u32, id as u32];
+            t.push_node3(Op::Custom, words, value).ok_or(Full::Nodes)
+        });
+        let index = index.unwrap_or_else(|full| self.full(full));
+        self.handle(index, value)
+    }
+
+    /// Panics with the message for a full pool: outside any borrow.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    pub(crate) fn full(&self, full: Full) -> ! {
+        let limit = self.with(|t| t.limit);
+        let what = match full {
+            Full::Nodes => "nodes",
+            Full::Constants => "constants",
+            Full::Lists => "input-list entries (the inputs of sums and custom ops)",
+        };
+        panic!("tapegrad: a tape holds at most {} {what}", grouped(limit))
     }
 
     /// The number of recorded nodes.
@@ -316,6 +537,7 @@ impl Tape {
         t.open_sums = 0;
         t.scratch.clear();
         t.backward.clear();
+        t.customs.clear();
     }
 
     /// Bytes the recorded nodes occupy (lengths, not capacities).
@@ -330,6 +552,9 @@ impl Tape {
         })
     }
 
+    // The limit never counts the scratch stack: it only holds the terms of
+    // sums being gathered, which become input-list entries.
+
     /// Bytes the tape has reserved (capacities, adjoint buffer and node
     /// index included): what a training loop that clears and re-records
     /// keeps allocated.
@@ -343,14 +568,28 @@ impl Tape {
                 + t.lists.capacity() * size_of::<u32>()
                 + t.spare.capacity() * size_of::<f64>()
                 + t.offsets.capacity() * size_of::<usize>()
+                + t.scratch.capacity() * size_of::<u32>()
         })
     }
 
     /// A read-only view of node `index`.
     ///
+    /// ```
+    /// use tapegrad::{Op, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(2.0).named("x");
+    /// let y = x * 3.0;
+    /// let node = tape.node(y.index());
+    /// assert_eq!((node.op, node.value, node.constant), (Op::MulConst, 6.0, Some(3.0)));
+    /// assert_eq!(node.inputs.as_slice(), &[x.index()]);
+    /// ```
+    ///
     /// # Panics
     /// If `index` is not below [`Tape::len`].
+    #[track_caller]
     pub fn node(&self, index: usize) -> Node {
+        self.check_index(index);
         self.with(|t| {
             let op = t.ops[index];
             let [a, b, k] = t.words(index);
@@ -363,7 +602,7 @@ impl Tape {
                     Some(t.consts[b as usize]),
                 ),
                 Shape::Binary => (SmallVec::from_slice(&[a as usize, b as usize]), None),
-                Shape::Nary => (
+                Shape::Nary | Shape::Custom => (
                     t.lists[a as usize..(a + b) as usize]
                         .iter()
                         .map(|&i| i as usize)
@@ -383,7 +622,8 @@ impl Tape {
                 coefficients,
                 value: t.values[index],
                 name: t.names.get(&(index as u32)).map(|n| n.to_string()),
-                backward: t.backward.iter().any(|r| r.contains(&(index as u32))),
+                backward: in_ranges(&t.backward, index as u32),
+                custom_name: (op == Op::Custom).then(|| t.customs[k as usize].name().to_string()),
             }
         })
     }
@@ -393,8 +633,15 @@ impl Tape {
     /// the op table takes the derivative as zero, e.g. relu below 0).
     ///
     /// # Panics
-    /// If `index` is not below [`Tape::len`].
+    /// If `index` is not below [`Tape::len`], or a custom op's `partials`
+    /// does not give one partial per input.
+    #[track_caller]
     pub fn partials(&self, index: usize) -> SmallVec<[f64; 2]> {
+        self.check_index(index);
+        if self.with(|t| t.ops[index]) == Op::Custom {
+            let call = crate::custom::Call::of(self, index);
+            return call.partials_f64(self).into_iter().collect();
+        }
         self.with(|t| {
             let partials = SmallVec::from_elem(0.0, crate::backward::input_count(t, index));
             let words = t.words(index);
@@ -413,12 +660,11 @@ impl Tape {
     ///
     /// # Panics
     /// If `index` is not below [`Tape::len`].
+    #[track_caller]
     pub fn get(&self, index: usize) -> Var<'_> {
-        assert!(
-            index < self.len(),
-            "tapegrad: node {index} is not on this tape (it has {} nodes)",
-            self.len()
-        );
+        // The length never exceeds the limit, at most `u32::MAX`, so the
+        // index fits in a `u32` once it is below it.
+        self.check_index(index);
         Var {
             tape: self,
             index: index as u32,
@@ -427,17 +673,18 @@ impl Tape {
     }
 
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn push<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> Var<'_> {
-        let index = self.with(|t| t.push_node(op, words, value));
-        self.handle(index, value)
+        match self.with(|t| t.push_node(op, words, value)) {
+            Some(index) => self.handle(index, value),
+            None => self.full(Full::Nodes),
+        }
     }
 
-    /// The `Var` of the node just recorded at `index`.
+    /// The `Var` of the node just recorded at `index` (below the limit, so
+    /// it fits in a `u32`).
     #[inline(always)]
     fn handle(&self, index: usize, value: f64) -> Var<'_> {
-        if index >= u32::MAX as usize {
-            too_many();
-        }
         Var {
             tape: self,
             index: index as u32,
@@ -449,20 +696,30 @@ impl Tape {
         self.with(|t| t.names.get(&index).map(|n| n.to_string()))
     }
 
-    /// Records an op with one input and a constant operand.
+    /// Records an op with one input and a constant operand; both the
+    /// constant and the node are checked to fit before either is stored.
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> Var<'_> {
-        let k = self.with(|t| {
+        let index = self.with(|t| {
+            let k = t.consts.len();
+            if k >= t.limit {
+                return Err(Full::Constants);
+            }
+            let index = t
+                .push_node(op, [input, k as u32], value)
+                .ok_or(Full::Nodes)?;
             t.consts.push(c);
-            t.consts.len() - 1
+            Ok(index)
         });
-        if k >= u32::MAX as usize {
-            too_many();
+        match index {
+            Ok(index) => self.handle(index, value),
+            Err(full) => self.full(full),
         }
-        self.push(op, [input, k as u32], value)
     }
 
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn check_owns(&self, var: Var<'_>) {
         if !std::ptr::eq(self, var.tape) {
             foreign(var.index);
@@ -500,16 +757,42 @@ impl op::Pullback for Partials<'_> {
     fn accumulate(&mut self, slot: u32, _index: u32, d: f64) {
         self.partials[slot as usize] = d;
     }
+    fn custom(&mut self, _out: f64, _g: f64) {
+        // `Tape::partials` reads a custom node's partials before it gets
+        // here, outside the tape's borrow.
+    }
+}
+
+/// `n` with its digits in groups of three: `4,294,967,295`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// Whether `index` lies in one of `ranges`, sorted and disjoint: a binary
+/// search, so asking for every node costs `n log r`, not `n·r`.
+fn in_ranges(ranges: &[std::ops::Range<u32>], index: u32) -> bool {
+    let after = ranges.partition_point(|r| r.start <= index);
+    after > 0 && ranges[after - 1].contains(&index)
 }
 
 #[cold]
 #[inline(never)]
-fn too_many() -> ! {
-    panic!("tapegrad: a tape holds at most {} nodes", u32::MAX)
+#[track_caller]
+fn not_on_tape(index: usize, len: usize) -> ! {
+    panic!("tapegrad: node {index} is not on this tape (it has {len} nodes)")
 }
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn interrupted() -> ! {
     panic!(
         "tapegrad: a sum recorded while gathering another sum's terms panicked, and the panic was caught; the outer sum cannot be recorded"
@@ -518,6 +801,7 @@ fn interrupted() -> ! {
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn foreign(index: u32) -> ! {
     panic!(
         "tapegrad: cannot combine Vars from two different tapes (node {index} belongs to another tape)"
@@ -546,6 +830,16 @@ pub struct Node {
     /// Whether the node was recorded by [`Var::grad_graph`], as part of a
     /// gradient's graph.
     pub backward: bool,
+    /// The name of a custom op's node.
+    custom_name: Option<String>,
+}
+
+impl Node {
+    /// The op's name as dumps print it: [`Op::name`], or a custom op's
+    /// [`CustomOp::name`].
+    pub fn op_name(&self) -> &str {
+        self.custom_name.as_deref().unwrap_or(self.op.name())
+    }
 }
 
 /// A number recorded on a [`Tape`]: a small `Copy` handle (the tape, the
@@ -601,54 +895,315 @@ impl<'t> Var<'t> {
         self.tape.with(|t| t.ops[self.index as usize])
     }
 
-    /// `self^n` for an integer `n`.
+    /// `selfⁿ` for an integer `n`, any `i32` (the exponent is stored
+    /// exactly); `d/dx = n·xⁿ⁻¹`.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0);
+    /// let y = x.powi(3);
+    /// assert_eq!(y.value(), 8.0);
+    /// assert_eq!(y.backward()[x], 12.0); // 3x²
+    /// ```
     #[must_use]
+    #[track_caller]
     pub fn powi(self, n: i32) -> Var<'t> {
         self.with_const(Op::PowInt, f64::from(n))
     }
 
     /// `self^p` for a real constant `p`.
     #[must_use]
+    #[track_caller]
     pub fn powf(self, p: f64) -> Var<'t> {
         self.with_const(Op::PowConst, p)
     }
 
-    /// `self^p` for a recorded exponent `p`.
+    /// `self^p` for a recorded exponent `p`. For a plain `f64` base, `cˣ`,
+    /// see [`Pow`](crate::Pow).
     #[must_use]
+    #[track_caller]
     pub fn pow(self, p: Var<'t>) -> Var<'t> {
         self.binary(Op::Pow, p)
     }
 
-    /// The larger of `self` and `other`; on a tie the adjoint is split evenly.
+    /// `log_base(self)`, as `f64::log`: `ln self / ln base`.
     #[must_use]
-    pub fn max(self, other: Var<'t>) -> Var<'t> {
-        self.binary(Op::Max, other)
+    #[track_caller]
+    pub fn log(self, base: f64) -> Var<'t> {
+        self.with_const(Op::LogBase, base)
     }
 
-    /// The smaller of `self` and `other`; on a tie the adjoint is split evenly.
+    /// The larger of `self` and `other`, a `Var` or an `f64`; on a tie the
+    /// adjoint is split evenly, and a NaN on either side gives NaN (where
+    /// `f64::max` would return the other side).
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(-2.0);
+    /// assert_eq!(x.max(0.0).value(), 0.0);
+    /// assert_eq!(x.max(tape.var(-3.0)).value(), -2.0);
+    /// ```
     #[must_use]
-    pub fn min(self, other: Var<'t>) -> Var<'t> {
-        self.binary(Op::Min, other)
+    #[track_caller]
+    pub fn max(self, other: impl Rhs<'t>) -> Var<'t> {
+        other.record(self, Op::Max, Op::MaxConst)
+    }
+
+    /// The smaller of `self` and `other`, a `Var` or an `f64`; on a tie the
+    /// adjoint is split evenly, and NaN on either side gives NaN.
+    #[must_use]
+    #[track_caller]
+    pub fn min(self, other: impl Rhs<'t>) -> Var<'t> {
+        other.record(self, Op::Min, Op::MinConst)
+    }
+
+    /// `self` limited to `[lo, hi]`, recorded as `max(lo)` then `min(hi)`:
+    /// derivative 1 inside, 0 outside, and ½ at a bound (the tie rule of
+    /// max and min).
+    ///
+    /// # Panics
+    /// If `lo > hi` or either is NaN, as `f64::clamp` does.
+    #[must_use]
+    #[track_caller]
+    pub fn clamp(self, lo: f64, hi: f64) -> Var<'t> {
+        assert!(
+            lo <= hi,
+            "tapegrad: clamp needs lo <= hi, not lo = {lo:?} and hi = {hi:?}"
+        );
+        self.max(lo).min(hi)
+    }
+
+    /// `atan2(self, x)`: the angle of the point `(x, self)`, with `x` a
+    /// `Var` or an `f64`.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let y = tape.var(1.0);
+    /// let angle = y.atan2(1.0);
+    /// assert_eq!(angle.value(), std::f64::consts::FRAC_PI_4);
+    /// assert_eq!(angle.backward()[y], 0.5); // x/(x² + y²)
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn atan2(self, x: impl Rhs<'t>) -> Var<'t> {
+        x.record(self, Op::Atan2, Op::Atan2Const)
+    }
+
+    /// `√(self² + y²)` without overflow, with `y` a `Var` or an `f64`.
+    #[must_use]
+    #[track_caller]
+    pub fn hypot(self, y: impl Rhs<'t>) -> Var<'t> {
+        y.record(self, Op::Hypot, Op::HypotConst)
     }
 
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn unary(self, op: Op) -> Var<'t> {
         let value = op::eval_unary(op, self.value);
         self.tape.push(op, [self.index], value)
     }
 
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn with_const(self, op: Op, c: f64) -> Var<'t> {
         let value = op::eval_unary_const(op, self.value, c);
         self.tape.push_with_const(op, self.index, c, value)
     }
 
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn binary(self, op: Op, rhs: Var<'t>) -> Var<'t> {
         self.tape.check_owns(rhs);
         let value = op::eval_binary(op, self.value, rhs.value);
         self.tape.push(op, [self.index, rhs.index], value)
     }
+}
+
+/// The right operand of a `Var` method that takes a `Var` or an `f64`
+/// ([`Var::max`], [`Var::min`], [`Var::atan2`], [`Var::hypot`]): an `f64`
+/// is stored as the op's constant, not recorded as a node. Sealed.
+pub trait Rhs<'t>: Copy + sealed::Sealed {
+    #[doc(hidden)]
+    fn record(self, lhs: Var<'t>, with_var: Op, with_const: Op) -> Var<'t>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for super::Var<'_> {}
+}
+
+impl<'t> Rhs<'t> for Var<'t> {
+    #[inline(always)]
+    #[track_caller]
+    fn record(self, lhs: Var<'t>, with_var: Op, _: Op) -> Var<'t> {
+        lhs.binary(with_var, self)
+    }
+}
+
+impl<'t> Rhs<'t> for f64 {
+    #[inline(always)]
+    #[track_caller]
+    fn record(self, lhs: Var<'t>, _: Op, with_const: Op) -> Var<'t> {
+        lhs.with_const(with_const, self)
+    }
+}
+
+/// Powers with a variable exponent: `cˣ` for a plain `f64` base `c` and a
+/// `Var` exponent, `2.0.pow(x)`, where `f64::powf` cannot take a `Var` (it
+/// records one node, with `c` as its constant; `d/dx = cˣ ln c`), and
+/// `x.pow(y)` between `Var`s (as [`Var::pow`]) or `f64`s (as `f64::powf`),
+/// so that [`Real`] formulas can write `x.pow(y)`.
+///
+/// ```
+/// use tapegrad::{Pow, Tape};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(3.0);
+/// let y = 2.0.pow(x);
+/// assert_eq!(y.value(), 8.0);
+/// assert_eq!(y.backward()[x], 8.0 * 2f64.ln());
+/// ```
+pub trait Pow<Exponent> {
+    /// What the power is.
+    type Output;
+    /// `self` to the power `exponent`.
+    fn pow(self, exponent: Exponent) -> Self::Output;
+}
+
+impl<'t> Pow<Var<'t>> for Var<'t> {
+    type Output = Var<'t>;
+    #[inline]
+    #[track_caller]
+    fn pow(self, exponent: Var<'t>) -> Var<'t> {
+        self.binary(Op::Pow, exponent)
+    }
+}
+
+impl<'t> Pow<Var<'t>> for f64 {
+    type Output = Var<'t>;
+    #[inline]
+    #[track_caller]
+    fn pow(self, exponent: Var<'t>) -> Var<'t> {
+        exponent.with_const(Op::ConstPow, self)
+    }
+}
+
+/// Comparisons read the recorded values: `x > 1.0` is `x.value() > 1.0`.
+/// The branch a program takes on them is the branch it records; the tape
+/// holds only the ops that ran.
+impl PartialEq for Var<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl PartialEq<f64> for Var<'_> {
+    fn eq(&self, other: &f64) -> bool {
+        self.value == *other
+    }
+}
+
+impl PartialEq<Var<'_>> for f64 {
+    fn eq(&self, other: &Var<'_>) -> bool {
+        *self == other.value
+    }
+}
+
+/// Orders by the recorded values, as `f64` does (NaN is unordered).
+///
+/// ```
+/// let tape = tapegrad::Tape::new();
+/// let (x, y) = (tape.var(2.0), tape.var(3.0));
+/// assert!(x < y && x > 1.0 && 1.0 < x && x == 2.0);
+/// // The branch taken is the one recorded: here only `x * y`.
+/// let z = if x < y { x * y } else { x + y };
+/// assert_eq!(z.backward()[x], 3.0);
+/// ```
+impl PartialOrd for Var<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.value.partial_cmp(&other.value)
+    }
+}
+
+impl PartialOrd<f64> for Var<'_> {
+    fn partial_cmp(&self, other: &f64) -> Option<std::cmp::Ordering> {
+        self.value.partial_cmp(other)
+    }
+}
+
+impl PartialOrd<Var<'_>> for f64 {
+    fn partial_cmp(&self, other: &Var<'_>) -> Option<std::cmp::Ordering> {
+        self.partial_cmp(&other.value)
+    }
+}
+
+/// `iter.sum()` over `Var`s records one n-ary sum node, as [`Tape::sum`]
+/// does.
+///
+/// ```
+/// use tapegrad::{Tape, Var};
+///
+/// let tape = Tape::new();
+/// let w = [tape.var(1.0), tape.var(2.0)];
+/// let x = [3.0, 4.0];
+/// let z: Var = w.iter().zip(x).map(|(&w, x)| w * x).sum();
+/// assert_eq!(z.value(), 11.0);
+/// ```
+///
+/// # Panics
+/// On an empty iterator, which has no tape to record on: sum a sequence
+/// that may be empty with [`Tape::sum`], which gives 0.
+impl<'t> std::iter::Sum<Var<'t>> for Var<'t> {
+    #[track_caller]
+    fn sum<I: Iterator<Item = Var<'t>>>(mut iter: I) -> Var<'t> {
+        match iter.next() {
+            Some(first) => first.tape.sum(std::iter::once(first).chain(iter)),
+            None => empty("sum", "use `tape.sum(…)`, which gives 0 for no terms"),
+        }
+    }
+}
+
+impl<'a, 't> std::iter::Sum<&'a Var<'t>> for Var<'t> {
+    #[track_caller]
+    fn sum<I: Iterator<Item = &'a Var<'t>>>(iter: I) -> Var<'t> {
+        iter.copied().sum()
+    }
+}
+
+/// `iter.product()` over `Var`s records one multiplication per factor
+/// after the first.
+///
+/// # Panics
+/// On an empty iterator, which has no tape to record on: fold a sequence
+/// that may be empty from `tape.constant(1.0)` instead.
+impl<'t> std::iter::Product<Var<'t>> for Var<'t> {
+    #[track_caller]
+    fn product<I: Iterator<Item = Var<'t>>>(mut iter: I) -> Var<'t> {
+        match iter.next() {
+            Some(first) => iter.fold(first, |acc, x| acc * x),
+            None => empty(
+                "product",
+                "fold from `tape.constant(1.0)`, which gives 1 for no factors",
+            ),
+        }
+    }
+}
+
+impl<'a, 't> std::iter::Product<&'a Var<'t>> for Var<'t> {
+    #[track_caller]
+    fn product<I: Iterator<Item = &'a Var<'t>>>(iter: I) -> Var<'t> {
+        iter.copied().product()
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn empty(what: &str, instead: &str) -> ! {
+    panic!(
+        "tapegrad: the {what} of an empty iterator of Vars has no tape to record on; for a sequence that may be empty, {instead}"
+    )
 }
 
 /// A block of consecutive leaves made by [`Tape::vars`]: a small `Copy`
@@ -720,16 +1275,15 @@ impl<'t> Vars<'t> {
                 value += x * c;
             }
             let k = t.consts.len();
-            if k + coefficients.len() >= u32::MAX as usize {
-                too_many();
+            if !t.fits(k, coefficients.len()) {
+                return Err(Full::Constants);
             }
+            let words = [self.start, self.len, k as u32];
+            let index = t.push_node3(Op::Dot, words, value).ok_or(Full::Nodes)?;
             t.consts.extend_from_slice(coefficients);
-            t.ops.push(Op::Dot);
-            t.values.push(value);
-            t.args.extend([self.start, self.len, k as u32]);
-            t.set_room();
-            t.ops.len() - 1
+            Ok(index)
         });
+        let index = index.unwrap_or_else(|full| self.tape.full(full));
         self.tape.handle(index, value)
     }
 }
@@ -817,37 +1371,28 @@ impl<'t> Neg for Var<'t> {
     }
 }
 
+impl Apply for Var<'_> {
+    #[inline(always)]
+    fn unary(self, op: Op) -> Self {
+        Var::unary(self, op)
+    }
+    #[inline(always)]
+    fn with_const(self, op: Op, c: f64) -> Self {
+        Var::with_const(self, op, c)
+    }
+    #[inline(always)]
+    fn binary(self, op: Op, y: Self) -> Self {
+        Var::binary(self, op, y)
+    }
+}
+
 impl Real for Var<'_> {
     #[inline]
     fn value(self) -> f64 {
         Var::value(self)
     }
     #[inline]
-    fn rsub(self, c: f64) -> Self {
-        c - self
-    }
-    #[inline]
-    fn ln(self) -> Self {
-        Var::ln(self)
-    }
-    #[inline]
-    fn sin(self) -> Self {
-        Var::sin(self)
-    }
-    #[inline]
-    fn cos(self) -> Self {
-        Var::cos(self)
-    }
-    #[inline]
-    fn powi(self, n: i32) -> Self {
-        Var::powi(self, n)
-    }
-    #[inline]
-    fn powf(self, p: f64) -> Self {
-        Var::powf(self, p)
-    }
-    #[inline]
-    fn pow(self, p: Self) -> Self {
-        Var::pow(self, p)
+    fn constant(self, c: f64) -> Self {
+        self.tape.constant(c)
     }
 }
