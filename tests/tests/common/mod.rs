@@ -1,7 +1,7 @@
 //! A random expression generator shared by the property tests.
 
 use proptest::prelude::*;
-use tapegrad::{Tape, Var};
+use tapegrad::{CustomOp, Pow, Real, Tape, Var};
 
 pub const INPUTS: usize = 3;
 
@@ -15,14 +15,21 @@ pub enum Expr {
     PowInt(i32, Box<Expr>),
     Binary(&'static str, Box<Expr>, Box<Expr>),
     Sum(Vec<Expr>),
+    /// A custom op (see [`Smooth`]) over two or three inputs.
+    Custom(Vec<Expr>),
 }
 
 const UNARY: &[&str] = &[
     "neg", "ln", "exp", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "recip",
-    "powf",
+    "powf", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log2", "log10",
+    "ln_1p", "exp_m1", "exp2", "cbrt", "softplus", "erf", "erfc", "floor",
 ];
-const BINARY: &[&str] = &["add", "sub", "mul", "div", "pow", "max", "min"];
-const WITH_CONST: &[&str] = &["add", "sub", "mul", "div"];
+const BINARY: &[&str] = &[
+    "add", "sub", "mul", "div", "pow", "max", "min", "atan2", "hypot",
+];
+const WITH_CONST: &[&str] = &[
+    "add", "sub", "mul", "div", "log", "atan2", "hypot", "max", "min", "cpow",
+];
 
 pub fn expr() -> impl Strategy<Value = Expr> {
     let leaf = (0..INPUTS).prop_map(Expr::Leaf);
@@ -44,7 +51,8 @@ pub fn expr() -> impl Strategy<Value = Expr> {
                 inner.clone()
             )
                 .prop_map(|(op, a, b)| Expr::Binary(op, Box::new(a), Box::new(b))),
-            proptest::collection::vec(inner, 0..4).prop_map(Expr::Sum),
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Expr::Sum),
+            proptest::collection::vec(inner, 2..4).prop_map(Expr::Custom),
         ]
     })
 }
@@ -69,6 +77,24 @@ pub fn record<'t>(e: &Expr, tape: &'t Tape, leaves: &[Var<'t>]) -> Var<'t> {
                 "abs" => a.abs(),
                 "recip" => a.recip(),
                 "powf" => a.powf(1.5),
+                "asin" => a.asin(),
+                "acos" => a.acos(),
+                "atan" => a.atan(),
+                "sinh" => a.sinh(),
+                "cosh" => a.cosh(),
+                "asinh" => a.asinh(),
+                "acosh" => a.acosh(),
+                "atanh" => a.atanh(),
+                "log2" => a.log2(),
+                "log10" => a.log10(),
+                "ln_1p" => a.ln_1p(),
+                "exp_m1" => a.exp_m1(),
+                "exp2" => a.exp2(),
+                "cbrt" => a.cbrt(),
+                "softplus" => a.softplus(),
+                "erf" => a.erf(),
+                "erfc" => a.erfc(),
+                "floor" => a.floor(),
                 _ => unreachable!(),
             }
         }
@@ -83,6 +109,12 @@ pub fn record<'t>(e: &Expr, tape: &'t Tape, leaves: &[Var<'t>]) -> Var<'t> {
                 ("mul", true) => c * a,
                 ("div", false) => a / c,
                 ("div", true) => c / a,
+                ("log", _) => a.log(c.abs() + 1.5),
+                ("atan2", _) => a.atan2(c),
+                ("hypot", _) => a.hypot(c),
+                ("max", _) => a.max(c),
+                ("min", _) => a.min(c),
+                ("cpow", _) => (c.abs() + 0.1).pow(a),
                 _ => unreachable!(),
             }
         }
@@ -97,9 +129,35 @@ pub fn record<'t>(e: &Expr, tape: &'t Tape, leaves: &[Var<'t>]) -> Var<'t> {
                 "pow" => a.abs().pow(b),
                 "max" => a.max(b),
                 "min" => a.min(b),
+                "atan2" => a.atan2(b),
+                "hypot" => a.hypot(b),
                 _ => unreachable!(),
             }
         }
         Expr::Sum(terms) => tape.sum(terms.iter().map(|t| record(t, tape, leaves))),
+        Expr::Custom(terms) => {
+            let inputs: Vec<Var<'t>> = terms.iter().map(|t| record(t, tape, leaves)).collect();
+            tape.custom(Smooth, &inputs)
+        }
+    }
+}
+
+/// A custom op: `Σᵢ xᵢ·sin(xᵢ₊₁)` over its inputs in a ring, with partials
+/// `sin xᵢ₊₁ + xᵢ₋₁·cos xᵢ`.
+pub struct Smooth;
+
+impl CustomOp for Smooth {
+    fn name(&self) -> &str {
+        "smooth"
+    }
+    fn value(&self, x: &[f64]) -> f64 {
+        let n = x.len();
+        (0..n).map(|i| x[i] * x[(i + 1) % n].sin()).sum()
+    }
+    fn partials<R: Real>(&self, x: &[R], _out: R) -> Vec<R> {
+        let n = x.len();
+        (0..n)
+            .map(|i| x[(i + 1) % n].sin() + x[(i + n - 1) % n] * x[i].cos())
+            .collect()
     }
 }
