@@ -112,6 +112,19 @@ fn over_sum_of_squares<S: Real>(a: S, x: S, y: S) -> S {
     }
 }
 
+/// `∂hypot(a, b)/∂a = a/h`, written so that its own derivatives do not
+/// cancel: `sign(a)/√(1 + (b/a)²)` where `|a| ≥ |b|` (`1/h - a²/h³` would
+/// subtract nearly equal terms when `b ≪ a`), `a/h` elsewhere.
+#[inline(always)]
+fn hypot_partial<S: Real>(a: S, b: S, h: S) -> S {
+    if a.value().abs() >= b.value().abs() {
+        let r = b / a;
+        (r * r + 1.0).sqrt().rdiv(a.value().signum())
+    } else {
+        a / h
+    }
+}
+
 /// The share of a `max`'s adjoint `g` that goes to an operand of value `mine`
 /// against `other`: all to the winner, nothing to the loser, half on a tie,
 /// and NaN when either is NaN (the result is NaN, so is its derivative).
@@ -573,14 +586,17 @@ op_table! {
                 Some(g * (s * s))
             };
         /// The logistic function `σ(x) = 1/(1+e⁻ˣ)`, stable for any `x`;
-        /// `d/dx = σ(1-σ)`, computed as `1/(4cosh²(x/2))`, exact for any
-        /// `x` and with an exact derivative of its own (`σ(1-σ)` from the
-        /// output loses every digit for large `x`).
+        /// `d/dx = σ(x)σ(-x)`, computed as `1/(4cosh²(x/2))` where `|x| < 2`
+        /// (its own derivative does not cancel near 0) and as `σ(x)·σ(-x)`
+        /// beyond (its derivative does not underflow early); `σ(1-σ)` from
+        /// the output would lose every digit for large `x`.
         Sigmoid "sigmoid" sigmoid
             |x| sigmoid(x),
-            |x, _z, g| {
+            |x, z, g| if x.value().abs() < 2.0 {
                 let s = (x * 0.5).cosh().recip();
                 Some(g * (s * s * 0.25))
+            } else {
+                Some(g * (z * (-x).sigmoid()))
             };
         /// `max(x, 0)`; the derivative at 0 is taken as 0 (so a relu's
         /// second derivative is 0 everywhere).
@@ -612,10 +628,17 @@ op_table! {
         Acos "acos" acos
             |x| x.acos(),
             |x, _z, g| Some(-(g / one_minus_square(x).sqrt()));
-        /// Arctangent; `d/dx = 1/(1 + x²)`.
+        /// Arctangent; `d/dx = 1/(1 + x²)`, as `r²/(1 + r²)` with `r = 1/x`
+        /// for `|x| > 1`, so that neither it nor its derivative underflows
+        /// early.
         Atan "atan" atan
             |x| x.atan(),
-            |x, _z, g| Some(g / (x * x + 1.0));
+            |x, _z, g| if x.value().abs() <= 1.0 {
+                Some(g / (x * x + 1.0))
+            } else {
+                let r = x.recip();
+                Some(g * ((r * r) / (r * r + 1.0)))
+            };
         /// Hyperbolic sine; `d/dx = cosh x`.
         Sinh "sinh" sinh
             |x| x.sinh(),
@@ -751,11 +774,11 @@ op_table! {
         Atan2Const "atan2" false
             |x, c| x.atan2(c),
             |x, c, _z, g| Some(g * over_sum_of_squares(x.constant(c), x, x.constant(c)));
-        /// `hypot(x, c) = √(x² + c²)`; `d/dx = x/z`, and 0 where `z = 0`
-        /// (a subgradient of the cone at its tip).
+        /// `hypot(x, c) = √(x² + c²)`; `d/dx = x/z` (see [`hypot_partial`]),
+        /// and 0 where `z = 0` (a subgradient of the cone at its tip).
         HypotConst "hypot" false
             |x, c| x.hypot(c),
-            |x, _c, z, g| if z.value() == 0.0 { None } else { Some(g * (x / z)) };
+            |x, c, z, g| if z.value() == 0.0 { None } else { Some(g * hypot_partial(x, x.constant(c), z)) };
         /// `max(x, c)`; on a tie `x` gets half the adjoint.
         MaxConst "max" false
             |x, c| max(x, c),
@@ -811,8 +834,8 @@ op_table! {
         Hypot "hypot"
             |x, y| x.hypot(y),
             |x, y, z, g| (
-                if z.value() == 0.0 { None } else { Some(g * (x / z)) },
-                if z.value() == 0.0 { None } else { Some(g * (y / z)) },
+                if z.value() == 0.0 { None } else { Some(g * hypot_partial(x, y, z)) },
+                if z.value() == 0.0 { None } else { Some(g * hypot_partial(y, x, z)) },
             );
     }
     nary {
