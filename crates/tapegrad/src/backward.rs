@@ -251,53 +251,18 @@ fn sweep(
     adjoints.clear();
     adjoints.resize(out + 1, 0.0);
     adjoints[out] = 1.0;
-    let mut next = out + 1;
+    let mut from = out + 1;
     let mut at = tape.with(|t| t.words_end(out));
     loop {
-        let stop = tape.with(|t| {
-            let (ops, values) = (&t.ops[..=out], &t.values[..=out]);
-            let mut sweep = Sweep {
-                values: &t.values,
-                args: &t.args,
-                at,
-                consts: &t.consts,
-                lists: &t.lists,
-                adjoints,
-            };
-            while next > 0 {
-                next -= 1;
-                let i = next;
-                // Walk the operand words back to this node's, swept or not.
-                sweep.at -= ops[i].words();
-                let g = sweep.adjoints[i];
-                if g == 0.0 {
-                    continue;
-                }
-                if ops[i] == Op::Custom {
-                    return Some(Stop::Custom(i, sweep.at));
-                }
-                match check {
-                    None => pullback(&mut sweep, ops[i], values[i], g),
-                    Some(needed) => {
-                        let mut checked = Checked {
-                            sweep: &mut sweep,
-                            needed,
-                            fault: None,
-                        };
-                        pullback(&mut checked, ops[i], values[i], g);
-                        if let Some(input) = checked.fault {
-                            return Some(Stop::Fault(i, input));
-                        }
-                    }
-                }
-            }
-            None
+        let stop = tape.with(|t| match check {
+            None => segment::<false>(t, out, from, at, adjoints, &[]),
+            Some(needed) => segment::<true>(t, out, from, at, adjoints, needed),
         });
         match stop {
             None => return None,
             Some(Stop::Fault(i, input)) => return Some((i, input)),
             Some(Stop::Custom(i, words_at)) => {
-                at = words_at;
+                (from, at) = (i, words_at);
                 let words = tape.with(|t| [t.args[at], t.args[at + 1], t.args[at + 2]]);
                 let call = Call::new(tape, i, words);
                 let partials = call.partials_f64(tape);
@@ -312,6 +277,56 @@ fn sweep(
             }
         }
     }
+}
+
+/// Sweeps nodes `from - 1` down to 0, whose operand words end at `at`,
+/// until the end, a custom node or (when `CHECKED`) a fault. One
+/// monomorphised loop each, so that the unchecked one stays tight.
+#[inline(always)]
+fn segment<const CHECKED: bool>(
+    t: &Inner,
+    out: usize,
+    from: usize,
+    at: usize,
+    adjoints: &mut [f64],
+    needed: &[bool],
+) -> Option<Stop> {
+    debug_assert!(from <= out + 1 && adjoints.len() == out + 1);
+    let (ops, values) = (&t.ops[..from], &t.values[..from]);
+    let adjoints = &mut adjoints[..=out];
+    let mut sweep = Sweep {
+        values: &t.values,
+        args: &t.args,
+        at,
+        consts: &t.consts,
+        lists: &t.lists,
+        adjoints,
+    };
+    for i in (0..ops.len()).rev() {
+        // Walk the operand words back to this node's, swept or not.
+        sweep.at -= ops[i].words();
+        let g = sweep.adjoints[i];
+        if g == 0.0 {
+            continue;
+        }
+        if ops[i] == Op::Custom {
+            return Some(Stop::Custom(i, sweep.at));
+        }
+        if CHECKED {
+            let mut checked = Checked {
+                sweep: &mut sweep,
+                needed,
+                fault: None,
+            };
+            pullback(&mut checked, ops[i], values[i], g);
+            if let Some(input) = checked.fault {
+                return Some(Stop::Fault(i, input));
+            }
+        } else {
+            pullback(&mut sweep, ops[i], values[i], g);
+        }
+    }
+    None
 }
 
 /// The numeric sweep: reads recorded values, adds into adjoints.

@@ -294,6 +294,7 @@ macro_rules! op_table {
             }
 
             /// How many inputs the op takes and whether it carries a constant.
+            #[inline(always)]
             pub const fn shape(self) -> Shape {
                 match self {
                     $( Op::$N => Shape::Nullary, )*
@@ -315,12 +316,23 @@ macro_rules! op_table {
             /// the op's place in the tape's custom ops for a custom op.
             #[inline(always)]
             pub(crate) const fn words(self) -> usize {
-                match self.shape() {
-                    Shape::Nullary => 0,
-                    Shape::Unary => 1,
-                    Shape::UnaryConst { .. } | Shape::Binary | Shape::Nary => 2,
-                    Shape::Dot | Shape::Custom => 3,
-                }
+                // One load from a table of every op's count: the sweep asks
+                // it for every node.
+                const WORDS: [u8; Op::ALL.len()] = {
+                    let mut words = [0; Op::ALL.len()];
+                    let mut i = 0;
+                    while i < Op::ALL.len() {
+                        words[i] = match Op::ALL[i].shape() {
+                            Shape::Nullary => 0,
+                            Shape::Unary => 1,
+                            Shape::UnaryConst { .. } | Shape::Binary | Shape::Nary => 2,
+                            Shape::Dot | Shape::Custom => 3,
+                        };
+                        i += 1;
+                    }
+                    words
+                };
+                WORDS[self as usize] as usize
             }
         }
 
@@ -575,15 +587,17 @@ op_table! {
             |x| x.tan(),
             |_x, z, g| Some(g * (z * z + 1.0));
         /// Hyperbolic tangent; `d/dx = 1 - tanh² x` read from the output
-        /// where `|x| < 1.5` (no cancellation there), `1/cosh² x` beyond,
-        /// which stays exact where `1 - tanh² x` would round to 0.
+        /// where `|x| < 2` (it cancels at most 4 bits there), `1/cosh² x`
+        /// beyond, as `4e/(1 + e)²` with `e = e^(-2|x|)` (one `exp`), which
+        /// stays exact where `1 - tanh² x` would round to 0.
         Tanh "tanh" tanh
             |x| x.tanh(),
-            |x, z, g| if x.value().abs() < 1.5 {
+            |x, z, g| if x.value().abs() < 2.0 {
                 Some(g * (z * z).rsub(1.0))
             } else {
-                let s = x.cosh().recip();
-                Some(g * (s * s))
+                let e = (x.abs() * -2.0).exp();
+                let e1 = e + 1.0;
+                Some(g * (e * 4.0 / (e1 * e1)))
             };
         /// The logistic function `σ(x) = 1/(1+e⁻ˣ)`, stable for any `x`;
         /// `d/dx = σ(x)σ(-x)`, computed as `1/(4cosh²(x/2))` where `|x| < 2`
