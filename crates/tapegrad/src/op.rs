@@ -99,12 +99,25 @@ fn gaussian<S: Real>(x: S) -> S {
     (-r).exp() * (-(a * a)).exp()
 }
 
-/// `a/(x² + y²)`: directly where the squares can neither overflow nor
-/// underflow together, else as `(a/h)/h` with `h = hypot(x, y)`.
+/// `x^(p-1)` for the power `z = x^p`: `z/x`, exact where `x ≠ 0` and `z`
+/// is a normal number (forming `p - 1` would round, which `x^(p-1)`
+/// magnifies by `|ln x|`), else `at_zero()`, which forms `x^(p-1)`.
+#[inline(always)]
+fn power_less_one<S: Real>(x: S, z: S, at_zero: impl FnOnce() -> S) -> S {
+    if x.value() != 0.0 && z.value().is_normal() {
+        z / x
+    } else {
+        at_zero()
+    }
+}
+
+/// `a/(x² + y²)`: directly where the squares, and the squares of their
+/// sum (second derivatives), can neither overflow nor underflow, else as
+/// `(a/h)/h` with `h = hypot(x, y)`.
 #[inline(always)]
 fn over_sum_of_squares<S: Real>(a: S, x: S, y: S) -> S {
     let big = x.value().abs().max(y.value().abs());
-    if (1e-140..=1e140).contains(&big) {
+    if (1e-75..=1e75).contains(&big) {
         a / (x * x + y * y)
     } else {
         let h = x.hypot(y);
@@ -766,7 +779,7 @@ op_table! {
         /// `x^c` for a real constant `c`; `d/dx = c·x^(c-1)`, and 0 when `c = 0`.
         PowConst "powf" false
             |x, c| x.powf(c),
-            |x, c, _z, g| if c == 0.0 { None } else { Some(g * x.powf(c - 1.0) * c) };
+            |x, c, z, g| if c == 0.0 { None } else { Some(g * power_less_one(x, z, || x.powf(c - 1.0)) * c) };
         /// `xⁿ` for an integer `n` (stored exactly as a constant);
         /// `d/dx = n·xⁿ⁻¹` for every `i32` exponent, and 0 when `n = 0`.
         PowInt "powi" false
@@ -819,12 +832,12 @@ op_table! {
         Div "div"
             |x, y| x / y,
             |_x, y, z, g| (Some(g / y), Some(-(g * z / y)));
-        /// `x^y`; `d/dx = y·x^(y-1)` (0 when `y = 0`), `d/dy = x^y·ln x`
+        /// `x^y`; `d/dx = y·x^(y-1)` (0 at `x = y = 0`), `d/dy = x^y·ln x`
         /// (0 when `x = 0` and `y ≥ 0`, where the limit is 0).
         Pow "pow"
             |x, y| x.powf(y),
             |x, y, z, g| (
-                if y.value() == 0.0 { None } else { Some(g * y * x.pow(y - 1.0)) },
+                if x.value() == 0.0 && y.value() == 0.0 { None } else { Some(g * y * power_less_one(x, z, || x.pow(y - 1.0))) },
                 if x.value() == 0.0 && y.value() >= 0.0 { None } else { Some(g * z * x.ln()) },
             );
         /// `max(x, y)`; on a tie each input gets half the adjoint, and a NaN
