@@ -3,7 +3,8 @@
 //!
 //! The sweep is the numeric one with `Var`s in place of `f64`s: the same op
 //! table rows, the same order of accumulation, so the recorded gradients
-//! carry the numeric gradients' values bit for bit.
+//! carry the numeric gradients' values bit for bit (but for the sign of a
+//! zero: the numeric sweep adds into a +0).
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
