@@ -313,3 +313,17 @@ fn a_custom_op_with_the_wrong_number_of_partials_is_named() {
     // The tape is still usable after the panics.
     assert_eq!((x * y).backward()[x], 2.0);
 }
+
+#[test]
+fn names_in_errors_are_escaped_as_the_text_dump_escapes_them() {
+    let tape = Tape::new();
+    // ESC and BEL would reach a terminal raw; ∂ prints as it is.
+    let x = tape.var(-1.0);
+    let y = x.ln().named("∂\u{1b}[31m\u{7}");
+    let message = y.try_backward().unwrap_err().to_string();
+    assert!(
+        !message.contains('\u{1b}') && !message.contains('\u{7}'),
+        "{message:?}"
+    );
+    assert!(message.contains(r"∂\u{1b}[31m\u{7}"), "{message}");
+}

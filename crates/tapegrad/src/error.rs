@@ -164,14 +164,16 @@ impl fmt::Display for NonFiniteMessage<'_> {
     }
 }
 
-/// `s` with control characters escaped, cut to `max` characters.
-// TODO(escape): replaced by the views' shared escaping.
+/// `s` as the text dump writes a name ([`str::escape_debug`]: no raw
+/// control character or ANSI code), cut after `max` characters and followed
+/// by `…` and its length.
 fn text_cut(s: &str, max: usize) -> String {
-    let n = s.chars().count();
-    let mut out: String = s.chars().take(max).flat_map(char::escape_default).collect();
-    if n > max {
-        out.push_str(&format!("…` ({n} characters)"));
-        out.pop();
+    match s.char_indices().nth(max) {
+        None => s.escape_debug().to_string(),
+        Some((end, _)) => format!(
+            "{}… ({} characters)",
+            s[..end].escape_debug(),
+            s.chars().count()
+        ),
     }
-    out
 }
