@@ -260,10 +260,15 @@ fn node_views_stay_fast_after_many_gradient_graphs() {
         for _ in 0..calls {
             let _ = (x * x).grad_graph(&[x]);
         }
-        let start = Instant::now();
-        let backward = tape.nodes().filter(|n| n.backward).count();
-        assert!(backward >= calls);
-        start.elapsed().as_secs_f64()
+        // The fastest of five passes, which other work disturbs least.
+        (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                let backward = tape.nodes().filter(|n| n.backward).count();
+                assert!(backward >= calls);
+                start.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
     };
     let (small, large) = (time(1_000), time(10_000));
     let ratio = large / small.max(1e-9);
