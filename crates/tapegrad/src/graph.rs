@@ -69,8 +69,10 @@
 //!   layouts, see [`Graph::to_svg`]), and coordinates are rounded to one
 //!   decimal.
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use petgraph::dot::{Config, Dot};
@@ -203,10 +205,24 @@ pub struct Graph<'t> {
     nodes: Vec<GraphNode>,
     /// The folded expression of each node, by id ([`Detail::Named`]).
     formulas: Vec<Option<Vec<Token>>>,
-    /// How pictures name the output of the adjoints (`z` in `∂z/∂w`).
-    adjoint_ref: Option<String>,
     /// `(source, target, edge)` by target, then operand order.
     edges: Vec<(usize, usize, GraphEdge)>,
+    /// The ids of the outputs, in the order they were given (for the whole
+    /// tape, in id order).
+    output_ids: Vec<usize>,
+    /// The id of the output the adjoints belong to, if it is in the graph.
+    adjoint_id: Option<usize>,
+    /// How pictures refer to the nodes, made on first use.
+    pictures: OnceCell<Pictures>,
+}
+
+/// How the DOT and SVG views refer to nodes: by name or `%id`.
+#[derive(Clone, Debug)]
+struct Pictures {
+    /// By node id.
+    references: Vec<String>,
+    /// The output the adjoints belong to (`z` in `∂z/∂w`).
+    adjoint: Option<String>,
 }
 
 impl<'t> Graph<'t> {
@@ -327,20 +343,7 @@ impl<'t> Graph<'t> {
 
     /// The ids of the outputs, in the order they were given.
     pub fn output_ids(&self) -> Vec<usize> {
-        let mut ids: Vec<usize> = self
-            .nodes
-            .iter()
-            .filter(|n| n.output)
-            .map(|n| n.id)
-            .collect();
-        if let Some(outputs) = &self.outputs {
-            let position = |id: &usize| {
-                let t = self.nodes[*id].tape_index;
-                outputs.iter().position(|&o| Some(o) == t)
-            };
-            ids.sort_by_key(position);
-        }
-        ids
+        self.output_ids.clone()
     }
 
     /// The graph as a petgraph [`DiGraph`], to run petgraph's algorithms on:
@@ -546,26 +549,37 @@ impl Kind {
 
 /// Labels shared by the DOT and SVG views.
 impl Graph<'_> {
-    /// How a node is referred to in pictures: its name, else `%id`.
-    fn reference(&self, id: usize) -> String {
-        match &self.nodes[id].name {
-            Some(name) => name.clone(),
-            None => format!("%{id}"),
-        }
+    /// How pictures refer to the nodes, made once per selection.
+    fn pictures(&self) -> &Pictures {
+        self.pictures.get_or_init(|| {
+            let references: Vec<String> = self
+                .nodes
+                .iter()
+                .map(|n| match &n.name {
+                    Some(name) => name.clone(),
+                    None => format!("%{}", n.id),
+                })
+                .collect();
+            let adjoint = self
+                .adjoints
+                .as_ref()
+                .map(|(out, _)| match self.adjoint_id {
+                    Some(id) => references[id].clone(),
+                    None => match self.tape.get(*out).name() {
+                        Some(name) => name,
+                        None => "out".to_string(),
+                    },
+                });
+            Pictures {
+                references,
+                adjoint,
+            }
+        })
     }
 
-    /// How the output the adjoints belong to is referred to.
-    fn adjoint_reference(&self) -> Option<String> {
-        let (out, _) = self.adjoints.as_ref()?;
-        Some(
-            match self.nodes.iter().find(|n| n.tape_index == Some(*out)) {
-                Some(n) => self.reference(n.id),
-                None => match self.tape.get(*out).name() {
-                    Some(name) => name,
-                    None => "out".to_string(),
-                },
-            },
-        )
+    /// How a node is referred to in pictures: its name, else `%id`.
+    pub(crate) fn reference(&self, id: usize) -> &str {
+        &self.pictures().references[id]
     }
 
     /// The lines of a node's label: `name = value`, the op (with a folded
@@ -575,11 +589,11 @@ impl Graph<'_> {
         let mut lines = vec![if self.values {
             format!("{} = {}", self.reference(n.id), format_number(n.value))
         } else {
-            self.reference(n.id)
+            self.reference(n.id).to_string()
         }];
         let consts = n.operands.iter().any(|o| matches!(o, Operand::Const(_)));
         if let Some(Some(formula)) = self.formulas.get(n.id) {
-            lines.push(render_formula(formula, |id| self.reference(id)));
+            lines.push(render_formula(formula, |id| self.reference(id).to_string()));
         } else if consts {
             let operands: Vec<String> = n
                 .operands
@@ -593,7 +607,7 @@ impl Graph<'_> {
         } else {
             lines.push(n.op.name().to_string());
         }
-        if let (Some(out), Some(adjoint)) = (&self.adjoint_ref, n.adjoint) {
+        if let (Some(out), Some(adjoint)) = (&self.pictures().adjoint, n.adjoint) {
             lines.push(format!(
                 "∂{out}/∂{} = {}",
                 self.reference(n.id),
@@ -690,7 +704,7 @@ fn dot_escape(s: &str) -> String {
 /// The text dump.
 impl fmt::Display for Graph<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let outputs: Vec<String> = self.output_ids().iter().map(|i| format!("%{i}")).collect();
+        let outputs: Vec<String> = self.output_ids.iter().map(|i| format!("%{i}")).collect();
         write!(
             f,
             "; {} node{}, output{} {}",
@@ -700,8 +714,8 @@ impl fmt::Display for Graph<'_> {
             outputs.join(", ")
         )?;
         if let Some((out, _)) = &self.adjoints {
-            match self.nodes.iter().find(|n| n.tape_index == Some(*out)) {
-                Some(n) => write!(f, ", adjoints of %{}", n.id)?,
+            match self.adjoint_id {
+                Some(id) => write!(f, ", adjoints of %{id}")?,
                 None => write!(f, ", adjoints of tape node {out}")?,
             }
         }
@@ -778,12 +792,90 @@ enum Source {
     Const(f64),
 }
 
-/// A selected node before numbering.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A selected node before numbering, by its position in the [`Walk`].
+#[derive(Clone, Copy, Debug)]
 enum Item {
     Tape(usize),
-    /// The constant of the op at this tape index, as a node.
+    /// The constant of the op at this position, as a node.
     ConstOf(usize),
+}
+
+/// Hashes indices with one multiplication and a fold, as FxHash does: the
+/// keys are tape indices, walk positions and ids, not chosen to collide, so
+/// SipHash's protection against chosen keys would only cost time.
+#[derive(Clone, Copy, Debug, Default)]
+struct IndexHasher(u64);
+
+impl Hasher for IndexHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.write_u64(u64::from(b)));
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // Fold the well-mixed high bits into the low bits the table indexes by.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+/// A map keyed by tape index, walk position or id.
+type IndexMap<V> = HashMap<usize, V, BuildHasherDefault<IndexHasher>>;
+
+/// A set of tape indices or walk positions.
+type IndexSet = HashSet<usize, BuildHasherDefault<IndexHasher>>;
+
+/// The nodes a selection walks, in the order it meets them, found by tape
+/// index through one map.
+#[derive(Default)]
+struct Walk {
+    /// Position in `nodes`, by tape index.
+    position: IndexMap<usize>,
+    nodes: Vec<Walked>,
+}
+
+/// A walked node.
+struct Walked {
+    node: Node,
+    sources: Vec<Source>,
+    /// Its id, once numbered, if it gets a node of its own.
+    id: Option<usize>,
+    /// The id of its op's constant shown as a node ([`Constants::AsNodes`]).
+    const_id: Option<usize>,
+}
+
+impl Walk {
+    /// Reads the node at tape index `index` and returns its position.
+    fn add(&mut self, tape: &Tape, index: usize) -> usize {
+        let node = tape.node(index);
+        let sources = sources(&node);
+        let p = self.nodes.len();
+        self.position.insert(index, p);
+        self.nodes.push(Walked {
+            node,
+            sources,
+            id: None,
+            const_id: None,
+        });
+        p
+    }
+
+    /// The walked node at tape index `index`; `None` for a folded constant.
+    fn get(&self, index: usize) -> Option<&Walked> {
+        self.position.get(&index).map(|&p| &self.nodes[p])
+    }
+
+    /// The id of the node at tape index `index`, if it has a node of its
+    /// own.
+    fn id(&self, index: usize) -> Option<usize> {
+        self.get(index).and_then(|w| w.id)
+    }
 }
 
 fn sources(node: &Node) -> Vec<Source> {
@@ -819,8 +911,10 @@ impl<'t> Graph<'t> {
             values: true,
             nodes: Vec::new(),
             formulas: Vec::new(),
-            adjoint_ref: None,
             edges: Vec::new(),
+            output_ids: Vec::new(),
+            adjoint_id: None,
+            pictures: OnceCell::new(),
         }
     }
 
@@ -828,13 +922,12 @@ impl<'t> Graph<'t> {
     fn roots(&self) -> Vec<usize> {
         match &self.outputs {
             Some(outputs) => {
-                let mut roots = Vec::with_capacity(outputs.len());
-                for &o in outputs {
-                    if !roots.contains(&o) {
-                        roots.push(o);
-                    }
-                }
-                roots
+                let mut given = IndexSet::default();
+                outputs
+                    .iter()
+                    .copied()
+                    .filter(|&o| given.insert(o))
+                    .collect()
             }
             None => {
                 let mut used = vec![false; self.tape.len()];
@@ -846,71 +939,65 @@ impl<'t> Graph<'t> {
         }
     }
 
-    /// Selects and numbers the nodes (see the module docs for the order).
-    fn select(&mut self) {
+    /// Walks the graph from `roots` and numbers the nodes that get a node
+    /// of their own (see the module docs for the order): the walk, with
+    /// ids set, and the numbered items in id order.
+    fn walk(&self, roots: &[usize], is_root: &IndexSet) -> (Walk, Vec<Item>) {
         let tape = self.tape;
-        let roots = self.roots();
-        let is_root: HashMap<usize, ()> = roots.iter().map(|&r| (r, ())).collect();
         let named = self.detail == Detail::Named;
         let as_nodes = self.constants == Constants::AsNodes && !named;
         // A recorded constant that is not an output is printed where it is
         // used, unless constants are shown as nodes.
         let folded = |i: usize| {
-            !as_nodes && !is_root.contains_key(&i) && tape.get(i).op() == Op::Const && {
+            !as_nodes && !is_root.contains(&i) && tape.get(i).op() == Op::Const && {
                 !named || tape.get(i).name().is_none()
             }
         };
         // Which walked nodes get a node of their own.
         let kept = |i: usize, node: &Node| {
-            !named || is_root.contains_key(&i) || node.op == Op::Leaf || node.name.is_some()
+            !named || is_root.contains(&i) || node.op == Op::Leaf || node.name.is_some()
         };
 
         // Depth-first walk in operand order; an explicit stack, since a
         // chain can be millions of nodes deep.
-        let mut seen: HashMap<usize, (Node, Vec<Source>)> = HashMap::new();
+        let mut walk = Walk::default();
         let mut nullary: Vec<Item> = Vec::new();
         let mut interior: Vec<usize> = Vec::new();
+        // (position in the walk, next source)
         let mut stack: Vec<(usize, usize)> = Vec::new();
-        for &root in &roots {
-            if seen.contains_key(&root) {
+        for &root in roots {
+            if walk.position.contains_key(&root) {
                 continue;
             }
-            let node = tape.node(root);
-            let s = sources(&node);
-            seen.insert(root, (node, s));
-            stack.push((root, 0));
+            stack.push((walk.add(tape, root), 0));
             while let Some(top) = stack.last_mut() {
-                let (i, k) = *top;
-                let (node, s) = &seen[&i];
-                if k < s.len() {
+                let (p, k) = *top;
+                let w = &walk.nodes[p];
+                if k < w.sources.len() {
                     top.1 += 1;
-                    let source = s[k];
-                    match source {
+                    match w.sources[k] {
                         Source::Node { index, .. } => {
-                            if !seen.contains_key(&index) && !folded(index) {
-                                let node = tape.node(index);
-                                let s = sources(&node);
-                                seen.insert(index, (node, s));
-                                stack.push((index, 0));
+                            if !walk.position.contains_key(&index) && !folded(index) {
+                                stack.push((walk.add(tape, index), 0));
                             }
                         }
                         Source::Const(_) => {
                             // A dot's coefficients stay inline: they are
                             // many constants of one node.
-                            if as_nodes && node.op != Op::Dot {
-                                nullary.push(Item::ConstOf(i));
+                            if as_nodes && w.node.op != Op::Dot {
+                                nullary.push(Item::ConstOf(p));
                             }
                         }
                     }
                 } else {
                     stack.pop();
-                    if !kept(i, node) {
+                    if !kept(w.node.index, &w.node) {
                         continue;
                     }
-                    if s.is_empty() {
-                        nullary.push(Item::Tape(i));
+                    if w.sources.is_empty() {
+                        nullary.push(Item::Tape(p));
                     } else {
-                        interior.push(i);
+                        interior.push(p);
                     }
                 }
             }
@@ -920,11 +1007,30 @@ impl<'t> Graph<'t> {
             .into_iter()
             .chain(interior.into_iter().map(Item::Tape))
             .collect();
-        let id_of: HashMap<Item, usize> = order
-            .iter()
-            .enumerate()
-            .map(|(id, &item)| (item, id))
-            .collect();
+        for (id, &item) in order.iter().enumerate() {
+            match item {
+                Item::Tape(p) => walk.nodes[p].id = Some(id),
+                Item::ConstOf(p) => walk.nodes[p].const_id = Some(id),
+            }
+        }
+        (walk, order)
+    }
+
+    /// Selects and numbers the nodes (see the module docs for the order).
+    fn select(&mut self) {
+        let tape = self.tape;
+        let roots = self.roots();
+        let is_root: IndexSet = roots.iter().copied().collect();
+        let named = self.detail == Detail::Named;
+        let (walk, order) = self.walk(&roots, &is_root);
+        // The folded expressions' partials, for the kept nodes with
+        // operands, in id order.
+        let mut jacobians = if named {
+            named_jacobians(tape, &walk, &named_tops(&walk, &order))
+        } else {
+            Vec::new()
+        }
+        .into_iter();
         let adjoint = |i: usize| {
             self.adjoints
                 .as_ref()
@@ -935,9 +1041,9 @@ impl<'t> Graph<'t> {
         let mut edges = Vec::new();
         let mut formulas = Vec::with_capacity(order.len());
         for (id, &item) in order.iter().enumerate() {
-            let i = match item {
+            let p = match item {
                 Item::ConstOf(user) => {
-                    let node = &seen[&user].0;
+                    let node = &walk.nodes[user].node;
                     nodes.push(GraphNode {
                         id,
                         tape_index: None,
@@ -953,17 +1059,23 @@ impl<'t> Graph<'t> {
                     formulas.push(None);
                     continue;
                 }
-                Item::Tape(i) => i,
+                Item::Tape(p) => p,
             };
-            let (node, s) = &seen[&i];
+            let Walked {
+                node,
+                sources: s,
+                const_id,
+                ..
+            } = &walk.nodes[p];
+            let i = node.index;
             let mut operands = Vec::with_capacity(s.len());
             let mut formula = None;
             if named && !s.is_empty() {
                 // The unnamed nodes between this node and the kept nodes it
                 // reads fold into one expression; each edge carries the
                 // chain-rule partial, summed over every path.
-                let region = Region::sweep(tape, &seen, i, |j| id_of.get(&Item::Tape(j)).copied());
-                for (from, partial) in region.sources {
+                let region = jacobians.next().unwrap_or_default();
+                for (from, partial) in region {
                     let k = operands.len();
                     operands.push(Operand::Node(from));
                     edges.push((
@@ -975,9 +1087,7 @@ impl<'t> Graph<'t> {
                         },
                     ));
                 }
-                formula = Some(formula_tokens(tape, &seen, i, |j| {
-                    id_of.get(&Item::Tape(j)).copied()
-                }));
+                formula = Some(formula_tokens(tape, &walk, i));
             } else {
                 let partials = if s.is_empty() {
                     Default::default()
@@ -985,37 +1095,31 @@ impl<'t> Graph<'t> {
                     tape.partials(i)
                 };
                 for (k, &source) in s.iter().enumerate() {
-                    match source {
-                        Source::Node { index, slot } => match id_of.get(&Item::Tape(index)) {
-                            Some(&from) => {
-                                operands.push(Operand::Node(from));
-                                let partial = Some(partials[slot]);
-                                edges.push((
-                                    from,
-                                    id,
-                                    GraphEdge {
-                                        operand: k,
-                                        partial,
-                                    },
-                                ));
+                    let (from, partial) = match source {
+                        Source::Node { index, slot } => match walk.id(index) {
+                            Some(from) => (from, Some(partials[slot])),
+                            None => {
+                                operands.push(Operand::Const(tape.get(index).value()));
+                                continue;
                             }
-                            None => operands.push(Operand::Const(tape.get(index).value())),
                         },
-                        Source::Const(c) => match id_of.get(&Item::ConstOf(i)) {
-                            Some(&from) => {
-                                operands.push(Operand::Node(from));
-                                edges.push((
-                                    from,
-                                    id,
-                                    GraphEdge {
-                                        operand: k,
-                                        partial: None,
-                                    },
-                                ));
+                        Source::Const(c) => match const_id {
+                            Some(from) => (*from, None),
+                            None => {
+                                operands.push(Operand::Const(c));
+                                continue;
                             }
-                            None => operands.push(Operand::Const(c)),
                         },
-                    }
+                    };
+                    operands.push(Operand::Node(from));
+                    edges.push((
+                        from,
+                        id,
+                        GraphEdge {
+                            operand: k,
+                            partial,
+                        },
+                    ));
                 }
             }
             nodes.push(GraphNode {
@@ -1030,15 +1134,22 @@ impl<'t> Graph<'t> {
                 value: node.value,
                 adjoint: adjoint(i),
                 backward: node.backward,
-                output: is_root.contains_key(&i),
+                output: is_root.contains(&i),
             });
             formulas.push(formula);
         }
+        // Every root is kept: the outputs in the order given, or the
+        // tape's sinks in id order.
+        self.output_ids = match self.outputs {
+            Some(_) => roots.iter().filter_map(|&r| walk.id(r)).collect(),
+            None => nodes.iter().filter(|n| n.output).map(|n| n.id).collect(),
+        };
+        self.adjoint_id = self.adjoints.as_ref().and_then(|(out, _)| walk.id(*out));
         // Edges were collected by target in id order; keep that order.
         self.nodes = nodes;
         self.edges = edges;
         self.formulas = formulas;
-        self.adjoint_ref = self.adjoint_reference();
+        self.pictures = OnceCell::new();
     }
 }
 
@@ -1055,15 +1166,13 @@ const FORMULA_LIMIT: usize = 120;
 
 /// The expression of kept node `top` over the unnamed nodes it folds:
 /// `add(mul(%0, 2), mul(%1, 3))`, ops by their op-table names.
-fn formula_tokens(
-    tape: &Tape,
-    seen: &HashMap<usize, (Node, Vec<Source>)>,
-    top: usize,
-    id: impl Fn(usize) -> Option<usize>,
-) -> Vec<Token> {
+fn formula_tokens(tape: &Tape, walk: &Walk, top: usize) -> Vec<Token> {
+    // Steps are cheap to push: a node with many operands pushes one per
+    // operand, and most are never reached past the limit.
     enum Step {
         Visit(usize),
-        Emit(String),
+        Emit(&'static str),
+        Number(f64),
     }
     let mut tokens = Vec::new();
     let mut length = 0;
@@ -1074,28 +1183,29 @@ fn formula_tokens(
             break;
         }
         let text = match step {
-            Step::Emit(t) => t,
-            Step::Visit(i) => match (i == top, id(i), seen.get(&i)) {
-                (false, Some(n), _) => {
-                    tokens.push(Token::Node(n));
+            Step::Emit(t) => t.to_string(),
+            Step::Number(c) => format_number(c),
+            Step::Visit(i) => match (i == top, walk.get(i)) {
+                (false, Some(Walked { id: Some(n), .. })) => {
+                    tokens.push(Token::Node(*n));
                     length += 3;
                     continue;
                 }
-                (_, _, Some((node, s))) => {
-                    stack.push(Step::Emit(")".to_string()));
-                    for (k, source) in s.iter().enumerate().rev() {
+                (_, Some(Walked { node, sources, .. })) => {
+                    stack.push(Step::Emit(")"));
+                    for (k, source) in sources.iter().enumerate().rev() {
                         stack.push(match *source {
                             Source::Node { index, .. } => Step::Visit(index),
-                            Source::Const(c) => Step::Emit(format_number(c)),
+                            Source::Const(c) => Step::Number(c),
                         });
                         if k > 0 {
-                            stack.push(Step::Emit(", ".to_string()));
+                            stack.push(Step::Emit(", "));
                         }
                     }
                     format!("{}(", node.op.name())
                 }
                 // A folded recorded constant.
-                (_, _, None) => format_number(tape.get(i).value()),
+                (_, None) => format_number(tape.get(i).value()),
             },
         };
         length += text.chars().count();
@@ -1115,69 +1225,310 @@ fn render_formula(tokens: &[Token], reference: impl Fn(usize) -> String) -> Stri
         .collect()
 }
 
-/// The local Jacobian of a kept node with respect to the kept nodes it
-/// reads through unnamed ones.
-struct Region {
-    /// `(source id, ∂top/∂source)` in the order the walk meets the sources.
-    sources: Vec<(usize, f64)>,
+/// A sparse row of partials: `(id, ∂top/∂id)`, in the order the walk meets
+/// the ids (or walk positions, in place of ids, inside [`sweep`]).
+type Jacobian = Vec<(usize, f64)>;
+
+/// The walk positions of the kept nodes with operands, in id order: the
+/// nodes that fold an expression ([`Detail::Named`]).
+fn named_tops(walk: &Walk, order: &[Item]) -> Vec<usize> {
+    order
+        .iter()
+        .filter_map(|&item| match item {
+            Item::Tape(p) if !walk.nodes[p].sources.is_empty() => Some(p),
+            _ => None,
+        })
+        .collect()
 }
 
-impl Region {
-    /// A reverse sweep over the unnamed nodes under `top`, seeded with 1,
-    /// in the reverse of their depth-first post-order (structural, so that
-    /// the sums do not depend on tape order).
-    fn sweep(
-        tape: &Tape,
-        seen: &HashMap<usize, (Node, Vec<Source>)>,
-        top: usize,
-        id: impl Fn(usize) -> Option<usize>,
-    ) -> Region {
-        let mut order = Vec::new();
-        let mut sources: Vec<(usize, f64)> = Vec::new();
-        let mut visited: HashMap<usize, ()> = HashMap::new();
-        let mut stack = vec![(top, 0)];
-        visited.insert(top, ());
-        while let Some(frame) = stack.last_mut() {
-            let (i, k) = *frame;
-            let s = &seen[&i].1;
-            if k < s.len() {
-                frame.1 += 1;
-                if let Source::Node { index, .. } = s[k] {
-                    if visited.contains_key(&index) {
-                        continue;
-                    }
-                    visited.insert(index, ());
-                    match id(index) {
-                        Some(n) => sources.push((n, 0.0)),
-                        None if seen.contains_key(&index) => stack.push((index, 0)),
-                        None => {} // a folded constant
-                    }
-                }
-            } else {
-                stack.pop();
-                order.push(i);
-            }
-        }
-        let mut adjoints: HashMap<usize, f64> = HashMap::new();
-        adjoints.insert(top, 1.0);
-        for &i in order.iter().rev() {
-            let g = adjoints.get(&i).copied().unwrap_or(0.0);
-            let partials = tape.partials(i);
-            for source in &seen[&i].1 {
-                let Source::Node { index, slot } = *source else {
-                    continue;
-                };
-                let d = g * partials[slot];
-                match id(index) {
-                    Some(n) => {
-                        if let Some(e) = sources.iter_mut().find(|(m, _)| *m == n) {
-                            e.1 += d;
+/// Work allowed to the exact per-node sweeps of [`named_jacobians`] beyond
+/// two steps per walked node and operand, in steps (one per operand read).
+const SWEEP_SLACK: usize = 1 << 17;
+
+/// The local Jacobians of the kept nodes at walk positions `tops`
+/// ([`Detail::Named`]): for each, `(source id, ∂top/∂source)` over the kept
+/// nodes it reads through unnamed ones, summed over every path, in the
+/// order the walk meets the sources.
+///
+/// Each is a reverse sweep of the unnamed nodes under its node (see
+/// [`sweep`]). Those sweeps take time in proportion to the sum of the
+/// regions' sizes, and regions can overlap: a chain of unnamed nodes that
+/// every step's named output reads is swept once per output, quadratic in
+/// the chain's length. Past a budget linear in the walk, the Jacobians are
+/// found by [`by_shared_nodes`] instead, which sweeps every unnamed node
+/// once. Both list the same sources in the same order; the partials can
+/// differ in their last bits, as the products are taken in another order.
+fn named_jacobians(tape: &Tape, walk: &Walk, tops: &[usize]) -> Vec<Jacobian> {
+    let operands: usize = walk.nodes.iter().map(|w| w.sources.len()).sum();
+    let mut budget = 2 * (walk.nodes.len() + operands) + SWEEP_SLACK;
+    let kept = |q: usize| walk.nodes[q].id.is_some();
+    let exact: Option<Vec<Jacobian>> = tops
+        .iter()
+        .map(|&top| sweep(tape, walk, top, kept, &mut budget))
+        .collect();
+    match exact {
+        Some(regions) => regions
+            .into_iter()
+            .map(|region| {
+                region
+                    .into_iter()
+                    .filter_map(|(q, d)| Some((walk.nodes[q].id?, d)))
+                    .collect()
+            })
+            .collect(),
+        None => by_shared_nodes(tape, walk, tops),
+    }
+}
+
+/// A reverse sweep from walk position `top` over the nodes under it up to
+/// the stops, seeded with 1, in the reverse of their depth-first post-order
+/// (structural, so that the sums do not depend on tape order): the stops
+/// met, `(position, ∂top/∂stop)`, in the order the walk meets them. Spends
+/// a step of `budget` per operand read; `None` once it is spent.
+fn sweep(
+    tape: &Tape,
+    walk: &Walk,
+    top: usize,
+    stop: impl Fn(usize) -> bool,
+    budget: &mut usize,
+) -> Option<Jacobian> {
+    // Walk positions, in post-order.
+    let mut order = Vec::new();
+    let mut stops: Vec<(usize, f64)> = Vec::new();
+    // Where each stop sits in `stops`, by walk position.
+    let mut listed: IndexMap<usize> = IndexMap::default();
+    let mut visited = IndexSet::default();
+    visited.insert(top);
+    let mut stack = vec![(top, 0)];
+    while let Some(frame) = stack.last_mut() {
+        let (p, k) = *frame;
+        let s = &walk.nodes[p].sources;
+        if k < s.len() {
+            frame.1 += 1;
+            *budget = budget.checked_sub(1)?;
+            // A folded constant has no walk position.
+            if let Source::Node { index, .. } = s[k] {
+                if let Some(&q) = walk.position.get(&index) {
+                    if visited.insert(q) {
+                        if stop(q) {
+                            listed.insert(q, stops.len());
+                            stops.push((q, 0.0));
+                        } else {
+                            stack.push((q, 0));
                         }
                     }
-                    None => *adjoints.entry(index).or_insert(0.0) += d,
+                }
+            }
+        } else {
+            stack.pop();
+            order.push(p);
+        }
+    }
+    // Adjoints of the nodes between, by walk position.
+    let mut adjoints: IndexMap<f64> = IndexMap::default();
+    adjoints.insert(top, 1.0);
+    for &p in order.iter().rev() {
+        let g = adjoints.get(&p).copied().unwrap_or(0.0);
+        let w = &walk.nodes[p];
+        let partials = tape.partials(w.node.index);
+        for source in &w.sources {
+            *budget = budget.checked_sub(1)?;
+            let Source::Node { index, slot } = *source else {
+                continue;
+            };
+            let Some(&q) = walk.position.get(&index) else {
+                continue; // a folded constant
+            };
+            let d = g * partials[slot];
+            match listed.get(&q) {
+                Some(&at) => stops[at].1 += d,
+                None => *adjoints.entry(q).or_insert(0.0) += d,
+            }
+        }
+    }
+    Some(stops)
+}
+
+/// [`named_jacobians`] in time linear in the walk and the Jacobians' sizes:
+/// every unnamed node with more than one user is a stop of the sweeps, as
+/// the kept nodes are, and gets a Jacobian of its own (inputs first, in
+/// tape order), which the sweeps that meet it then scale and add up.
+fn by_shared_nodes(tape: &Tape, walk: &Walk, tops: &[usize]) -> Vec<Jacobian> {
+    let n = walk.nodes.len();
+    let mut users = vec![0u32; n];
+    for w in &walk.nodes {
+        for source in &w.sources {
+            if let Source::Node { index, .. } = *source {
+                if let Some(&q) = walk.position.get(&index) {
+                    users[q] = users[q].saturating_add(1);
                 }
             }
         }
-        Region { sources }
+    }
+    let shared = |q: usize| walk.nodes[q].id.is_none() && users[q] > 1;
+    let stop = |q: usize| walk.nodes[q].id.is_some() || users[q] > 1;
+    let ids = walk
+        .nodes
+        .iter()
+        .filter_map(|w| w.id)
+        .max()
+        .map_or(0, |m| m + 1);
+    let mut sum = Accumulator {
+        at: vec![usize::MAX; ids],
+        terms: Vec::new(),
+    };
+    let mut inner: Vec<usize> = (0..n).filter(|&q| shared(q)).collect();
+    inner.sort_unstable_by_key(|&q| walk.nodes[q].node.index);
+    let mut jacobians: IndexMap<Jacobian> = IndexMap::default();
+    let mut unlimited = usize::MAX;
+    for v in inner {
+        let local = sweep(tape, walk, v, stop, &mut unlimited).unwrap_or_default();
+        let j = sum.compose(walk, &jacobians, &local);
+        jacobians.insert(v, j);
+    }
+    tops.iter()
+        .map(|&top| {
+            let local = sweep(tape, walk, top, stop, &mut unlimited).unwrap_or_default();
+            sum.compose(walk, &jacobians, &local)
+        })
+        .collect()
+}
+
+/// Sums sparse rows by id, keeping the order ids first appear in.
+struct Accumulator {
+    /// Where each id sits in `terms`, or `usize::MAX`.
+    at: Vec<usize>,
+    terms: Vec<(usize, f64)>,
+}
+
+impl Accumulator {
+    /// `Σ c · J(stop)` over the `(stop, c)` of `local`, where a kept
+    /// node's `J` is itself and a shared node's is in `jacobians`.
+    fn compose(
+        &mut self,
+        walk: &Walk,
+        jacobians: &IndexMap<Jacobian>,
+        local: &[(usize, f64)],
+    ) -> Vec<(usize, f64)> {
+        for &(q, c) in local {
+            match walk.nodes[q].id {
+                Some(id) => self.add(id, c),
+                None => {
+                    for &(id, d) in jacobians.get(&q).map_or(&[][..], Vec::as_slice) {
+                        self.add(id, c * d);
+                    }
+                }
+            }
+        }
+        let terms = std::mem::take(&mut self.terms);
+        terms.iter().for_each(|&(id, _)| self.at[id] = usize::MAX);
+        terms
+    }
+
+    fn add(&mut self, id: usize, x: f64) {
+        match self.at[id] {
+            usize::MAX => {
+                self.at[id] = self.terms.len();
+                self.terms.push((id, x));
+            }
+            k => self.terms[k].1 += x,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Jacobians of a Named graph both ways: the exact per-node sweeps
+    /// (without a budget) and [`by_shared_nodes`].
+    fn both_ways(graph: &Graph<'_>) -> (Vec<Jacobian>, Vec<Jacobian>) {
+        let roots = graph.roots();
+        let is_root: IndexSet = roots.iter().copied().collect();
+        let (walk, order) = graph.walk(&roots, &is_root);
+        let tops = named_tops(&walk, &order);
+        let exact = tops
+            .iter()
+            .map(|&top| {
+                let kept = |q: usize| walk.nodes[q].id.is_some();
+                let mut unlimited = usize::MAX;
+                sweep(graph.tape, &walk, top, kept, &mut unlimited)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(q, d)| (walk.nodes[q].id.unwrap(), d))
+                    .collect()
+            })
+            .collect();
+        (exact, by_shared_nodes(graph.tape, &walk, &tops))
+    }
+
+    fn assert_same(exact: &[Vec<(usize, f64)>], shared: &[Vec<(usize, f64)>]) {
+        assert_eq!(exact.len(), shared.len());
+        for (e, s) in exact.iter().zip(shared) {
+            let ids = |r: &[(usize, f64)]| r.iter().map(|t| t.0).collect::<Vec<_>>();
+            assert_eq!(ids(e), ids(s), "the same sources in the same order");
+            for (&(_, a), &(_, b)) in e.iter().zip(s) {
+                let close = a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
+                assert!(close, "partials {a} and {b} differ past rounding");
+            }
+        }
+    }
+
+    #[test]
+    fn shared_nodes_give_the_exact_sweeps_jacobians_on_a_shared_chain() {
+        let tape = Tape::new();
+        let x = tape.var(0.3).named("x");
+        let mut u = x;
+        let mut outputs = Vec::new();
+        for i in 0..50 {
+            u = u.sin() + x * 0.5;
+            outputs.push((u * 2.0).named(format!("n{i}")));
+        }
+        let total = tape.sum(&outputs).named("total");
+        let graph = Graph::of(total).detail(Detail::Named);
+        let (exact, shared) = both_ways(&graph);
+        // Every output's region reads the whole chain below it: the case
+        // the exact sweeps take quadratic time on.
+        assert_same(&exact, &shared);
+    }
+
+    #[test]
+    fn shared_nodes_give_the_exact_sweeps_jacobians_on_random_graphs() {
+        // A small linear congruential generator: the same graphs every run.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) as usize) % n
+        };
+        for _ in 0..200 {
+            let tape = Tape::new();
+            let mut vars: Vec<Var<'_>> = (0..3).map(|i| tape.var(0.2 + 0.3 * i as f64)).collect();
+            for _ in 0..(5 + next(30)) {
+                let a = vars[next(vars.len())];
+                let b = vars[next(vars.len())];
+                let v = match next(5) {
+                    0 => a + b,
+                    1 => a * b,
+                    2 => a.sin(),
+                    3 => a * 1.5 - b,
+                    _ => tape.sum([a, b, a]),
+                };
+                vars.push(if next(3) == 0 {
+                    v.named(format!("v{}", vars.len()))
+                } else {
+                    v
+                });
+            }
+            let outputs: Vec<Var<'_>> = (0..1 + next(3))
+                .map(|_| vars[vars.len() - 1 - next(vars.len().min(4))])
+                .collect();
+            let graph = Graph::of_all(&outputs).detail(Detail::Named);
+            let (exact, shared) = both_ways(&graph);
+            // Whatever the sharing, the two ways list the same sources in
+            // the same order with the same partials (up to rounding).
+            assert_same(&exact, &shared);
+        }
     }
 }
