@@ -46,6 +46,19 @@
 //! `; backward` tag in the text, an orange dashed style in DOT and SVG.
 //! `docs/graph-dumps.md` describes every format with samples.
 //!
+//! # Names
+//!
+//! The text dump writes a name between backticks as the contents of a Rust
+//! string literal ([`str::escape_debug`]): `\"`, `\\`, `\n`, `\0`, and
+//! `\u{1b}` for ESC, U+FFFE and any other character that does not print.
+//! The pictures show the same escapes, except that quotes and backslashes
+//! appear as they are and a line break breaks the label; so whatever a
+//! name holds, the SVG is XML 1.0 and the DOT reads in Graphviz. They also
+//! cut a name past 1,000 characters, escapes included, giving its length
+//! (`xxx… (20000 characters)`), an op or expression line past 1,000
+//! characters, and a DOT string past 12,000 bytes (Graphviz reads quoted
+//! strings of up to 16,384).
+//!
 //! # Determinism
 //!
 //! Every view is byte-identical from run to run and machine to machine:
@@ -81,6 +94,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::backward::Gradients;
 use crate::error::{Error, IoError, Result};
+use crate::escape;
 use crate::op::{Op, Shape};
 use crate::tape::{Node, Tape, Var};
 
@@ -216,7 +230,8 @@ pub struct Graph<'t> {
     pictures: OnceCell<Pictures>,
 }
 
-/// How the DOT and SVG views refer to nodes: by name or `%id`.
+/// How the DOT and SVG views refer to nodes: by name (escaped and cut, see
+/// [`escape::label`]) or `%id`.
 #[derive(Clone, Debug)]
 struct Pictures {
     /// By node id.
@@ -224,6 +239,19 @@ struct Pictures {
     /// The output the adjoints belong to (`z` in `∂z/∂w`).
     adjoint: Option<String>,
 }
+
+/// The most characters of a name that pictures show, escapes included; a
+/// longer name is cut, with its length (well below Graphviz's 16,384-byte
+/// strings, with room for the three places a label can name a node).
+const NAME_LIMIT: usize = 1_000;
+
+/// The most characters of a label's op or expression line in pictures.
+const LINE_LIMIT: usize = 1_000;
+
+/// The most bytes of a DOT string, escapes included: Graphviz reads quoted
+/// strings of up to 16,384 bytes. Labels of names cut to [`NAME_LIMIT`]
+/// reach it only if most of their characters take four bytes.
+const DOT_STRING_LIMIT: usize = 12_000;
 
 impl<'t> Graph<'t> {
     /// The graph of everything `output` depends on (itself included).
@@ -556,7 +584,7 @@ impl Graph<'_> {
                 .nodes
                 .iter()
                 .map(|n| match &n.name {
-                    Some(name) => name.clone(),
+                    Some(name) => escape::label(name, NAME_LIMIT),
                     None => format!("%{}", n.id),
                 })
                 .collect();
@@ -566,7 +594,7 @@ impl Graph<'_> {
                 .map(|(out, _)| match self.adjoint_id {
                     Some(id) => references[id].clone(),
                     None => match self.tape.get(*out).name() {
-                        Some(name) => name,
+                        Some(name) => escape::label(&name, NAME_LIMIT),
                         None => "out".to_string(),
                     },
                 });
@@ -577,7 +605,8 @@ impl Graph<'_> {
         })
     }
 
-    /// How a node is referred to in pictures: its name, else `%id`.
+    /// How a node is referred to in pictures: its name (escaped, and cut
+    /// past [`NAME_LIMIT`] characters), else `%id`.
     pub(crate) fn reference(&self, id: usize) -> &str {
         &self.pictures().references[id]
     }
@@ -593,7 +622,8 @@ impl Graph<'_> {
         }];
         let consts = n.operands.iter().any(|o| matches!(o, Operand::Const(_)));
         if let Some(Some(formula)) = self.formulas.get(n.id) {
-            lines.push(render_formula(formula, |id| self.reference(id).to_string()));
+            let line = render_formula(formula, |id| self.reference(id).to_string());
+            lines.push(cut(line, LINE_LIMIT));
         } else if consts {
             let operands: Vec<String> = n
                 .operands
@@ -603,7 +633,8 @@ impl Graph<'_> {
                     Operand::Const(c) => format_number(*c),
                 })
                 .collect();
-            lines.push(format!("{}({})", n.op.name(), operands.join(", ")));
+            let line = format!("{}({})", n.op.name(), operands.join(", "));
+            lines.push(cut(line, LINE_LIMIT));
         } else {
             lines.push(n.op.name().to_string());
         }
@@ -644,7 +675,8 @@ impl Graph<'_> {
 
     fn dot_node(&self, n: &GraphNode) -> String {
         let kind = Kind::of(n);
-        let mut attrs = format!("label = \"{}\"", dot_escape(&self.node_label(n).join("\n")));
+        let label = escape::dot(&self.node_label(n).join("\n"), DOT_STRING_LIMIT);
+        let mut attrs = format!("label = \"{label}\"");
         if kind != Kind::Op {
             let _ = write!(attrs, ", fillcolor = \"{}\"", kind.fill());
         }
@@ -666,7 +698,8 @@ impl Graph<'_> {
         let mut attrs = String::new();
         let label = self.edge_label(source, target, e);
         if !label.is_empty() {
-            let _ = write!(attrs, "label = \"{}\"", dot_escape(&label));
+            let label = escape::dot(&label, DOT_STRING_LIMIT);
+            let _ = write!(attrs, "label = \"{label}\"");
         }
         if self.nodes[target].backward {
             if !attrs.is_empty() {
@@ -685,20 +718,13 @@ impl Graph<'_> {
     }
 }
 
-/// Escapes a label for a DOT double-quoted string: `"` and `\` are escaped
-/// and a line break becomes `\n` (a centred line in Graphviz).
-fn dot_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
+/// `line` cut after `max` characters, with `…` in place of the rest.
+fn cut(mut line: String, max: usize) -> String {
+    if let Some((end, _)) = line.char_indices().nth(max) {
+        line.truncate(end);
+        line.push('…');
     }
-    out
+    line
 }
 
 /// The text dump.
@@ -748,7 +774,7 @@ impl fmt::Display for GraphNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "%{}", self.id)?;
         if let Some(name) = &self.name {
-            write!(f, " `{}`", name.escape_debug())?;
+            write!(f, " `{}`", escape::text(name))?;
         }
         if let Some(e) = &self.expression {
             write!(f, " = {e}")?;

@@ -129,6 +129,7 @@ mod backward;
 pub mod check;
 mod custom;
 mod error;
+mod escape;
 mod grad_graph;
 pub mod graph;
 mod higher;

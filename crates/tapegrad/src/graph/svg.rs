@@ -35,6 +35,7 @@ use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
 use layout::topo::layout::VisualGraph;
 
 use super::{Direction, Graph, format_number, style};
+use crate::escape;
 
 /// Font size of node labels, in pixels.
 const NODE_FONT: usize = 14;
@@ -113,8 +114,9 @@ impl Scene {
                 );
                 let size = text_size(&label, NODE_FONT);
                 let size = Point::new(size.x + 2.0 * PADDING.x, size.y + 2.0 * PADDING.y);
+                // The name as the labels show it (escaped, and cut if long).
                 let title = match &n.name {
-                    Some(name) => format!("%{} {name}", n.id),
+                    Some(_) => format!("%{} {}", n.id, graph.reference(n.id)),
                     None => format!("%{}", n.id),
                 };
                 SceneNode {
@@ -648,21 +650,6 @@ fn num(x: f64) -> String {
     format_number((x * 10.0).round() / 10.0 + 0.0)
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// layout-rs colours are `#rrggbbaa`; SVG 1.1 readers want `#rrggbb`.
 fn web(c: Color) -> String {
     let mut s = c.to_web_color();
@@ -770,7 +757,7 @@ impl Canvas {
                 "<tspan x=\"{}\" y=\"{}\">{}</tspan>",
                 num(center.x),
                 num(top + step * i as f64),
-                escape(line)
+                escape::xml(line)
             );
         }
         out.push_str("</text>\n");
@@ -794,7 +781,7 @@ impl RenderBackend for Canvas {
             let _ = write!(
                 self.body,
                 "<g id=\"{id}\" class=\"node {class}\">\n<title>{}</title>\n",
-                escape(title)
+                escape::xml(title)
             );
             self.open = node;
         }
