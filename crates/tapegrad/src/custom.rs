@@ -124,7 +124,7 @@ impl Call {
         if got != self.inputs.len() {
             panic!(
                 "tapegrad: custom op `{}` (node %{}) gave {got} partials for its {} inputs; `partials` must give one per input",
-                self.op.name(),
+                crate::escape::text_cut(self.op.name(), 80),
                 self.node,
                 self.inputs.len()
             );

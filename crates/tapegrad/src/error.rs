@@ -131,11 +131,11 @@ impl fmt::Display for NonFiniteMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "node %{}", self.node)?;
         if let Some(name) = self.name {
-            write!(f, " `{}`", text_cut(name, NAME))?;
+            write!(f, " `{}`", crate::escape::text_cut(name, NAME))?;
         }
         // The operands as the text dump lists them (`div %0, 0`), then the
         // inputs' values; a long list shows its first few and a count.
-        write!(f, " ({}", text_cut(self.op, NAME))?;
+        write!(f, " ({}", crate::escape::text_cut(self.op, NAME))?;
         let mut operands: Vec<String> = self.inputs.iter().map(|(i, _)| format!("%{i}")).collect();
         if let Some(c) = self.constant {
             operands.push(crate::graph::format_number(c));
@@ -161,19 +161,5 @@ impl fmt::Display for NonFiniteMessage<'_> {
                 " gives its input %{input} the non-finite adjoint {adjoint:?}"
             ),
         }
-    }
-}
-
-/// `s` as the text dump writes a name ([`str::escape_debug`]: no raw
-/// control character or ANSI code), cut after `max` characters and followed
-/// by `…` and its length.
-fn text_cut(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.escape_debug().to_string(),
-        Some((end, _)) => format!(
-            "{}… ({} characters)",
-            s[..end].escape_debug(),
-            s.chars().count()
-        ),
     }
 }

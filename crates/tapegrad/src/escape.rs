@@ -35,10 +35,6 @@ pub(crate) fn text(name: &str) -> String {
 /// name is cut there and followed by `…` and its length in characters:
 /// `abc… (20000 characters)`. Escapes make the result longer than
 /// `max_chars` (up to ten characters for one of `name`'s).
-#[allow(
-    dead_code,
-    reason = "for error messages, which print names as the text dump does"
-)]
 pub(crate) fn text_cut(name: &str, max_chars: usize) -> String {
     match name.char_indices().nth(max_chars) {
         None => text(name),
