@@ -96,6 +96,9 @@ fn a_custom_op_with_three_inputs_works_everywhere_a_builtin_does() {
     let f = tape.custom(Triple, &leaves);
     let node = tape.node(f.index());
     assert_eq!(node.op_name(), "triple");
+    // The dumps show it by its name.
+    let text = tapegrad::Graph::of(f).to_text();
+    assert!(text.contains("= triple %0, %1, %2 = "), "{text}");
     assert_eq!(node.inputs.to_vec(), vec![0, 1, 2]);
     assert_eq!(tape.partials(f.index()).to_vec(), gradient.to_vec());
 }

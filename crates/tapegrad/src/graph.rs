@@ -164,6 +164,8 @@ pub struct GraphNode {
     pub tape_index: Option<usize>,
     /// The recorded op ([`Op::Const`] for a constant shown as a node).
     pub op: Op,
+    /// A custom op's name, escaped as the text dump writes names.
+    custom: Option<String>,
     /// The node's name, if it was given one with [`Var::named`].
     pub name: Option<String>,
     /// The operands, in operand order (`c - x` lists `c` first); with
@@ -633,10 +635,10 @@ impl Graph<'_> {
                     Operand::Const(c) => format_number(*c),
                 })
                 .collect();
-            let line = format!("{}({})", n.op.name(), operands.join(", "));
+            let line = format!("{}({})", n.op_name(), operands.join(", "));
             lines.push(cut(line, LINE_LIMIT));
         } else {
-            lines.push(n.op.name().to_string());
+            lines.push(n.op_name().to_string());
         }
         if let (Some(out), Some(adjoint)) = (&self.pictures().adjoint, n.adjoint) {
             lines.push(format!(
@@ -770,6 +772,14 @@ impl fmt::Display for Graph<'_> {
 
 /// One line of the text dump, without the partials (those live on the
 /// edges): `%id `name` = op operands = value ; adjoint a`.
+impl GraphNode {
+    /// The op's name as the dumps print it: [`Op::name`], or a custom op's
+    /// own name ([`CustomOp::name`](crate::CustomOp::name)).
+    pub fn op_name(&self) -> &str {
+        self.custom.as_deref().unwrap_or(self.op.name())
+    }
+}
+
 impl fmt::Display for GraphNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "%{}", self.id)?;
@@ -779,7 +789,7 @@ impl fmt::Display for GraphNode {
         if let Some(e) = &self.expression {
             write!(f, " = {e}")?;
         } else {
-            write!(f, " = {}", self.op.name())?;
+            write!(f, " = {}", self.op_name())?;
         }
         for (k, o) in self.operands.iter().enumerate() {
             if self.expression.is_some() {
@@ -1074,6 +1084,7 @@ impl<'t> Graph<'t> {
                         id,
                         tape_index: None,
                         op: Op::Const,
+                        custom: None,
                         name: None,
                         operands: Vec::new(),
                         expression: None,
@@ -1152,6 +1163,7 @@ impl<'t> Graph<'t> {
                 id,
                 tape_index: Some(i),
                 op: node.op,
+                custom: (node.op == Op::Custom).then(|| crate::escape::text(node.op_name())),
                 name: node.name.clone(),
                 operands,
                 expression: formula
@@ -1228,7 +1240,7 @@ fn formula_tokens(tape: &Tape, walk: &Walk, top: usize) -> Vec<Token> {
                             stack.push(Step::Emit(", "));
                         }
                     }
-                    format!("{}(", node.op.name())
+                    format!("{}(", crate::escape::text(node.op_name()))
                 }
                 // A folded recorded constant.
                 (_, None) => format_number(tape.get(i).value()),
