@@ -381,10 +381,9 @@ impl Tape {
         // The iterator is user code that may itself record, even another
         // sum: gather the inputs on the tape's scratch stack, where a nested
         // sum works above this one's segment and leaves it as it found it.
-        let (base, depth) = self.with(|t| {
-            t.open_sums += 1;
-            (t.scratch.len(), t.open_sums)
-        });
+        // Only the gathering loop is generic; the rest is one function for
+        // every sum, which keeps each caller's copy small enough to inline.
+        let (base, depth) = self.open_sum();
         let mut value = 0.0;
         for term in terms {
             let term = *term.borrow();
@@ -392,6 +391,23 @@ impl Tape {
             value += term.value;
             self.with(|t| t.scratch.push(term.index));
         }
+        self.close_sum(base, depth, value)
+    }
+
+    /// Opens a sum: its terms go on the scratch stack from the returned
+    /// base, at the returned nesting depth.
+    #[inline]
+    fn open_sum(&self) -> (usize, usize) {
+        self.with(|t| {
+            t.open_sums += 1;
+            (t.scratch.len(), t.open_sums)
+        })
+    }
+
+    /// Records the sum whose terms lie on the scratch stack from `base`.
+    #[inline(never)]
+    #[track_caller]
+    fn close_sum(&self, base: usize, depth: usize, value: f64) -> Var<'_> {
         let gathered = self.with(|t| {
             if t.open_sums != depth {
                 // A sum recorded by the iterator panicked and the panic was
