@@ -38,6 +38,7 @@ impl<'t> Gradients<'t> {
     ///
     /// # Panics
     /// If `var` belongs to another tape.
+    #[must_use]
     #[inline]
     #[track_caller]
     pub fn wrt(&self, var: Var<'t>) -> f64 {
@@ -49,9 +50,14 @@ impl<'t> Gradients<'t> {
     ///
     /// # Panics
     /// If a `Var` belongs to another tape.
+    #[must_use]
     #[track_caller]
     pub fn wrt_all(&self, vars: &[Var<'t>]) -> Vec<f64> {
-        vars.iter().map(|&v| self.wrt(v)).collect()
+        let mut out = Vec::with_capacity(vars.len());
+        for &v in vars {
+            out.push(self.wrt(v));
+        }
+        out
     }
 
     /// `∂output/∂xᵢ` for every leaf `xᵢ` of a block from
@@ -60,6 +66,7 @@ impl<'t> Gradients<'t> {
     ///
     /// # Panics
     /// If `vars` belongs to another tape.
+    #[track_caller]
     pub fn wrt_vars(&self, vars: Vars<'t>) -> Cow<'_, [f64]> {
         if !std::ptr::eq(self.tape, vars.tape) {
             panic!("tapegrad: cannot read gradients of Vars from another tape");
@@ -112,6 +119,7 @@ impl<'t> Index<Var<'t>> for Gradients<'t> {
     type Output = f64;
 
     /// `g[x]` is `g.wrt(x)`.
+    #[track_caller]
     fn index(&self, var: Var<'t>) -> &f64 {
         self.tape.check_owns(var);
         self.adjoints.get(var.index()).unwrap_or(&0.0)

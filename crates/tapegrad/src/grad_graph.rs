@@ -40,9 +40,11 @@ impl<'t> Var<'t> {
     ///
     /// # Panics
     /// If a `Var` of `wrt` belongs to another tape.
+    #[must_use]
+    #[track_caller]
     pub fn grad_graph(self, wrt: &[Var<'t>]) -> Vec<Var<'t>> {
         let tape = self.tape;
-        wrt.iter().for_each(|&v| tape.check_owns(v));
+        tape.check_owns_all(wrt);
         let start = tape.len();
         let out = self.index as usize;
         let mut sweep = Recorder {

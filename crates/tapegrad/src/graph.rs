@@ -82,14 +82,21 @@
 //!   layouts, see [`Graph::to_svg`]), and coordinates are rounded to one
 //!   decimal.
 
+// The picture helpers serve the DOT and SVG views; a build without
+// either (features `petgraph` and `svg` off) leaves some unused.
+#![cfg_attr(not(all(feature = "petgraph", feature = "svg")), allow(dead_code))]
+
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
+#[cfg(feature = "petgraph")]
 use petgraph::dot::{Config, Dot};
+#[cfg(feature = "petgraph")]
 use petgraph::graph::{DiGraph, NodeIndex};
+#[cfg(feature = "petgraph")]
 use petgraph::visit::EdgeRef;
 
 use crate::backward::Gradients;
@@ -98,10 +105,13 @@ use crate::escape;
 use crate::op::{Op, Shape};
 use crate::tape::{Node, Tape, Var};
 
+#[cfg(feature = "svg")]
 mod svg;
 
 /// The petgraph crate that [`Graph::to_petgraph`] builds on, re-exported so
 /// its algorithms are at hand in the matching version.
+#[cfg(feature = "petgraph")]
+#[cfg_attr(docsrs, doc(cfg(feature = "petgraph")))]
 pub use petgraph;
 
 /// Where constants appear in the views.
@@ -268,12 +278,13 @@ impl<'t> Graph<'t> {
     ///
     /// # Panics
     /// If `outputs` is empty or its `Var`s belong to different tapes.
+    #[track_caller]
     pub fn of_all(outputs: &[Var<'t>]) -> Graph<'t> {
         let first = outputs
             .first()
             .expect("tapegrad: a graph needs at least one output");
         let tape = first.tape();
-        outputs.iter().for_each(|&v| tape.check_owns(v));
+        tape.check_owns_all(outputs);
         let mut graph = Graph::new(tape, Some(outputs.iter().map(|v| v.index()).collect()));
         graph.select();
         graph
@@ -301,6 +312,7 @@ impl<'t> Graph<'t> {
     /// # Panics
     /// If `gradients` were taken on another tape.
     #[must_use]
+    #[track_caller]
     pub fn gradients(mut self, gradients: &Gradients<'t>) -> Graph<'t> {
         let output = gradients.output();
         self.tape.check_owns(output);
@@ -315,12 +327,13 @@ impl<'t> Graph<'t> {
     /// # Panics
     /// If `outputs` is empty or a `Var` belongs to another tape.
     #[must_use]
+    #[track_caller]
     pub fn outputs(mut self, outputs: &[Var<'t>]) -> Graph<'t> {
         assert!(
             !outputs.is_empty(),
             "tapegrad: a graph needs at least one output"
         );
-        outputs.iter().for_each(|&v| self.tape.check_owns(v));
+        self.tape.check_owns_all(outputs);
         self.outputs = Some(outputs.iter().map(|v| v.index()).collect());
         self.select();
         self
@@ -379,6 +392,9 @@ impl<'t> Graph<'t> {
     /// The graph as a petgraph [`DiGraph`], to run petgraph's algorithms on:
     /// node `NodeIndex::new(i)` is `nodes()[i]`, edges run from operand to
     /// user and carry the local partial.
+    #[cfg(feature = "petgraph")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "petgraph")))]
+    #[must_use]
     pub fn to_petgraph(&self) -> DiGraph<GraphNode, GraphEdge> {
         let mut g = DiGraph::with_capacity(self.nodes.len(), self.edges.len());
         for n in &self.nodes {
@@ -393,6 +409,7 @@ impl<'t> Graph<'t> {
     /// The text dump: a header, then one line per node in canonical order,
     /// in the style of an SSA listing (the format to snapshot). See
     /// `docs/graph-dumps.md` for the grammar.
+    #[must_use]
     pub fn to_text(&self) -> String {
         self.to_string()
     }
@@ -400,6 +417,9 @@ impl<'t> Graph<'t> {
     /// The graph in Graphviz DOT, written by [`petgraph::dot`]: each node
     /// shows its name (or `%id`), value and op, with gradients its adjoint
     /// `∂z/∂w = 18`, and each edge its local partial `∂x/∂w = 2`.
+    #[cfg(feature = "petgraph")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "petgraph")))]
+    #[must_use]
     pub fn to_dot(&self) -> String {
         let g = self.to_petgraph();
         let node_attrs = |_, (_, n): (NodeIndex, &GraphNode)| self.dot_node(n);
@@ -461,6 +481,9 @@ impl<'t> Graph<'t> {
     /// graph that layout-rs panics on, also get the layered layout (the
     /// panic message still reaches stderr through the panic hook).
     /// `docs/graph-dumps.md` has timings.
+    #[cfg(feature = "svg")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "svg")))]
+    #[must_use]
     pub fn to_svg(&self) -> String {
         svg::render(self)
     }
@@ -477,6 +500,8 @@ impl<'t> Graph<'t> {
     ///
     /// # Errors
     /// [`Error::Write`], naming `path`, if the file cannot be written.
+    #[cfg(feature = "petgraph")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "petgraph")))]
     pub fn write_dot(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), &self.to_dot())
     }
@@ -485,6 +510,8 @@ impl<'t> Graph<'t> {
     ///
     /// # Errors
     /// [`Error::Write`], naming `path`, if the file cannot be written.
+    #[cfg(feature = "svg")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "svg")))]
     pub fn write_svg(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), &self.to_svg())
     }

@@ -142,10 +142,7 @@ impl Tape {
     /// If a `Var` belongs to another tape.
     #[track_caller]
     pub fn jacobian<'t>(&'t self, outputs: &[Var<'t>], inputs: &[Var<'t>]) -> Result<Jacobian> {
-        outputs
-            .iter()
-            .chain(inputs)
-            .for_each(|&v| self.check_owns(v));
+        self.check_owns_all(outputs.iter().chain(inputs));
         let matrix = outputs
             .iter()
             .map(|out| Ok(out.try_backward()?.wrt_all(inputs)))

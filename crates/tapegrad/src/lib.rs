@@ -124,6 +124,8 @@
 //! central finite differences.
 
 #![warn(missing_docs)]
+// On docs.rs, items behind a feature say which one.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backward;
 pub mod check;

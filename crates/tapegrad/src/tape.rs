@@ -483,7 +483,7 @@ impl Tape {
     where
         C: CustomOp + Send + Sync + 'static,
     {
-        inputs.iter().for_each(|&v| self.check_owns(v));
+        self.check_owns_all(inputs);
         let xs: Vec<f64> = inputs.iter().map(|v| v.value).collect();
         let value = op.value(&xs);
         let op: Arc<dyn Erased> = Arc::new(op);
@@ -741,6 +741,15 @@ impl Tape {
             foreign(var.index);
         }
     }
+
+    /// [`Tape::check_owns`] for each of `vars`, in a loop rather than a
+    /// closure so that a panic names the caller's line.
+    #[track_caller]
+    pub(crate) fn check_owns_all<'a>(&self, vars: impl IntoIterator<Item = &'a Var<'a>>) {
+        for &var in vars {
+            self.check_owns(var);
+        }
+    }
 }
 
 impl fmt::Debug for Tape {
@@ -894,7 +903,6 @@ impl<'t> Var<'t> {
     }
 
     /// Labels this node for dumps and error messages, and returns it.
-    #[must_use]
     pub fn named(self, name: impl Into<String>) -> Var<'t> {
         let name = name.into().into_boxed_str();
         self.tape.with(|t| t.names.insert(self.index, name));
@@ -1183,7 +1191,8 @@ impl<'t> std::iter::Sum<Var<'t>> for Var<'t> {
 impl<'a, 't> std::iter::Sum<&'a Var<'t>> for Var<'t> {
     #[track_caller]
     fn sum<I: Iterator<Item = &'a Var<'t>>>(iter: I) -> Var<'t> {
-        iter.copied().sum()
+        // The impl itself, not `Iterator::sum`, which would hide the caller.
+        <Var<'t> as std::iter::Sum>::sum(iter.copied())
     }
 }
 
@@ -1197,7 +1206,14 @@ impl<'t> std::iter::Product<Var<'t>> for Var<'t> {
     #[track_caller]
     fn product<I: Iterator<Item = Var<'t>>>(mut iter: I) -> Var<'t> {
         match iter.next() {
-            Some(first) => iter.fold(first, |acc, x| acc * x),
+            Some(mut acc) => {
+                // A loop, not a fold: a closure would hide the caller's line
+                // from a panic.
+                for x in iter {
+                    acc *= x;
+                }
+                acc
+            }
             None => empty(
                 "product",
                 "fold from `tape.constant(1.0)`, which gives 1 for no factors",
@@ -1209,7 +1225,7 @@ impl<'t> std::iter::Product<Var<'t>> for Var<'t> {
 impl<'a, 't> std::iter::Product<&'a Var<'t>> for Var<'t> {
     #[track_caller]
     fn product<I: Iterator<Item = &'a Var<'t>>>(iter: I) -> Var<'t> {
-        iter.copied().product()
+        <Var<'t> as std::iter::Product>::product(iter.copied())
     }
 }
 
@@ -1339,6 +1355,7 @@ macro_rules! operator {
         impl<'t> $Trait for Var<'t> {
             type Output = Var<'t>;
             #[inline(always)]
+            #[track_caller]
             fn $method(self, rhs: Var<'t>) -> Var<'t> {
                 self.binary(Op::$binary, rhs)
             }
@@ -1346,6 +1363,7 @@ macro_rules! operator {
         impl<'t> $Trait<f64> for Var<'t> {
             type Output = Var<'t>;
             #[inline(always)]
+            #[track_caller]
             fn $method(self, rhs: f64) -> Var<'t> {
                 self.with_const(Op::$var_const, rhs)
             }
@@ -1353,18 +1371,21 @@ macro_rules! operator {
         impl<'t> $Trait<Var<'t>> for f64 {
             type Output = Var<'t>;
             #[inline(always)]
+            #[track_caller]
             fn $method(self, rhs: Var<'t>) -> Var<'t> {
                 rhs.with_const(Op::$const_var, self)
             }
         }
         impl<'t> $Assign for Var<'t> {
             #[inline]
+            #[track_caller]
             fn $assign(&mut self, rhs: Var<'t>) {
                 *self = $Trait::$method(*self, rhs);
             }
         }
         impl<'t> $Assign<f64> for Var<'t> {
             #[inline]
+            #[track_caller]
             fn $assign(&mut self, rhs: f64) {
                 *self = $Trait::$method(*self, rhs);
             }
@@ -1382,6 +1403,7 @@ operator!(Div div, DivAssign div_assign: Div, DivConst, ConstDiv);
 impl<'t> Neg for Var<'t> {
     type Output = Var<'t>;
     #[inline]
+    #[track_caller]
     fn neg(self) -> Var<'t> {
         self.unary(Op::Neg)
     }

@@ -1,0 +1,149 @@
+//! A panic from misuse (a `Var` of one tape used with another) names the
+//! user's line, not a line inside tapegrad: the operators and methods that
+//! check ownership are `#[track_caller]`, and none hides the caller behind a
+//! closure.
+
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
+use tapegrad::graph::Graph;
+use tapegrad::{Tape, Var};
+
+thread_local! {
+    /// The location of this thread's last expected panic.
+    static LOCATION: RefCell<Option<(String, u32)>> = const { RefCell::new(None) };
+    /// Whether this thread expects a panic (then the hook stays quiet).
+    static EXPECTING: RefCell<bool> = const { RefCell::new(false) };
+}
+
+/// Installs, once, a hook that notes where an expected panic happened and
+/// hands every other panic (a failed assertion) to the default hook.
+fn hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if EXPECTING.with(|e| *e.borrow()) {
+                let at = info.location().map(|l| (l.file().to_string(), l.line()));
+                LOCATION.with(|l| *l.borrow_mut() = at);
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`, which must panic, and returns the file and line of the panic.
+fn panic_site(f: impl FnOnce()) -> (String, u32) {
+    hook();
+    LOCATION.with(|l| *l.borrow_mut() = None);
+    EXPECTING.with(|e| *e.borrow_mut() = true);
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    EXPECTING.with(|e| *e.borrow_mut() = false);
+    assert!(result.is_err(), "expected a panic");
+    LOCATION
+        .with(|l| l.borrow_mut().take())
+        .expect("the hook saw the panic")
+}
+
+/// Asserts that the panic of `f` happened outside tapegrad's sources. For
+/// `iter.sum()` and `iter.product()` that is the most there can be: the
+/// standard library's `Iterator::sum` calls the `Sum` impl and is not
+/// `#[track_caller]`, so the location is its line.
+fn assert_not_in_tapegrad(what: &str, f: impl FnOnce()) {
+    let (file, at) = panic_site(f);
+    assert!(
+        !file.contains("crates/tapegrad") && !file.contains("tapegrad-0."),
+        "{what}: the panic points into tapegrad, at {file}:{at}"
+    );
+}
+
+/// Asserts that the panic of `f` happened in this file at `line`.
+#[track_caller]
+fn assert_here(what: &str, line: u32, f: impl FnOnce()) {
+    let (file, at) = panic_site(f);
+    assert!(
+        file.ends_with("panic_location.rs") && at == line,
+        "{what}: the panic points at {file}:{at}, not at this test's line {line}"
+    );
+}
+
+#[test]
+fn mixing_tapes_panics_at_the_callers_line() {
+    let a = Tape::new();
+    let b = Tape::new();
+    let x = a.var(1.0);
+    let y = b.var(2.0);
+    let xs = [x, y];
+
+    assert_here("x + y", line!() + 1, || {
+        let _ = x + y;
+    });
+    assert_here("x * y", line!() + 1, || {
+        let _ = x * y;
+    });
+    assert_here("x -= y", line!() + 2, || {
+        let mut z = x;
+        z -= y;
+    });
+    assert_here("x.max(y)", line!() + 1, || {
+        let _ = x.max(y);
+    });
+    assert_here("x.atan2(y)", line!() + 1, || {
+        let _ = x.atan2(y);
+    });
+    assert_here("tape.sum", line!() + 1, || {
+        let _ = a.sum(&xs);
+    });
+    assert_not_in_tapegrad("Sum", || {
+        let _: Var = xs.iter().sum();
+    });
+    assert_not_in_tapegrad("Product", || {
+        let _: Var = xs.iter().product();
+    });
+    // Called as the trait's own function, the impl names the caller.
+    assert_here("Sum::sum", line!() + 1, || {
+        let _: Var = std::iter::Sum::sum(xs.into_iter());
+    });
+    let g = (x * 2.0).backward();
+    assert_here("g[y]", line!() + 1, || {
+        let _ = g[y];
+    });
+    assert_here("g.wrt(y)", line!() + 1, || {
+        let _ = g.wrt(y);
+    });
+    assert_here("g.wrt_all", line!() + 1, || {
+        let _ = g.wrt_all(&xs);
+    });
+    assert_here("grad_graph", line!() + 1, || {
+        let _ = x.grad_graph(&[y]);
+    });
+    assert_here("Graph::of_all", line!() + 1, || {
+        let _ = Graph::of_all(&xs);
+    });
+    assert_here("Tape::jacobian", line!() + 1, || {
+        let _ = a.jacobian(&[x], &[y]);
+    });
+    assert_here("Var::hessian", line!() + 1, || {
+        let _ = x.hessian(&[y]);
+    });
+}
+
+#[test]
+fn empty_sum_and_missing_node_panic_at_the_callers_line() {
+    let tape = Tape::new();
+    let none: Vec<Var> = Vec::new();
+    assert_not_in_tapegrad("empty Sum", || {
+        let _: Var = none.iter().sum();
+    });
+    assert_here("empty Sum::sum", line!() + 1, || {
+        let _: Var = std::iter::Sum::sum(none.iter());
+    });
+    assert_here("Tape::get", line!() + 1, || {
+        let _ = tape.get(7);
+    });
+    assert_here("Tape::node", line!() + 1, || {
+        let _ = tape.node(7);
+    });
+}
