@@ -6,7 +6,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use tapegrad::{CustomOp, Error, NonFinite, Real, Tape, Var};
+use tapegrad::{CustomOp, Error, Graph, NonFinite, Real, Tape, Var};
 
 /// The message of the panic `f` raises.
 fn panic_message(f: impl FnOnce()) -> String {
@@ -240,13 +240,61 @@ fn error_messages_stay_short_and_show_constants() {
     let message = err.to_string();
     assert!(message.len() < 200, "{} bytes", message.len());
     assert!(
-        message.contains("sum %2, %3, %4, %5, … (1000000 inputs) = inf"),
+        message.contains("sum %0, %1, %2, %3, … (1000000 inputs) = inf"),
         "{message}"
     );
     // A name of 10⁶ characters is cut.
     let long = tape.var(-1.0).named("n".repeat(1_000_000)).ln();
     let message = long.try_backward().unwrap_err().to_string();
     assert!(message.len() < 300, "{} bytes", message.len());
+}
+
+#[test]
+fn errors_number_nodes_as_the_dump_does_and_show_every_constant() {
+    let tape = Tape::new();
+    // Nodes the output does not depend on come first, so tape indices and
+    // dump ids differ: x is tape node 2 but %0 in the output's dump.
+    let _unused = tape.var(5.0) * 2.0;
+    let x = tape.var(1.0).named("x");
+    let big = x * 1e308;
+    let z = (big * 10.0).named("z"); // 1e309 overflows to inf
+    let err = z.try_backward().unwrap_err();
+    let Error::NonFinite { node, id, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!((*node, *id), (z.index(), 2));
+    // The dump of the same graph lists z as %2 = mul %1, 10.
+    let dump = Graph::of(z).to_text();
+    assert!(dump.contains("%2 `z` = mul %1, 10"), "{dump}");
+    assert_eq!(
+        err.to_string(),
+        "node %2 `z` (mul %1, 10 = inf; %1 = 1e308) has a non-finite value"
+    );
+    // A constant first in the op (c - w) is listed first, as in the dump:
+    // 1e308 - (-1e308) overflows.
+    let w = tape.var(-1e308);
+    let err = (1e308 - w).try_backward().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "node %1 (sub 1e308, %0 = inf; %0 = -1e308) has a non-finite value"
+    );
+    let y = tape.var(0.0);
+    let err = (1.0 / y).try_backward().unwrap_err();
+    assert!(
+        err.to_string().starts_with("node %1 (div 1, %0 = inf"),
+        "{err}"
+    );
+    // An adjoint's input is named by its dump id too: in √(x·0) the sqrt's
+    // partial 1/(2√0) = ∞ reaches the product, %1 in the dump.
+    let _more = tape.var(3.0);
+    let r = (x * 0.0).sqrt();
+    let err = r.try_backward().unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("gives its input %1 the non-finite adjoint inf"),
+        "{err}\n{}",
+        Graph::of(r).to_text()
+    );
 }
 
 #[test]

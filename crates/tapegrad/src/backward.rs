@@ -207,7 +207,14 @@ impl<'t> Var<'t> {
                 sweep(self.tape, out, &mut adjoints, Some(&needed)).map(|(i, input)| {
                     let adjoint = adjoints[input as usize];
                     let input = input as usize;
-                    (i, NonFinite::Adjoint { input, adjoint })
+                    (
+                        i,
+                        NonFinite::Adjoint {
+                            input,
+                            input_id: 0, // filled in by `Error::non_finite`
+                            adjoint,
+                        },
+                    )
                 })
             }
             (None, None) => None,
@@ -216,7 +223,7 @@ impl<'t> Var<'t> {
             None => Ok(self.gradients(adjoints)),
             Some((node, cause)) => {
                 self.tape.with(|t| t.spare = adjoints);
-                Err(Error::non_finite(self.tape, node, cause))
+                Err(Error::non_finite(self.tape, out, node, cause))
             }
         }
     }

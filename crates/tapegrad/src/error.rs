@@ -10,10 +10,14 @@ use crate::tape::Tape;
 pub enum Error {
     /// A checked backward pass met a value or adjoint that is NaN or
     /// infinite; this names the first node where it appeared.
-    #[error("{}", NonFiniteMessage { node: *node, op, name: name.as_deref(), inputs, constant: *constant, value: *value, cause })]
+    #[error("{}", NonFiniteMessage { id: *id, op, name: name.as_deref(), inputs, input_ids, constant: *constant, constant_first: *constant_first, value: *value, cause })]
     NonFinite {
-        /// The node's index on the tape.
+        /// The node's index on the tape ([`Tape::get`](crate::Tape::get)).
         node: usize,
+        /// The node's id in the dump of the output's graph
+        /// ([`Graph::of`](crate::Graph::of)`(output).to_text()`), which the
+        /// message prints as `%id`.
+        id: usize,
         /// The node's op name ([`Node::op_name`](crate::Node::op_name)).
         op: String,
         /// The node's label, if it has one.
@@ -21,8 +25,13 @@ pub enum Error {
         /// The node's inputs, in operand order: each one's tape index and
         /// value.
         inputs: Vec<(usize, f64)>,
+        /// The inputs' ids in the dump, in the same order.
+        input_ids: Vec<usize>,
         /// The op's constant operand, if it has one (`x / 0.0` has 0).
         constant: Option<f64>,
+        /// Whether the constant is the op's first operand (`c - x`, `c / x`,
+        /// `cˣ`), as the dump lists it.
+        constant_first: bool,
         /// The node's value.
         value: f64,
         /// Whether the value itself or an adjoint the node sent is not finite.
@@ -82,9 +91,12 @@ pub enum NonFinite {
     Value,
     /// The adjoint the node sent to one of its inputs (its own adjoint was
     /// finite: this op's local partial made it).
+    #[non_exhaustive]
     Adjoint {
         /// Index of the input node that received it.
         input: usize,
+        /// The input's id in the dump of the output's graph.
+        input_id: usize,
         /// The input's adjoint after the contribution.
         adjoint: f64,
     },
@@ -94,15 +106,35 @@ pub enum NonFinite {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The error for node `node` of `tape`, whose value or adjoint is not
-    /// finite.
-    pub(crate) fn non_finite(tape: &Tape, node: usize, cause: NonFinite) -> Error {
+    /// The error for node `node` of `tape`, whose value or adjoint on the
+    /// way to `output` is not finite; `cause` names the adjoint's input by
+    /// tape index, and this fills in its id. Nodes are numbered as the dump
+    /// of `output`'s graph numbers them.
+    pub(crate) fn non_finite(tape: &Tape, output: usize, node: usize, cause: NonFinite) -> Error {
+        let graph = crate::Graph::of(tape.get(output));
+        let mut ids = vec![usize::MAX; output + 1];
+        for n in graph.nodes() {
+            if let Some(i) = n.tape_index {
+                ids[i] = n.id;
+            }
+        }
         let n = tape.node(node);
+        let cause = match cause {
+            NonFinite::Adjoint { input, adjoint, .. } => NonFinite::Adjoint {
+                input,
+                input_id: ids[input],
+                adjoint,
+            },
+            value => value,
+        };
         Error::NonFinite {
             node,
+            id: ids[node],
+            input_ids: n.inputs.iter().map(|&i| ids[i]).collect(),
             op: n.op_name().to_string(),
             inputs: n.inputs.iter().map(|&i| (i, tape.get(i).value())).collect(),
             constant: n.constant,
+            constant_first: matches!(n.op.shape(), crate::Shape::UnaryConst { const_first: true }),
             name: n.name.map(String::into_boxed_str),
             value: n.value,
             cause,
@@ -118,10 +150,12 @@ const LISTED: usize = 4;
 const NAME: usize = 80;
 
 struct NonFiniteMessage<'a> {
-    node: usize,
+    id: usize,
     op: &'a str,
     name: Option<&'a str>,
     inputs: &'a [(usize, f64)],
+    input_ids: &'a [usize],
+    constant_first: bool,
     constant: Option<f64>,
     value: f64,
     cause: &'a NonFinite,
@@ -129,16 +163,22 @@ struct NonFiniteMessage<'a> {
 
 impl fmt::Display for NonFiniteMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "node %{}", self.node)?;
+        write!(f, "node %{}", self.id)?;
         if let Some(name) = self.name {
             write!(f, " `{}`", crate::escape::text_cut(name, NAME))?;
         }
         // The operands as the text dump lists them (`div %0, 0`), then the
         // inputs' values; a long list shows its first few and a count.
         write!(f, " ({}", crate::escape::text_cut(self.op, NAME))?;
-        let mut operands: Vec<String> = self.inputs.iter().map(|(i, _)| format!("%{i}")).collect();
+        let mut operands: Vec<String> = self.input_ids.iter().map(|i| format!("%{i}")).collect();
         if let Some(c) = self.constant {
-            operands.push(crate::graph::format_number(c));
+            // Where the dump puts it: first for `c - x`, `c / x`, `cˣ`.
+            let c = crate::graph::format_number(c);
+            if self.constant_first {
+                operands.insert(0, c);
+            } else {
+                operands.push(c);
+            }
         }
         for (i, operand) in operands.iter().take(LISTED).enumerate() {
             write!(f, "{}{operand}", if i == 0 { " " } else { ", " })?;
@@ -147,8 +187,9 @@ impl fmt::Display for NonFiniteMessage<'_> {
             write!(f, ", … ({} inputs)", self.inputs.len())?;
         }
         write!(f, " = {:?}", self.value)?;
-        for (i, (node, x)) in self.inputs.iter().take(LISTED).enumerate() {
-            write!(f, "{}%{node} = {x:?}", if i == 0 { "; " } else { ", " })?;
+        let values = self.input_ids.iter().zip(self.inputs);
+        for (i, (id, (_, x))) in values.take(LISTED).enumerate() {
+            write!(f, "{}%{id} = {x:?}", if i == 0 { "; " } else { ", " })?;
         }
         if self.inputs.len() > LISTED {
             write!(f, ", …")?;
@@ -156,9 +197,11 @@ impl fmt::Display for NonFiniteMessage<'_> {
         write!(f, ")")?;
         match self.cause {
             NonFinite::Value => write!(f, " has a non-finite value"),
-            NonFinite::Adjoint { input, adjoint } => write!(
+            NonFinite::Adjoint {
+                input_id, adjoint, ..
+            } => write!(
                 f,
-                " gives its input %{input} the non-finite adjoint {adjoint:?}"
+                " gives its input %{input_id} the non-finite adjoint {adjoint:?}"
             ),
         }
     }
