@@ -15,6 +15,7 @@ use crate::{Result, Tape, Var};
 
 /// Step size and tolerances of a gradient check.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Options {
     /// Relative step: input `x` is moved by `eps · max(1, |x|)`.
     pub eps: f64,
@@ -35,8 +36,39 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// These options with relative step `eps`.
+    ///
+    /// ```
+    /// use tapegrad::check::Options;
+    ///
+    /// let o = Options::default().eps(1e-7).atol(1e-6).rtol(1e-4);
+    /// assert_eq!((o.eps, o.atol, o.rtol), (1e-7, 1e-6, 1e-4));
+    /// ```
+    #[must_use]
+    pub fn eps(mut self, eps: f64) -> Options {
+        self.eps = eps;
+        self
+    }
+
+    /// These options with absolute tolerance `atol`.
+    #[must_use]
+    pub fn atol(mut self, atol: f64) -> Options {
+        self.atol = atol;
+        self
+    }
+
+    /// These options with relative tolerance `rtol`.
+    #[must_use]
+    pub fn rtol(mut self, rtol: f64) -> Options {
+        self.rtol = rtol;
+        self
+    }
+}
+
 /// The check of one input.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct InputCheck {
     /// Position of the input in the point.
     pub index: usize,
@@ -55,6 +87,7 @@ pub struct InputCheck {
 
 /// The result of a gradient check: one [`InputCheck`] per input.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Report {
     /// The function's value at the point.
     pub value: f64,

@@ -116,6 +116,7 @@ pub use petgraph;
 
 /// Where constants appear in the views.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Constants {
     /// Constants are folded into the nodes that use them: `mul %0, 2`, and a
     /// recorded [`Tape::constant`] that is not an output is printed as its
@@ -131,6 +132,7 @@ pub enum Constants {
 
 /// Which way the DOT and SVG pictures flow, from inputs to outputs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Direction {
     /// Inputs on the left, outputs on the right (Graphviz `rankdir=LR`).
     #[default]
@@ -141,6 +143,7 @@ pub enum Direction {
 
 /// Which nodes get a node of their own.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Detail {
     /// Every recorded node the outputs depend on.
     #[default]
@@ -165,6 +168,7 @@ pub enum Operand {
 /// One node of a [`Graph`]: a petgraph node weight and one line of the text
 /// dump (its [`Display`](fmt::Display)).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GraphNode {
     /// The node's id in the graph (`%id`): its position in the canonical
     /// order, and its petgraph [`NodeIndex`].
@@ -199,6 +203,7 @@ pub struct GraphNode {
 
 /// One edge of a [`Graph`], from an operand to the node that uses it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GraphEdge {
     /// The operand's position in the user's [`GraphNode::operands`].
     pub operand: usize,

@@ -611,13 +611,10 @@ impl Tape {
             let [a, b, k] = t.words(index);
             let mut coefficients = Vec::new();
             let (inputs, constant) = match op.shape() {
-                Shape::Nullary => (SmallVec::new(), None),
-                Shape::Unary => (SmallVec::from_slice(&[a as usize]), None),
-                Shape::UnaryConst { .. } => (
-                    SmallVec::from_slice(&[a as usize]),
-                    Some(t.consts[b as usize]),
-                ),
-                Shape::Binary => (SmallVec::from_slice(&[a as usize, b as usize]), None),
+                Shape::Nullary => (Vec::new(), None),
+                Shape::Unary => (vec![a as usize], None),
+                Shape::UnaryConst { .. } => (vec![a as usize], Some(t.consts[b as usize])),
+                Shape::Binary => (vec![a as usize, b as usize], None),
                 Shape::Nary | Shape::Custom => (
                     t.lists[a as usize..(a + b) as usize]
                         .iter()
@@ -652,7 +649,7 @@ impl Tape {
     /// If `index` is not below [`Tape::len`], or a custom op's `partials`
     /// does not give one partial per input.
     #[track_caller]
-    pub fn partials(&self, index: usize) -> SmallVec<[f64; 2]> {
+    pub fn partials(&self, index: usize) -> Vec<f64> {
         self.check_index(index);
         if self.with(|t| t.ops[index]) == Op::Custom {
             let call = crate::custom::Call::of(self, index);
@@ -663,7 +660,7 @@ impl Tape {
             let words = t.words(index);
             let mut p = Partials { t, words, partials };
             op::pullback(&mut p, t.ops[index], t.values[index], 1.0);
-            p.partials
+            p.partials.into_vec()
         })
     }
 
@@ -835,13 +832,14 @@ fn foreign(index: u32) -> ! {
 
 /// A read-only view of one recorded node, for dumps and inspection.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Node {
     /// Position on the tape.
     pub index: usize,
     /// The recorded operation.
     pub op: Op,
     /// Indices of the input nodes, in operand order.
-    pub inputs: SmallVec<[usize; 2]>,
+    pub inputs: Vec<usize>,
     /// The op's constant operand, if it has one (the exponent of `powi` as
     /// an exact `f64`).
     pub constant: Option<f64>,
