@@ -69,11 +69,54 @@ pub enum Error {
 /// `std::result::Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The tutorial the examples come from: 《神经网络基础知识》, "Neural-network
+/// basics", the seed of this project.
+pub const TUTORIAL: &str = "《神经网络基础知识》 (Neural-network basics)";
+
+/// Where to read [`TUTORIAL`]: the seed file in the project's shared data.
+pub const TUTORIAL_SOURCE: &str = "shared/seed/000_063f399a477a93f7.txt";
+
+/// The folder the `tapegrad-examples` binary writes its pictures to when not
+/// told otherwise: `tapegrad-examples` in `$CARGO_TARGET_DIR` when that is
+/// set at run time, else in the `target` folder of the workspace this crate
+/// was built in, whichever folder the binary runs from. A build outside the
+/// workspace (from the published package) uses `target/tapegrad-examples`
+/// below the current folder.
+pub fn default_pictures_folder() -> PathBuf {
+    const FOLDER: &str = "tapegrad-examples";
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR").filter(|t| !t.is_empty()) {
+        return PathBuf::from(target).join(FOLDER);
+    }
+    // This crate is the workspace's `examples` member: its parent holds the
+    // workspace manifest and the `target` folder beside it.
+    match Path::new(env!("CARGO_MANIFEST_DIR")).parent() {
+        Some(workspace) if workspace.join("Cargo.toml").is_file() => {
+            workspace.join("target").join(FOLDER)
+        }
+        _ => Path::new("target").join(FOLDER),
+    }
+}
+
+/// A picture that an example drew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// The example's number, as [`Example::number`] (0 for a picture drawn
+    /// outside [`Example::run`]).
+    pub number: usize,
+    /// What the example is about, as [`Example::topic`].
+    pub topic: &'static str,
+    /// Where the picture was written.
+    pub path: PathBuf,
+}
+
 /// Where an example prints its text and writes its pictures.
 pub struct Output<'a> {
     text: &'a mut dyn Write,
     pictures: Option<PathBuf>,
     written: Vec<PathBuf>,
+    drawn: Vec<Picture>,
+    /// The number and topic of the example running, for its pictures.
+    running: (usize, &'static str),
 }
 
 impl<'a> Output<'a> {
@@ -83,6 +126,8 @@ impl<'a> Output<'a> {
             text,
             pictures: None,
             written: Vec::new(),
+            drawn: Vec::new(),
+            running: (0, ""),
         }
     }
 
@@ -99,6 +144,8 @@ impl<'a> Output<'a> {
             text,
             pictures: Some(folder.to_path_buf()),
             written: Vec::new(),
+            drawn: Vec::new(),
+            running: (0, ""),
         })
     }
 
@@ -107,10 +154,21 @@ impl<'a> Output<'a> {
         &self.written
     }
 
+    /// The pictures written so far, each with the example that drew it.
+    pub fn pictures(&self) -> &[Picture] {
+        &self.drawn
+    }
+
     /// The path for picture `file`, if pictures are wanted.
     fn picture(&mut self, file: &str) -> Option<PathBuf> {
         let path = self.pictures.as_ref()?.join(file);
         self.written.push(path.clone());
+        let (number, topic) = self.running;
+        self.drawn.push(Picture {
+            number,
+            topic,
+            path: path.clone(),
+        });
         Some(path)
     }
 
@@ -126,6 +184,8 @@ pub struct Example {
     pub name: &'static str,
     /// What it shows, in one line.
     pub title: &'static str,
+    /// What it is about, in a few words: "the chain rule".
+    pub topic: &'static str,
     run: fn(&mut Output<'_>) -> Result<()>,
 }
 
@@ -135,7 +195,18 @@ impl Example {
     /// # Errors
     /// As [`Error`]: output or pictures that cannot be written.
     pub fn run(&self, out: &mut Output<'_>) -> Result<()> {
-        (self.run)(out)
+        let outer = std::mem::replace(&mut out.running, (self.number(), self.topic));
+        let result = (self.run)(out);
+        out.running = outer;
+        result
+    }
+
+    /// Its number in the tutorial's order: 1 for the first of [`EXAMPLES`].
+    pub fn number(&self) -> usize {
+        EXAMPLES
+            .iter()
+            .position(|e| std::ptr::eq(e, self))
+            .map_or(0, |i| i + 1)
     }
 }
 
@@ -144,36 +215,43 @@ pub static EXAMPLES: &[Example] = &[
     Example {
         name: "neuron",
         title: "The neuron: Z = W·X + b, A = σ(Z), and ∂A/∂wᵢ, ∂A/∂b",
+        topic: "the neuron",
         run: neuron::run,
     },
     Example {
         name: "linear",
         title: "Backpropagation through z = x·y, x = 2w + 3b, y = 2b + 1",
+        topic: "backpropagation through z = x·y",
         run: linear::run,
     },
     Example {
         name: "chain",
         title: "The non-linear chain a = x², b = ln a, c = √b (Table 2-2)",
+        topic: "the chain rule",
         run: chain::run,
     },
     Example {
         name: "descent-1d",
         title: "Gradient descent on J(x) = x²",
+        topic: "gradient descent in one variable",
         run: descent::run_one_variable,
     },
     Example {
         name: "descent-2d",
         title: "Gradient descent on J(x, y) = x² + sin²y (Table 2-3)",
+        topic: "gradient descent in two variables",
         run: descent::run_two_variables,
     },
     Example {
         name: "learning-rate",
         title: "Learning rates 1.0, 0.8, 0.4, 0.1 compared (Table 2-5)",
+        topic: "learning rates",
         run: learning_rate::run,
     },
     Example {
         name: "loss",
         title: "Six loss functions, their values and derivatives",
+        topic: "loss functions",
         run: loss::run,
     },
 ];
