@@ -127,6 +127,11 @@
 // On docs.rs, items behind a feature say which one.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The package readme's example runs as a doctest too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod backward;
 pub mod check;
 mod custom;
