@@ -5,6 +5,26 @@ use std::fmt;
 use crate::tape::Tape;
 
 /// Everything that can go wrong in tapegrad, with the node and op involved.
+///
+/// ```
+/// use tapegrad::{Error, NonFinite, Tape};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(1.0).named("x");
+/// let z = (x / 0.0).named("z");
+/// match z.try_backward() {
+///     Err(Error::NonFinite { id, op, cause: NonFinite::Value, .. }) => {
+///         // 1 / 0 = inf, made by the division, %1 in the dump
+///         assert_eq!((id, op.as_str()), (1, "div"));
+///     }
+///     other => panic!("expected a non-finite value, got {other:?}"),
+/// }
+/// let err = z.try_backward().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "node %1 `z` (div %0, 0 = inf; %0 = 1.0) has a non-finite value"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -84,6 +104,20 @@ impl std::error::Error for IoError {
 }
 
 /// Which number of a node is not finite.
+///
+/// ```
+/// use tapegrad::{Error, NonFinite, Tape};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(0.0);
+/// // √0 = 0 is finite, but its partial 1/(2√0) is not.
+/// let err = x.sqrt().try_backward().unwrap_err();
+/// assert!(matches!(
+///     err,
+///     Error::NonFinite { cause: NonFinite::Adjoint { input_id: 0, adjoint, .. }, .. }
+///         if adjoint == f64::INFINITY
+/// ));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum NonFinite {
@@ -103,6 +137,18 @@ pub enum NonFinite {
 }
 
 /// `std::result::Result` with tapegrad's [`Error`].
+///
+/// ```
+/// use tapegrad::{Result, Tape};
+///
+/// fn slope(at: f64) -> Result<f64> {
+///     let tape = Tape::new();
+///     let x = tape.var(at);
+///     Ok(x.ln().try_backward()?[x]) // d ln x = 1/x
+/// }
+/// assert_eq!(slope(4.0).unwrap(), 0.25);
+/// assert!(slope(-1.0).is_err()); // ln(-1) is NaN
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {

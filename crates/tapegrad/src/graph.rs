@@ -23,11 +23,15 @@
 //! assert!(text.contains("%2 = mul %0, 2 = 6 ; adjoint 9 ; partials %0: 2"));
 //!
 //! // The same graph as DOT (through petgraph), as an SVG picture, or as a
-//! // petgraph graph to run algorithms on.
-//! assert!(graph.to_dot().contains(r#"label = "w = 3\nvar\n∂z/∂w = 18""#));
+//! // petgraph graph to run algorithms on (features `petgraph` and `svg`).
+//! #[cfg(feature = "petgraph")]
+//! {
+//!     assert!(graph.to_dot().contains(r#"label = "w = 3\nvar\n∂z/∂w = 18""#));
+//!     let pg = graph.to_petgraph();
+//!     assert_eq!((pg.node_count(), pg.edge_count()), (8, 8));
+//! }
+//! #[cfg(feature = "svg")]
 //! assert!(graph.to_svg().starts_with("<?xml"));
-//! let pg = graph.to_petgraph();
-//! assert_eq!((pg.node_count(), pg.edge_count()), (8, 8));
 //! ```
 //!
 //! # One graph, three views
@@ -44,7 +48,7 @@
 //! (pictures left to right or top to bottom). Nodes recorded by
 //! [`Var::grad_graph`] (the backward part) are marked in every view: a
 //! `; backward` tag in the text, an orange dashed style in DOT and SVG.
-//! `docs/graph-dumps.md` describes every format with samples.
+//! [graph-dumps.md](https://github.com/tapegrad/tapegrad/blob/main/docs/graph-dumps.md) describes every format with samples.
 //!
 //! # Names
 //!
@@ -167,6 +171,19 @@ pub enum Operand {
 
 /// One node of a [`Graph`]: a petgraph node weight and one line of the text
 /// dump (its [`Display`](fmt::Display)).
+///
+/// ```
+/// use tapegrad::{Graph, Op, Tape};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(2.0).named("x");
+/// let y = x.exp();
+/// let graph = Graph::of(y);
+/// let node = &graph.nodes()[1];
+/// assert_eq!((node.id, node.op, node.output), (1, Op::Exp, true));
+/// assert_eq!(node.value, 2f64.exp());
+/// assert_eq!(node.to_string(), format!("%1 = exp %0 = {}", 2f64.exp()));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GraphNode {
@@ -219,6 +236,21 @@ pub struct GraphEdge {
 /// with [`Graph::to_text`], [`Graph::to_dot`], [`Graph::to_svg`] or
 /// [`Graph::to_petgraph`]. See the [module docs](self) for the rules that
 /// keep every view deterministic.
+///
+/// ```
+/// use tapegrad::graph::{Detail, Graph};
+/// use tapegrad::Tape;
+///
+/// let tape = Tape::new();
+/// let w = tape.var(3.0).named("w");
+/// let b = tape.var(4.0).named("b");
+/// let z = ((2.0 * w + 3.0 * b) * (2.0 * b + 1.0)).named("z");
+/// let g = z.backward();
+/// // Only the named nodes, the rest folded into z's expression, with adjoints.
+/// let text = Graph::with_gradients(&g).detail(Detail::Named).to_text();
+/// assert!(text.contains("%0 `w` = var = 3 ; adjoint 18")); // dz/dw = 2y
+/// assert!(text.contains("%1 `b` = var = 4 ; adjoint 63")); // dz/db = 3y + 2x
+/// ```
 #[derive(Clone, Debug)]
 pub struct Graph<'t> {
     tape: &'t Tape,
@@ -272,6 +304,17 @@ const DOT_STRING_LIMIT: usize = 12_000;
 
 impl<'t> Graph<'t> {
     /// The graph of everything `output` depends on (itself included).
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let text = Graph::of(y).to_text();
+    /// assert!(text.starts_with("; 3 nodes, output %2\n%0 `x` = var = 3\n"));
+    /// assert!(text.contains("%2 `y` = add %1, 1 = 10"));
+    /// ```
     pub fn of(output: Var<'t>) -> Graph<'t> {
         Graph::of_all(&[output])
     }
@@ -280,6 +323,19 @@ impl<'t> Graph<'t> {
     /// outputs at once, such as a function and the gradients that
     /// [`Var::grad_graph`] recorded for it. Outputs are walked in the given
     /// order.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// // dy/dx = 2x, recorded as a node of its own
+    /// let dy_dx = y.grad_graph(&[x])[0];
+    /// let graph = Graph::of_all(&[y, dy_dx]);
+    /// assert_eq!(graph.output_ids().len(), 2);
+    /// assert!(graph.to_text().contains("; backward"));
+    /// ```
     ///
     /// # Panics
     /// If `outputs` is empty or its `Var`s belong to different tapes.
@@ -298,12 +354,37 @@ impl<'t> Graph<'t> {
     /// The graph of the output of `gradients`, carrying each node's adjoint
     /// (`∂output/∂node`) and, in the text, DOT and SVG views, each edge's
     /// local partial.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let g = y.backward();
+    /// let text = Graph::with_gradients(&g).to_text();
+    /// // dy/dx = 2x = 6; the product's partials are x and x
+    /// assert!(text.contains("%0 `x` = var = 3 ; adjoint 6"));
+    /// assert!(text.contains("partials %0: 3, %0: 3"));
+    /// ```
     pub fn with_gradients(gradients: &Gradients<'t>) -> Graph<'t> {
         Graph::of(gradients.output()).gradients(gradients)
     }
 
     /// Every node on the tape; its outputs are the nodes no other node uses,
     /// walked in tape order.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(2.0);
+    /// let _unused = x + 1.0;
+    /// let _used = x * 3.0;
+    /// // Both ends are outputs of the whole tape.
+    /// assert_eq!(Graph::of_tape(&tape).nodes().len(), 3);
+    /// assert_eq!(Graph::of_tape(&tape).output_ids().len(), 2);
+    /// ```
     pub fn of_tape(tape: &'t Tape) -> Graph<'t> {
         let mut graph = Graph::new(tape, None);
         graph.select();
@@ -313,6 +394,17 @@ impl<'t> Graph<'t> {
     /// Attaches adjoints: each node shows `∂output/∂node` for the output of
     /// `gradients` (0 for a node it does not depend on), and each edge its
     /// local partial.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let g = y.backward();
+    /// let graph = Graph::of(y).gradients(&g);
+    /// assert_eq!(graph.nodes()[0].adjoint, Some(6.0)); // dy/dx = 2x
+    /// ```
     ///
     /// # Panics
     /// If `gradients` were taken on another tape.
@@ -328,6 +420,16 @@ impl<'t> Graph<'t> {
 
     /// Replaces the outputs: the graph becomes everything `outputs` depend
     /// on.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let square = Graph::of(y).outputs(&[x * x]);
+    /// assert!(square.to_text().starts_with("; 2 nodes"));
+    /// ```
     ///
     /// # Panics
     /// If `outputs` is empty or a `Var` belongs to another tape.
@@ -346,6 +448,18 @@ impl<'t> Graph<'t> {
 
     /// Chooses whether constants are folded into their users (the default)
     /// or shown as nodes.
+    ///
+    /// ```
+    /// use tapegrad::graph::Constants;
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// // The 1 of `x·x + 1` becomes a node of its own.
+    /// let text = Graph::of(y).constants(Constants::AsNodes).to_text();
+    /// assert!(text.contains("%1 = const = 1"));
+    /// ```
     #[must_use]
     pub fn constants(mut self, constants: Constants) -> Graph<'t> {
         self.constants = constants;
@@ -355,6 +469,18 @@ impl<'t> Graph<'t> {
 
     /// Chooses between every node (the default) and only the named ones,
     /// with the unnamed nodes between them folded into expressions.
+    ///
+    /// ```
+    /// use tapegrad::graph::Detail;
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// // The unnamed product folds into y's expression.
+    /// let text = Graph::of(y).detail(Detail::Named).to_text();
+    /// assert!(text.contains("%1 `y` = add(mul(%0, %0), 1) = 10"));
+    /// ```
     #[must_use]
     pub fn detail(mut self, detail: Detail) -> Graph<'t> {
         self.detail = detail;
@@ -363,6 +489,19 @@ impl<'t> Graph<'t> {
     }
 
     /// Chooses which way the DOT and SVG pictures flow.
+    ///
+    /// ```
+    /// use tapegrad::graph::Direction;
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let graph = Graph::of(y).direction(Direction::TopToBottom);
+    /// # #[cfg(feature = "petgraph")]
+    /// assert!(graph.to_dot().contains("rankdir=\"TB\""));
+    /// # let _ = graph;
+    /// ```
     #[must_use]
     pub fn direction(mut self, direction: Direction) -> Graph<'t> {
         self.direction = direction;
@@ -372,6 +511,17 @@ impl<'t> Graph<'t> {
     /// Whether the DOT and SVG pictures show each node's value (the
     /// default); without, a picture shows only the graph's structure, as
     /// the tutorial's figure flow1 does. The text dump always has values.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let structure = Graph::of(y).values(false);
+    /// // The text dump keeps its values; pictures leave them out.
+    /// assert!(structure.to_text().contains("= 10"));
+    /// ```
     #[must_use]
     pub fn values(mut self, show: bool) -> Graph<'t> {
         self.values = show;
@@ -379,17 +529,52 @@ impl<'t> Graph<'t> {
     }
 
     /// The selected nodes, in canonical order (`nodes()[i].id == i`).
+    ///
+    /// ```
+    /// use tapegrad::Op;
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let graph = Graph::of(y);
+    /// let ops: Vec<Op> = graph.nodes().iter().map(|n| n.op).collect();
+    /// assert_eq!(ops, [Op::Leaf, Op::Mul, Op::AddConst]);
+    /// assert_eq!(graph.nodes()[0].name.as_deref(), Some("x"));
+    /// ```
     pub fn nodes(&self) -> &[GraphNode] {
         &self.nodes
     }
 
     /// The edges as `(source id, target id, edge)`, by target and then by
     /// operand.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let graph = Graph::of(y);
+    /// // x·x reads x twice: two edges from %0 to %1, each with partial x = 3.
+    /// let (from, to, e) = &graph.edges()[1];
+    /// assert_eq!((*from, *to, e.operand, e.partial), (0, 1, 1, Some(3.0)));
+    /// assert_eq!(graph.edges().len(), 3);
+    /// ```
     pub fn edges(&self) -> &[(usize, usize, GraphEdge)] {
         &self.edges
     }
 
     /// The ids of the outputs, in the order they were given.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// assert_eq!(Graph::of(y).output_ids(), vec![2]);
+    /// ```
     pub fn output_ids(&self) -> Vec<usize> {
         self.output_ids.clone()
     }
@@ -397,6 +582,19 @@ impl<'t> Graph<'t> {
     /// The graph as a petgraph [`DiGraph`], to run petgraph's algorithms on:
     /// node `NodeIndex::new(i)` is `nodes()[i]`, edges run from operand to
     /// user and carry the local partial.
+    ///
+    /// ```
+    /// use tapegrad::graph::petgraph::algo::toposort;
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let g = Graph::of(y).to_petgraph();
+    /// assert_eq!((g.node_count(), g.edge_count()), (3, 3));
+    /// let order = toposort(&g, None).unwrap();
+    /// assert_eq!(g[order[0]].name.as_deref(), Some("x"));
+    /// ```
     #[cfg(feature = "petgraph")]
     #[cfg_attr(docsrs, doc(cfg(feature = "petgraph")))]
     #[must_use]
@@ -413,7 +611,19 @@ impl<'t> Graph<'t> {
 
     /// The text dump: a header, then one line per node in canonical order,
     /// in the style of an SSA listing (the format to snapshot). See
-    /// `docs/graph-dumps.md` for the grammar.
+    /// [graph-dumps.md](https://github.com/tapegrad/tapegrad/blob/main/docs/graph-dumps.md) for the grammar.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// assert_eq!(
+    ///     Graph::of(y).to_text(),
+    ///     "; 3 nodes, output %2\n%0 `x` = var = 3\n%1 = mul %0, %0 = 9\n%2 `y` = add %1, 1 = 10\n"
+    /// );
+    /// ```
     #[must_use]
     pub fn to_text(&self) -> String {
         self.to_string()
@@ -422,6 +632,17 @@ impl<'t> Graph<'t> {
     /// The graph in Graphviz DOT, written by [`petgraph::dot`]: each node
     /// shows its name (or `%id`), value and op, with gradients its adjoint
     /// `∂z/∂w = 18`, and each edge its local partial `∂x/∂w = 2`.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let dot = Graph::of(y).to_dot();
+    /// assert!(dot.starts_with("digraph tapegrad {"));
+    /// assert_eq!(dot.matches(" -> ").count(), 3); // x·x has two edges
+    /// ```
     #[cfg(feature = "petgraph")]
     #[cfg_attr(docsrs, doc(cfg(feature = "petgraph")))]
     #[must_use]
@@ -468,6 +689,18 @@ impl<'t> Graph<'t> {
     /// Graphviz needed. Nodes and edges carry the same labels as in
     /// [`Graph::to_dot`].
     ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let svg = Graph::of(y).to_svg();
+    /// assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
+    /// // one box per node, and the background
+    /// assert_eq!(svg.matches("<rect").count(), 4);
+    /// ```
+    ///
     /// # Layout
     ///
     /// Small graphs (every graph of up to 80 nodes we tried, most of up to
@@ -485,7 +718,7 @@ impl<'t> Graph<'t> {
     /// and how many layers each edge skips. The empty graph, and the rare
     /// graph that layout-rs panics on, also get the layered layout (the
     /// panic message still reaches stderr through the panic hook).
-    /// `docs/graph-dumps.md` has timings.
+    /// [graph-dumps.md](https://github.com/tapegrad/tapegrad/blob/main/docs/graph-dumps.md) has timings.
     #[cfg(feature = "svg")]
     #[cfg_attr(docsrs, doc(cfg(feature = "svg")))]
     #[must_use]
@@ -495,6 +728,21 @@ impl<'t> Graph<'t> {
 
     /// Writes [`Graph::to_text`] to `path`.
     ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let path = std::env::temp_dir().join("tapegrad-doc-write-text.txt");
+    /// Graph::of(y).write_text(&path)?;
+    /// assert_eq!(std::fs::read_to_string(&path).unwrap(), Graph::of(y).to_text());
+    /// // A folder that does not exist is an error naming the file.
+    /// let err = Graph::of(y).write_text("/no/such/folder/y.txt").unwrap_err();
+    /// assert!(err.to_string().contains("/no/such/folder/y.txt"));
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Write`], naming `path`, if the file cannot be written.
     pub fn write_text(&self, path: impl AsRef<Path>) -> Result<()> {
@@ -502,6 +750,18 @@ impl<'t> Graph<'t> {
     }
 
     /// Writes [`Graph::to_dot`] to `path`.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let path = std::env::temp_dir().join("tapegrad-doc-write-dot.dot");
+    /// Graph::of(y).write_dot(&path)?;
+    /// assert!(std::fs::read_to_string(&path).unwrap().starts_with("digraph"));
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::Write`], naming `path`, if the file cannot be written.
@@ -512,6 +772,18 @@ impl<'t> Graph<'t> {
     }
 
     /// Writes [`Graph::to_svg`] to `path`, a picture any browser opens.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let path = std::env::temp_dir().join("tapegrad-doc-write-svg.svg");
+    /// Graph::of(y).write_svg(&path)?;
+    /// assert!(std::fs::read_to_string(&path).unwrap().ends_with("</svg>\n"));
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::Write`], naming `path`, if the file cannot be written.

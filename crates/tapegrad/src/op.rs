@@ -801,7 +801,7 @@ op_table! {
         Atan2Const "atan2" false
             |x, c| x.atan2(c),
             |x, c, _z, g| Some(g * over_sum_of_squares(x.constant(c), x, x.constant(c)));
-        /// `hypot(x, c) = √(x² + c²)`; `d/dx = x/z` (see [`hypot_partial`]),
+        /// `hypot(x, c) = √(x² + c²)`; `d/dx = x/z` (formed so that its own derivatives do not cancel),
         /// and 0 where `z = 0` (a subgradient of the cone at its tip).
         HypotConst "hypot" false
             |x, c| x.hypot(c),

@@ -871,6 +871,20 @@ impl Node {
 /// Arithmetic with `+ - * /` works between `Var`s and with `f64` on either
 /// side; every operation appends one node to the tape.
 ///
+/// ```
+/// use tapegrad::Tape;
+///
+/// let tape = Tape::new();
+/// let x = tape.var(0.5).named("x");
+/// // Code written for f64 runs on Var: the same method names.
+/// let y = x.sin().powi(2) + x.cos().powi(2);
+/// assert!((y.value() - 1.0).abs() < 1e-15);
+/// // d/dx (sin²x + cos²x) = 0
+/// assert!(y.backward()[x].abs() < 1e-15);
+/// // Comparisons read values; the branch taken is the branch recorded.
+/// assert!(x < 1.0 && x > tape.var(0.25));
+/// ```
+///
 /// # Panics
 /// Combining `Var`s of two different tapes panics with a message that says
 /// so; it never computes a wrong answer.
