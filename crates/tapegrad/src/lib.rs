@@ -26,6 +26,11 @@
 //! weighted sum of plain data as one node, with the gradient back as a
 //! slice: see [`Tape::vars`] and [`Vars::dot`].
 //!
+//! The tour below takes each capability in turn: the f64 method set, ops of
+//! your own, checked gradients, gradient graphs with Hessians and Jacobians,
+//! dumps and pictures, gradient checks, the op table, and the crate's
+//! features.
+//!
 //! # Code written for `f64` ports by changing the type
 //!
 //! [`Var`] has `f64`'s own method names and argument types (`ln`, `exp`,
@@ -75,6 +80,23 @@
 //! assert_eq!(h.matrix, vec![vec![0.5]]); // 2σ'(0) + 0 = 1/2
 //! ```
 //!
+//! # Checked gradients
+//!
+//! [`Var::backward`] follows IEEE arithmetic, as `f64` code does: a NaN or
+//! an infinity flows through. [`Var::try_backward`] checks every value the
+//! output depends on and every adjoint on the way to a leaf, and names the
+//! first node that is not finite, numbered as its dump numbers it.
+//!
+//! ```
+//! use tapegrad::{Error, Tape};
+//!
+//! let tape = Tape::new();
+//! let x = tape.var(-1.0).named("x");
+//! let err = x.ln().try_backward().unwrap_err();
+//! assert!(matches!(err, Error::NonFinite { ref op, .. } if op == "ln"));
+//! assert_eq!(err.to_string(), "node %1 (ln %0 = NaN; %0 = -1.0) has a non-finite value");
+//! ```
+//!
 //! # Gradients as graphs, Hessians, Jacobians
 //!
 //! [`Var::grad_graph`] records a gradient as new nodes, to dump or
@@ -82,9 +104,60 @@
 //! [`jacobian`] and [`Tape::jacobian`] take one reverse sweep per output.
 //!
 //! ```
+//! use tapegrad::Tape;
+//!
+//! let tape = Tape::new();
+//! let x = tape.var(2.0);
+//! let y = x.powi(3);
+//! let dy = y.grad_graph(&[x])[0]; // 3x², as a node
+//! assert_eq!(dy.value(), 12.0);
+//! assert_eq!(dy.backward()[x], 12.0); // d²y/dx² = 6x
+//!
+//! // The Hessian of f(x, y) = x²y at (1, 3): [[2y, 2x], [2x, 0]]
+//! let h = tapegrad::hessian(|_, v| v[0] * v[0] * v[1], &[1.0, 3.0]).unwrap();
+//! assert_eq!(h.matrix, vec![vec![6.0, 2.0], vec![2.0, 0.0]]);
+//!
 //! // f(x, y) = (x·y, x/y): J = [[y, x], [1/y, -x/y²]]
 //! let j = tapegrad::jacobian(|_, v| vec![v[0] * v[1], v[0] / v[1]], &[3.0, 2.0]).unwrap();
 //! assert_eq!(j.matrix, vec![vec![2.0, 3.0], vec![0.5, -0.75]]);
+//! ```
+//!
+//! # Dumps and pictures
+//!
+//! [`Graph`] selects the part of the tape an output depends on and shows it
+//! as text (exact, deterministic, for snapshot tests), Graphviz DOT, an SVG
+//! picture or a petgraph graph; with gradients, each node carries its
+//! adjoint and each edge its local partial.
+//!
+//! ```
+//! use tapegrad::{Graph, Tape};
+//!
+//! let tape = Tape::new();
+//! let x = tape.var(3.0).named("x");
+//! let y = (x * x).named("y");
+//! let g = y.backward();
+//! let graph = Graph::with_gradients(&g);
+//! assert_eq!(
+//!     graph.to_text(),
+//!     "; 2 nodes, output %1, adjoints of %1\n\
+//!      %0 `x` = var = 3 ; adjoint 6\n\
+//!      %1 `y` = mul %0, %0 = 9 ; adjoint 1 ; partials %0: 3, %0: 3\n"
+//! );
+//! #[cfg(feature = "petgraph")]
+//! assert!(graph.to_dot().starts_with("digraph"));
+//! #[cfg(feature = "svg")]
+//! assert!(graph.to_svg().contains("</svg>"));
+//! ```
+//!
+//! # Gradient checks
+//!
+//! [`check::gradcheck`] compares the reverse-mode gradient with central
+//! finite differences, input by input, as PyTorch's `gradcheck` does.
+//!
+//! ```
+//! let report = tapegrad::check::gradcheck(|_, v| (v[0] * v[1]).sin(), &[0.5, 2.0]).unwrap();
+//! assert!(report.passed(), "{report}");
+//! assert!(report.max_relative_error() < 1e-6);
 //! ```
 //!
 //! # The op table
@@ -122,6 +195,26 @@
 //! ([`Var::backward`]); [`Var::try_backward`] reports the first non-finite
 //! value or adjoint as an [`Error`], and [`check`] compares gradients with
 //! central finite differences.
+//!
+//! # Features
+//!
+//! The core (tape, ops, backward, gradient graphs, Hessians, Jacobians,
+//! checks, the text dump) depends on smallvec, thiserror and libm only.
+//! Two default features add the graph views that need more:
+//!
+//! - `petgraph`: [`Graph::to_petgraph`], [`Graph::to_dot`] and
+//!   [`Graph::write_dot`], and the re-export `tapegrad::graph::petgraph`.
+//! - `svg`: [`Graph::to_svg`] and [`Graph::write_svg`], laid out by
+//!   [layout-rs](https://crates.io/crates/layout-rs) (or, for large graphs,
+//!   by a layered layout of tapegrad's own).
+//!
+//! For gradients alone: `tapegrad = { version = "0.1", default-features = false }`.
+//!
+//! More: [the tutorial's examples](https://github.com/tapegrad/tapegrad/blob/main/docs/tutorial.md),
+//! [graph dumps](https://github.com/tapegrad/tapegrad/blob/main/docs/graph-dumps.md),
+//! [higher-order derivatives](https://github.com/tapegrad/tapegrad/blob/main/docs/higher-order.md),
+//! [accuracy](https://github.com/tapegrad/tapegrad/blob/main/docs/accuracy.md) and
+//! [performance](https://github.com/tapegrad/tapegrad/blob/main/docs/performance.md).
 
 #![warn(missing_docs)]
 // On docs.rs, items behind a feature say which one.
