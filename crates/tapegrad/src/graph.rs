@@ -265,6 +265,9 @@ pub struct Graph<'t> {
     /// Whether picture labels show values (the tutorial's flow1 shows only
     /// the structure).
     values: bool,
+    /// Significant digits of the numbers in picture labels; `None` for
+    /// the exact, shortest form the text dump prints.
+    digits: Option<usize>,
     nodes: Vec<GraphNode>,
     /// The folded expression of each node, by id ([`Detail::Named`]).
     formulas: Vec<Option<Vec<Token>>>,
@@ -288,6 +291,9 @@ struct Pictures {
     /// The output the adjoints belong to (`z` in `∂z/∂w`).
     adjoint: Option<String>,
 }
+
+/// Significant digits of picture labels unless [`Graph::digits`] says.
+pub const PICTURE_DIGITS: usize = 4;
 
 /// The most characters of a name that pictures show, escapes included; a
 /// longer name is cut, with its length (well below Graphviz's 16,384-byte
@@ -525,6 +531,39 @@ impl<'t> Graph<'t> {
     #[must_use]
     pub fn values(mut self, show: bool) -> Graph<'t> {
         self.values = show;
+        self
+    }
+
+    /// How many significant digits the numbers in DOT and SVG labels keep
+    /// (4 unless set): `∂z/∂w = 0.03106` rather than 0.031056524317600788,
+    /// so boxes stay narrow. `None` prints every number exactly, as the
+    /// text dump always does (it is what snapshots pin).
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(1.0 / 3.0).named("x");
+    /// let graph = Graph::of(x);
+    /// assert!(graph.to_text().contains("0.3333333333333333"));
+    /// # #[cfg(feature = "petgraph")]
+    /// # {
+    /// assert!(graph.to_dot().contains("x = 0.3333\\n"));
+    /// assert!(graph.clone().digits(Some(2)).to_dot().contains("x = 0.33\\n"));
+    /// assert!(graph.digits(None).to_dot().contains("x = 0.3333333333333333\\n"));
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// If `digits` is `Some(0)`: a number needs at least one digit.
+    #[must_use]
+    #[track_caller]
+    pub fn digits(mut self, digits: Option<usize>) -> Graph<'t> {
+        assert!(
+            digits != Some(0),
+            "tapegrad: pictures need at least 1 significant digit (got 0)"
+        );
+        self.digits = digits;
         self
     }
 
@@ -922,7 +961,7 @@ impl Graph<'_> {
     /// `backward` tag for the gradient graph.
     pub(crate) fn node_label(&self, n: &GraphNode) -> Vec<String> {
         let mut lines = vec![if self.values {
-            format!("{} = {}", self.reference(n.id), format_number(n.value))
+            format!("{} = {}", self.reference(n.id), self.picture_number(n.value))
         } else {
             self.reference(n.id).to_string()
         }];
@@ -936,7 +975,7 @@ impl Graph<'_> {
                 .iter()
                 .map(|o| match o {
                     Operand::Node(_) => "·".to_string(),
-                    Operand::Const(c) => format_number(*c),
+                    Operand::Const(c) => self.picture_number(*c),
                 })
                 .collect();
             let line = format!("{}({})", n.op_name(), operands.join(", "));
@@ -948,7 +987,7 @@ impl Graph<'_> {
             lines.push(format!(
                 "∂{out}/∂{} = {}",
                 self.reference(n.id),
-                format_number(adjoint)
+                self.picture_number(adjoint)
             ));
         }
         if n.backward {
@@ -965,9 +1004,23 @@ impl Graph<'_> {
                 "∂{}/∂{} = {}",
                 self.reference(target),
                 self.reference(source),
-                format_number(p)
+                self.picture_number(p)
             ),
             _ => String::new(),
+        }
+    }
+
+    /// A number as picture labels show it: rounded to the graph's
+    /// significant digits, then written as [`format_number`] writes it.
+    fn picture_number(&self, x: f64) -> String {
+        match self.digits {
+            Some(d) if x.is_finite() && d < 17 => {
+                // `{:.*e}` rounds the decimal digits correctly; parsing the
+                // rounded form back gives the shortest way to write it.
+                let rounded: f64 = format!("{x:.*e}", d - 1).parse().unwrap_or(x);
+                format_number(rounded)
+            }
+            _ => format_number(x),
         }
     }
 
@@ -1249,6 +1302,7 @@ impl<'t> Graph<'t> {
             detail: Detail::default(),
             direction: Direction::default(),
             values: true,
+            digits: Some(PICTURE_DIGITS),
             nodes: Vec::new(),
             formulas: Vec::new(),
             edges: Vec::new(),
