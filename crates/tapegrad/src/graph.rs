@@ -961,7 +961,11 @@ impl Graph<'_> {
     /// `backward` tag for the gradient graph.
     pub(crate) fn node_label(&self, n: &GraphNode) -> Vec<String> {
         let mut lines = vec![if self.values {
-            format!("{} = {}", self.reference(n.id), self.picture_number(n.value))
+            format!(
+                "{} = {}",
+                self.reference(n.id),
+                self.picture_number(n.value)
+            )
         } else {
             self.reference(n.id).to_string()
         }];
