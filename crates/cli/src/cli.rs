@@ -120,9 +120,31 @@ pub struct GradArgs {
     /// Write the graph with its gradients to FILE in Graphviz DOT.
     #[arg(long, value_name = "FILE")]
     pub dot: Option<PathBuf>,
-    /// Write the graph with its gradients to FILE as an SVG picture.
+    /// Write the graph with its gradients to FILE as an SVG picture (the
+    /// name must end in .svg).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// Show only the named nodes, with the unnamed ones between them folded
+    /// into expressions (in --text, --dot and --svg).
+    #[arg(long)]
+    pub named: bool,
+    /// Which way --dot and --svg pictures flow: lr (left to right) or tb
+    /// (top to bottom).
+    #[arg(long, value_enum, default_value_t = Flow::Lr)]
+    pub direction: Flow,
+    /// Significant digits of the numbers in --dot and --svg labels (17 for
+    /// every digit); the text dump is always exact.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=17))]
+    pub digits: u8,
+}
+
+/// Which way a picture flows, for `--direction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Flow {
+    /// Left to right.
+    Lr,
+    /// Top to bottom.
+    Tb,
 }
 
 /// `tapegrad descend`.
@@ -156,8 +178,9 @@ pub struct DescendArgs {
     /// Move only these inputs; the others keep their starting values.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     pub wrt: Vec<String>,
-    /// Draw the path to FILE as an SVG picture: on the curve for one input,
-    /// on a contour map for two, the loss per step for more.
+    /// Draw the path to FILE as an SVG picture (the name must end in .svg):
+    /// on the curve for one input, on a contour map for two, the loss per
+    /// step for more.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
 }

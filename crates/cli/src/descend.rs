@@ -42,6 +42,9 @@ enum End {
 }
 
 pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
+    if let Some(path) = &args.plot {
+        crate::svg_path(path, "--plot")?;
+    }
     let source = Source::load(&args.source, stdin)?;
     let mut point = input_values(&source.program, &args.from, "--from")?;
     let moved = chosen_inputs(&source.program, &args.wrt, "--wrt")?;

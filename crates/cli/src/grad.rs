@@ -3,16 +3,20 @@
 
 use std::io::{Read, Write};
 
+use tapegrad::graph::{Detail, Direction};
 use tapegrad::{Graph, Tape, Var};
 
 use crate::Source;
-use crate::cli::GradArgs;
+use crate::cli::{Flow, GradArgs};
 use crate::error::{Error, Result};
 use crate::eval::{Evaluation, Value};
 use crate::format::{json_number, json_object, number, quoted};
 use crate::values::{input_values, names, quote_list, suggestion};
 
 pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
+    if let Some(path) = &args.svg {
+        crate::svg_path(path, "--svg")?;
+    }
     let source = Source::load(&args.source, stdin)?;
     let values = input_values(&source.program, &args.at, "--at")?;
     let label = source.output_label("z");
@@ -49,6 +53,21 @@ pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) ->
         matrix
     });
 
+    let graph = graph.map(|graph| {
+        let detail = if args.named {
+            Detail::Named
+        } else {
+            Detail::All
+        };
+        let direction = match args.direction {
+            Flow::Lr => Direction::LeftToRight,
+            Flow::Tb => Direction::TopToBottom,
+        };
+        graph
+            .detail(detail)
+            .direction(direction)
+            .digits(Some(usize::from(args.digits)))
+    });
     if let Some(graph) = &graph {
         if let Some(path) = &args.dot {
             graph.write_dot(path).map_err(Error::msg)?;

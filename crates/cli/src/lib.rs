@@ -133,6 +133,23 @@ impl Source {
     }
 }
 
+/// Checks that a picture path names an SVG file: tapegrad draws SVG only,
+/// and an SVG under another name (`.png`) would open as garbage.
+pub(crate) fn svg_path(path: &std::path::Path, flag: &str) -> Result<()> {
+    let is_svg = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if is_svg {
+        Ok(())
+    } else {
+        Err(Error::msg(format!(
+            "{flag} writes an SVG picture, so its file name must end in .svg (got `{}`)",
+            path.display()
+        )))
+    }
+}
+
 fn read_stdin(stdin: &mut dyn Read) -> Result<String> {
     let mut text = String::new();
     stdin

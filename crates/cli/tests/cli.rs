@@ -245,6 +245,87 @@ fn grad_writes_dot_and_svg() {
 }
 
 #[test]
+fn grad_pictures_take_named_direction_and_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let dot = dir.path().join("graph.dot");
+    let path = dot.to_str().unwrap();
+    // z = sin(w)·b at w = 1, b = 4: ∂z/∂w = b·cos 1 = 2.161209223472559
+    let expression = "z = sin(w)*b; z";
+    let at = ["--at", "w=1,b=4"];
+    let picture = |extra: &[&str]| {
+        let mut args = vec!["grad", expression, at[0], at[1], "--dot", path];
+        args.extend_from_slice(extra);
+        tapegrad(&args).ok();
+        std::fs::read_to_string(&dot).unwrap()
+    };
+    // By default 4 significant digits, left to right, every node.
+    let default = picture(&[]);
+    assert!(default.contains(r#"∂z/∂w = 2.161""#), "{default}");
+    assert!(default.contains(r#"rankdir="LR""#), "{default}");
+    assert!(default.contains("sin"), "{default}");
+    let exact = picture(&["--digits", "17"]);
+    assert!(exact.contains("∂z/∂w = 2.161209223472559"), "{exact}");
+    let two = picture(&["--digits", "2", "--direction", "tb"]);
+    assert!(two.contains(r#"∂z/∂w = 2.2""#), "{two}");
+    assert!(two.contains(r#"rankdir="TB""#), "{two}");
+    // --named folds the unnamed sin into z's expression: three nodes.
+    let named = picture(&["--named"]);
+    assert_eq!(
+        named.matches("label = \"").count() - named.matches(" -> ").count(),
+        3,
+        "{named}"
+    );
+    assert!(named.contains("mul(sin(w), b)"), "{named}");
+    // Out of range digits are a usage error.
+    let bad = tapegrad(&["grad", expression, at[0], at[1], "--digits", "0"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[test]
+fn picture_paths_must_end_in_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("graph.png");
+    let err = tapegrad(&[
+        "grad",
+        LINEAR,
+        "--at",
+        "w=3,b=4",
+        "--svg",
+        png.to_str().unwrap(),
+    ])
+    .error();
+    assert!(
+        err.contains("--svg writes an SVG picture, so its file name must end in .svg"),
+        "{err}"
+    );
+    assert!(err.contains("graph.png"), "{err}");
+    assert!(!png.exists(), "nothing is written under the wrong name");
+    let err = tapegrad(&[
+        "descend",
+        "x^2",
+        "--from",
+        "x=1",
+        "--plot",
+        png.to_str().unwrap(),
+    ])
+    .error();
+    assert!(err.contains("--plot writes an SVG picture"), "{err}");
+    assert!(!png.exists());
+    // Any case of .svg is fine.
+    let upper = dir.path().join("GRAPH.SVG");
+    tapegrad(&[
+        "grad",
+        LINEAR,
+        "--at",
+        "w=3,b=4",
+        "--svg",
+        upper.to_str().unwrap(),
+    ])
+    .ok();
+    assert!(upper.exists());
+}
+
+#[test]
 fn grad_reads_stdin_and_files() {
     let expected = "z = 162\n∂z/∂w = 18\n∂z/∂b = 63\n";
     let multi_line = "x = 2*w + 3*b\ny = 2*b + 1\nx*y\n";
