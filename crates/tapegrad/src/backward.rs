@@ -35,6 +35,16 @@ pub struct Gradients<'t> {
 
 impl<'t> Gradients<'t> {
     /// `∂output/∂var`: 0 for a node the output does not depend on.
+    /// `g[var]` is the same number.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, unused) = (tape.var(3.0), tape.var(1.0));
+    /// let g = (x * x).backward();
+    /// assert_eq!(g.wrt(x), 6.0); // d(x²)/dx = 2x
+    /// assert_eq!(g.wrt(unused), 0.0);
+    /// assert_eq!(g[x], g.wrt(x));
+    /// ```
     ///
     /// # Panics
     /// If `var` belongs to another tape.
@@ -47,6 +57,13 @@ impl<'t> Gradients<'t> {
     }
 
     /// `∂output/∂v` for each `v` of `vars`, in order.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let xs = [tape.var(2.0), tape.var(5.0)];
+    /// let g = (xs[0] * xs[1]).backward();
+    /// assert_eq!(g.wrt_all(&xs), vec![5.0, 2.0]); // (x₁, x₀)
+    /// ```
     ///
     /// # Panics
     /// If a `Var` belongs to another tape.
@@ -63,6 +80,16 @@ impl<'t> Gradients<'t> {
     /// `∂output/∂xᵢ` for every leaf `xᵢ` of a block from
     /// [`Tape::vars`], in order: borrowed from the adjoints when the block
     /// precedes the output, padded with zeros for leaves recorded after it.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let w = tape.vars(&[1.0, 2.0]);
+    /// let z = w.get(0) * 10.0;
+    /// let later = tape.vars(&[5.0]); // recorded after z
+    /// let g = z.backward();
+    /// assert_eq!(&g.wrt_vars(w)[..], &[10.0, 0.0]); // ∂z/∂w₀ = 10
+    /// assert_eq!(&g.wrt_vars(later)[..], &[0.0]);
+    /// ```
     ///
     /// # Panics
     /// If `vars` belongs to another tape.
@@ -85,17 +112,46 @@ impl<'t> Gradients<'t> {
     }
 
     /// The output these gradients were taken of.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(0.0);
+    /// let y = x.exp();
+    /// let g = y.backward();
+    /// assert_eq!((g.output().index(), g.output().value()), (y.index(), 1.0));
+    /// ```
     pub fn output(&self) -> Var<'t> {
         self.tape.get(self.output as usize)
     }
 
     /// Adjoints by node index, from node 0 up to the output.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(3.0);
+    /// let y = x * 2.0;
+    /// let z = y + 1.0;
+    /// // ∂z/∂x = 2, ∂z/∂y = 1, ∂z/∂z = 1, by tape index
+    /// assert_eq!(z.backward().as_slice(), &[2.0, 1.0, 1.0]);
+    /// ```
     pub fn as_slice(&self) -> &[f64] {
         &self.adjoints
     }
 
     /// Every leaf ([`Tape::var`]) of the tape with its gradient, in creation
     /// order.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0);
+    /// let c = tape.constant(10.0);
+    /// let y = tape.var(3.0);
+    /// let z = x * y + c;
+    /// let g = z.backward();
+    /// let leaves: Vec<(usize, f64)> = g.leaves().iter().map(|&(v, d)| (v.index(), d)).collect();
+    /// // ∂z/∂x = y, ∂z/∂y = x; the constant is not a leaf
+    /// assert_eq!(leaves, vec![(0, 3.0), (2, 2.0)]);
+    /// ```
     pub fn leaves(&self) -> Vec<(Var<'t>, f64)> {
         let leaves: Vec<usize> = self.tape.with(|t| {
             t.ops

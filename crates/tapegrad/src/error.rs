@@ -13,9 +13,9 @@ use crate::tape::Tape;
 /// let x = tape.var(1.0).named("x");
 /// let z = (x / 0.0).named("z");
 /// match z.try_backward() {
-///     Err(Error::NonFinite { id, op, cause: NonFinite::Value, .. }) => {
-///         // 1 / 0 = inf, made by the division, %1 in the dump
-///         assert_eq!((id, op.as_str()), (1, "div"));
+///     Err(Error::NonFinite { node, id, op, cause: NonFinite::Value, .. }) => {
+///         // 1 / 0 = inf, made by the division: tape node 1, %1 in the dump
+///         assert_eq!((node, id, op.as_str()), (z.index(), 1, "div"));
 ///     }
 ///     other => panic!("expected a non-finite value, got {other:?}"),
 /// }
@@ -69,11 +69,30 @@ pub enum Error {
 
 /// An I/O error that can be cloned and compared, as [`Error`] needs: two
 /// are equal when their kinds and messages are.
+///
+/// ```
+/// use std::io::ErrorKind;
+/// use tapegrad::{Error, Graph, Tape};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(1.0);
+/// match Graph::of(x).write_text("/no/such/folder/x.txt") {
+///     Err(Error::Write { source, .. }) => assert_eq!(source.kind(), ErrorKind::NotFound),
+///     other => panic!("expected a write error, got {other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct IoError(pub std::sync::Arc<std::io::Error>);
 
 impl IoError {
     /// The kind of the underlying I/O error.
+    ///
+    /// ```
+    /// use std::io::{Error, ErrorKind};
+    ///
+    /// let e = tapegrad::IoError::from(Error::from(ErrorKind::PermissionDenied));
+    /// assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+    /// ```
     pub fn kind(&self) -> std::io::ErrorKind {
         self.0.kind()
     }

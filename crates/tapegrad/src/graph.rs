@@ -119,6 +119,20 @@ mod svg;
 pub use petgraph;
 
 /// Where constants appear in the views.
+///
+/// ```
+/// use tapegrad::graph::{Constants, Graph};
+/// use tapegrad::Tape;
+///
+/// let tape = Tape::new();
+/// let x = tape.var(3.0).named("x");
+/// let y = x * 2.0;
+/// // Inline (the default): the 2 is an operand of the product.
+/// assert!(Graph::of(y).to_text().contains("%1 = mul %0, 2 = 6"));
+/// // As nodes: the 2 gets a node and an edge into the product.
+/// let graph = Graph::of(y).constants(Constants::AsNodes);
+/// assert_eq!((graph.nodes().len(), graph.edges().len()), (3, 2));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Constants {
@@ -135,6 +149,21 @@ pub enum Constants {
 }
 
 /// Which way the DOT and SVG pictures flow, from inputs to outputs.
+///
+/// ```
+/// use tapegrad::graph::{Direction, Graph};
+/// use tapegrad::Tape;
+///
+/// assert_eq!(Direction::default(), Direction::LeftToRight);
+/// let tape = Tape::new();
+/// let x = tape.var(1.0).named("x");
+/// let y = x.exp();
+/// let graph = Graph::of(y).direction(Direction::TopToBottom);
+/// # #[cfg(feature = "petgraph")]
+/// assert!(graph.to_dot().contains("rankdir=\"TB\""));
+/// // The text dump has no direction.
+/// assert_eq!(graph.to_text(), Graph::of(y).to_text());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Direction {
@@ -146,6 +175,20 @@ pub enum Direction {
 }
 
 /// Which nodes get a node of their own.
+///
+/// ```
+/// use tapegrad::graph::{Detail, Graph};
+/// use tapegrad::Tape;
+///
+/// let tape = Tape::new();
+/// let w = tape.var(3.0).named("w");
+/// let x = (2.0 * w + 1.0).named("x");
+/// assert_eq!(Graph::of(x).nodes().len(), 3); // w, 2w, x
+/// let named = Graph::of(x).detail(Detail::Named);
+/// assert_eq!(named.nodes().len(), 2); // w, and x with 2w folded in
+/// assert_eq!(named.nodes()[1].expression.as_deref(), Some("add(mul(%0, 2), 1)"));
+/// assert_eq!(named.edges()[0].2.partial, Some(2.0)); // ∂x/∂w = 2
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Detail {
@@ -161,6 +204,16 @@ pub enum Detail {
 }
 
 /// One operand of a [`GraphNode`], in the op's operand order.
+///
+/// ```
+/// use tapegrad::graph::{Graph, Operand};
+/// use tapegrad::Tape;
+///
+/// let tape = Tape::new();
+/// let x = tape.var(3.0);
+/// let graph = Graph::of(2.0 - x); // the constant is the first operand
+/// assert_eq!(graph.nodes()[1].operands, vec![Operand::Const(2.0), Operand::Node(0)]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Operand {
     /// Another node of the graph, by its id.
@@ -219,6 +272,17 @@ pub struct GraphNode {
 }
 
 /// One edge of a [`Graph`], from an operand to the node that uses it.
+///
+/// ```
+/// use tapegrad::{Graph, Tape};
+///
+/// let tape = Tape::new();
+/// let (x, y) = (tape.var(2.0), tape.var(5.0));
+/// let graph = Graph::of(x * y);
+/// // One edge per operand of the product: ∂z/∂x = y, ∂z/∂y = x
+/// let edges: Vec<_> = graph.edges().iter().map(|(_, _, e)| (e.operand, e.partial)).collect();
+/// assert_eq!(edges, vec![(0, Some(5.0)), (1, Some(2.0))]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GraphEdge {
@@ -1136,6 +1200,15 @@ impl fmt::Display for Graph<'_> {
 impl GraphNode {
     /// The op's name as the dumps print it: [`Op::name`], or a custom op's
     /// own name ([`CustomOp::name`](crate::CustomOp::name)).
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Op, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(2.0);
+    /// let graph = Graph::of(x.ln_1p());
+    /// assert_eq!((graph.nodes()[1].op, graph.nodes()[1].op_name()), (Op::Ln1p, "ln_1p"));
+    /// ```
     pub fn op_name(&self) -> &str {
         self.custom.as_deref().unwrap_or(self.op.name())
     }

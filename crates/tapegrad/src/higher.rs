@@ -4,6 +4,15 @@
 use crate::{Result, Tape, Var};
 
 /// A function's value, gradient and Hessian at one point.
+///
+/// ```
+/// // f(x, y) = x·y + y³ at (2, 1): ∇f = (y, x + 3y²) = (1, 5),
+/// // H = [[0, 1], [1, 6y]]
+/// let h = tapegrad::hessian(|_, v| v[0] * v[1] + v[1].powi(3), &[2.0, 1.0]).unwrap();
+/// assert_eq!(h.value, 3.0);
+/// assert_eq!(h.gradient, vec![1.0, 5.0]);
+/// assert_eq!(h.matrix, vec![vec![0.0, 1.0], vec![1.0, 6.0]]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Hessian {
@@ -86,6 +95,13 @@ impl<'t> Var<'t> {
 }
 
 /// The values and the Jacobian of a function with several outputs.
+///
+/// ```
+/// // f(x) = (x², 3x) at 2: J = [[2x], [3]]
+/// let j = tapegrad::jacobian(|_, v| vec![v[0] * v[0], v[0] * 3.0], &[2.0]).unwrap();
+/// assert_eq!(j.values, vec![4.0, 6.0]);
+/// assert_eq!(j.matrix, vec![vec![4.0], vec![3.0]]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Jacobian {

@@ -22,14 +22,34 @@
 //! assert_eq!(g.wrt(y), 18.0);
 //! ```
 //!
-//! A layer's weights can be recorded as one block of leaves, and its
-//! weighted sum of plain data as one node, with the gradient back as a
-//! slice: see [`Tape::vars`] and [`Vars::dot`].
+//! The tour below takes each capability in turn: gradients, the f64 method
+//! set, ops of your own, checked gradients, gradient graphs with Hessians
+//! and Jacobians, dumps and pictures, gradient checks, the op table, and the
+//! crate's features.
 //!
-//! The tour below takes each capability in turn: the f64 method set, ops of
-//! your own, checked gradients, gradient graphs with Hessians and Jacobians,
-//! dumps and pictures, gradient checks, the op table, and the crate's
-//! features.
+//! # Gradients
+//!
+//! [`Tape::var`] records a leaf; `+ - * /` and the methods of [`Var`]
+//! record one node each; [`Var::backward`] sweeps once from an output and
+//! returns its [`Gradients`], read by `g[x]` or [`Gradients::wrt`] (0 for a
+//! node the output does not depend on). A layer's weights can be recorded
+//! as one block of leaves ([`Tape::vars`]), and its weighted sum of plain
+//! data as one node ([`Vars::dot`]), with the gradient back as a slice.
+//!
+//! ```
+//! use tapegrad::Tape;
+//!
+//! let tape = Tape::new();
+//! let w = tape.vars(&[0.5, -0.25]);
+//! let b = tape.var(0.1);
+//! let y = (w.dot(&[2.0, 4.0]) + b).tanh(); // tanh(1 - 1 + 0.1)
+//! let g = y.backward();
+//! // ∂y/∂b = 1 - tanh²(0.1), and ∂y/∂wᵢ = xᵢ·∂y/∂b
+//! let db = 1.0 - 0.1f64.tanh().powi(2);
+//! assert!((g[b] - db).abs() < 1e-15);
+//! assert_eq!(&g.wrt_vars(w)[..], &[2.0 * g[b], 4.0 * g[b]]);
+//! assert_eq!(g.wrt_all(&[b, tape.var(7.0)]), vec![g[b], 0.0]); // not an input of y
+//! ```
 //!
 //! # Code written for `f64` ports by changing the type
 //!
@@ -95,6 +115,8 @@
 //! let err = x.ln().try_backward().unwrap_err();
 //! assert!(matches!(err, Error::NonFinite { ref op, .. } if op == "ln"));
 //! assert_eq!(err.to_string(), "node %1 (ln %0 = NaN; %0 = -1.0) has a non-finite value");
+//! // Where everything is finite, the gradients are backward's.
+//! assert_eq!(x.powi(2).try_backward().unwrap()[x], -2.0); // 2x
 //! ```
 //!
 //! # Gradients as graphs, Hessians, Jacobians
@@ -120,6 +142,14 @@
 //! // f(x, y) = (x·y, x/y): J = [[y, x], [1/y, -x/y²]]
 //! let j = tapegrad::jacobian(|_, v| vec![v[0] * v[1], v[0] / v[1]], &[3.0, 2.0]).unwrap();
 //! assert_eq!(j.matrix, vec![vec![2.0, 3.0], vec![0.5, -0.75]]);
+//!
+//! // The same on Vars already recorded, at (1, 3)
+//! let (a, b) = (tape.var(1.0), tape.var(3.0));
+//! let f = a * a * b;
+//! assert_eq!(f.hessian(&[a, b]).unwrap().matrix, h.matrix);
+//! // J of (a²b, a + b) = [[2ab, a²], [1, 1]]
+//! let j = tape.jacobian(&[f, a + b], &[a, b]).unwrap();
+//! assert_eq!(j.matrix, vec![vec![6.0, 1.0], vec![1.0, 1.0]]);
 //! ```
 //!
 //! # Dumps and pictures

@@ -19,6 +19,16 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 use crate::Pow;
 
 /// How many recorded inputs an op takes, and whether it carries a constant.
+///
+/// ```
+/// use tapegrad::{Op, Shape};
+///
+/// assert_eq!(Op::Sin.shape(), Shape::Unary);
+/// assert_eq!(Op::Mul.shape(), Shape::Binary);
+/// // `2 - x` records its constant as the left operand
+/// assert_eq!(Op::ConstSub.shape(), Shape::UnaryConst { const_first: true });
+/// assert_eq!(Op::SubConst.shape(), Shape::UnaryConst { const_first: false });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Shape {
@@ -271,6 +281,19 @@ macro_rules! op_table {
         custom { $( $(#[$xm:meta])* $X:ident $xname:literal; )* }
     ) => {
         /// An operation recorded on the tape.
+        ///
+        /// ```
+        /// use tapegrad::{Op, Tape};
+        ///
+        /// let tape = Tape::new();
+        /// let x = tape.var(2.0);
+        /// let y = (x * 3.0).sin();
+        /// assert_eq!(y.op(), Op::Sin);
+        /// // `x · 3` records a product with a constant, not a `mul` of two nodes
+        /// assert_eq!(tape.node(1).op, Op::MulConst);
+        /// assert_eq!((Op::MulConst.name(), Op::Mul.name()), ("mul", "mul"));
+        /// assert!(Op::ALL.contains(&Op::Sin));
+        /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
         #[non_exhaustive]
@@ -294,6 +317,13 @@ macro_rules! op_table {
             /// The op's name as dumps print it (ops that differ only in
             /// where their constant sits share a name; a custom op's node
             /// prints its own name instead, see [`Node::op_name`](crate::Node::op_name)).
+            ///
+            /// ```
+            /// use tapegrad::Op;
+            ///
+            /// assert_eq!((Op::Leaf.name(), Op::Ln1p.name()), ("var", "ln_1p"));
+            /// assert_eq!(Op::ConstSub.name(), Op::SubConst.name()); // both "sub"
+            /// ```
             pub const fn name(self) -> &'static str {
                 match self {
                     $( Op::$N => $nname, )*
@@ -307,6 +337,12 @@ macro_rules! op_table {
             }
 
             /// How many inputs the op takes and whether it carries a constant.
+            ///
+            /// ```
+            /// use tapegrad::{Op, Shape};
+            ///
+            /// assert_eq!((Op::Leaf.shape(), Op::Sum.shape()), (Shape::Nullary, Shape::Nary));
+            /// ```
             #[inline(always)]
             pub const fn shape(self) -> Shape {
                 match self {

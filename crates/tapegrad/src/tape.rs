@@ -235,6 +235,13 @@ impl Inner {
 
 impl Tape {
     /// An empty tape.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// assert!(tape.is_empty());
+    /// let x = tape.var(1.0);
+    /// assert_eq!((tape.len(), x.index()), (1, 0)); // the first node is %0
+    /// ```
     pub fn new() -> Tape {
         Tape::default()
     }
@@ -303,6 +310,13 @@ impl Tape {
     }
 
     /// A new leaf: an input that gradients can be taken with respect to.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(1.5);
+    /// assert_eq!(x.value(), 1.5);
+    /// assert_eq!(x.backward()[x], 1.0); // dx/dx = 1
+    /// ```
     #[inline]
     pub fn var(&self, value: f64) -> Var<'_> {
         self.push(Op::Leaf, [], value)
@@ -352,6 +366,19 @@ impl Tape {
 
     /// A recorded constant: it appears in dumps, but it is not a leaf, and
     /// [`Gradients::leaves`](crate::Gradients::leaves) skips it.
+    ///
+    /// ```
+    /// use tapegrad::{Op, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(2.0);
+    /// let c = tape.constant(3.0);
+    /// let y = x * c;
+    /// assert_eq!(c.op(), Op::Const);
+    /// let g = y.backward();
+    /// assert_eq!(g[x], 3.0); // dy/dx = c
+    /// assert_eq!(g.leaves().len(), 1); // x only
+    /// ```
     pub fn constant(&self, value: f64) -> Var<'_> {
         self.push(Op::Const, [], value)
     }
@@ -519,17 +546,45 @@ impl Tape {
     }
 
     /// The number of recorded nodes.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0);
+    /// let _y = x * x + 1.0; // two more nodes: the product and the sum
+    /// assert_eq!(tape.len(), 3);
+    /// ```
     pub fn len(&self) -> usize {
         self.with(|t| t.ops.len())
     }
 
     /// Whether nothing has been recorded.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// assert!(tape.is_empty());
+    /// tape.constant(1.0);
+    /// assert!(!tape.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Empties the tape and keeps its memory, so a loop that records a step,
     /// backpropagates and clears reaches a steady size.
+    ///
+    /// ```
+    /// let mut tape = tapegrad::Tape::new();
+    /// for step in 1..=3 {
+    ///     {
+    ///         let x = tape.var(f64::from(step));
+    ///         let g = (x * x).backward();
+    ///         assert_eq!(g[x], 2.0 * f64::from(step)); // d(x²)/dx = 2x
+    ///     } // the Vars and Gradients of this step end here
+    ///     assert_eq!(tape.len(), 2);
+    ///     tape.clear();
+    /// }
+    /// assert!(tape.is_empty());
+    /// ```
     ///
     /// It takes `&mut self`, so the borrow checker rules out any `Var` of
     /// the old contents surviving the call:
@@ -557,6 +612,14 @@ impl Tape {
     }
 
     /// Bytes the recorded nodes occupy (lengths, not capacities).
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let w = tape.vars(&[1.0; 10]);
+    /// assert_eq!(tape.bytes_used(), 10 * 9); // an op byte and a value per leaf
+    /// let _y = w.get(0) * w.get(1); // 9 bytes and two 4-byte input indices
+    /// assert_eq!(tape.bytes_used(), 90 + 9 + 8);
+    /// ```
     pub fn bytes_used(&self) -> usize {
         use std::mem::size_of;
         self.with(|t| {
@@ -645,6 +708,16 @@ impl Tape {
     /// its inputs, in operand order, as the backward sweep uses them (0 where
     /// the op table takes the derivative as zero, e.g. relu below 0).
     ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, y) = (tape.var(2.0), tape.var(5.0));
+    /// let z = x * y;
+    /// assert_eq!(tape.partials(z.index()), vec![5.0, 2.0]); // ∂z/∂x = y, ∂z/∂y = x
+    /// let r = (-x).relu();
+    /// assert_eq!(tape.partials(r.index()), vec![0.0]); // relu at -2
+    /// assert!(tape.partials(x.index()).is_empty()); // a leaf has no inputs
+    /// ```
+    ///
     /// # Panics
     /// If `index` is not below [`Tape::len`], or a custom op's `partials`
     /// does not give one partial per input.
@@ -665,11 +738,28 @@ impl Tape {
     }
 
     /// Views of every node, in tape order.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0).named("x");
+    /// let _y = (x + 1.0).exp();
+    /// let ops: Vec<String> = tape.nodes().map(|n| n.op_name().to_string()).collect();
+    /// assert_eq!(ops, ["var", "add", "exp"]);
+    /// ```
     pub fn nodes(&self) -> impl Iterator<Item = Node> + '_ {
         (0..self.len()).map(|i| self.node(i))
     }
 
     /// A handle to node `index`, to read or record from it.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0);
+    /// let y = x * 3.0;
+    /// let again = tape.get(y.index()); // the same node as y
+    /// assert_eq!(again.value(), 6.0);
+    /// assert_eq!(again.backward()[x], 3.0); // d(3x)/dx
+    /// ```
     ///
     /// # Panics
     /// If `index` is not below [`Tape::len`].
@@ -831,6 +921,18 @@ fn foreign(index: u32) -> ! {
 }
 
 /// A read-only view of one recorded node, for dumps and inspection.
+///
+/// ```
+/// use tapegrad::{Op, Tape};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(4.0).named("x");
+/// let y = x.sqrt();
+/// let node = tape.node(y.index());
+/// assert_eq!((node.op, node.value, &node.inputs[..]), (Op::Sqrt, 2.0, &[0][..]));
+/// assert_eq!((node.name, node.constant, node.backward), (None, None, false));
+/// assert_eq!(tape.node(x.index()).name.as_deref(), Some("x"));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Node {
@@ -860,6 +962,16 @@ pub struct Node {
 impl Node {
     /// The op's name as dumps print it: [`Op::name`], or a custom op's
     /// [`CustomOp::name`].
+    ///
+    /// ```
+    /// use tapegrad::{Op, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(2.0);
+    /// let node = tape.node((1.0 - x).index());
+    /// // `1 - x` and `x - 1` are two ops with one name
+    /// assert_eq!((node.op, node.op_name()), (Op::ConstSub, "sub"));
+    /// ```
     pub fn op_name(&self) -> &str {
         self.custom_name.as_deref().unwrap_or(self.op.name())
     }
@@ -899,22 +1011,51 @@ pub struct Var<'t> {
 
 impl<'t> Var<'t> {
     /// The value computed when this node was recorded.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(3.0);
+    /// assert_eq!((x * x - 1.0).value(), 8.0);
+    /// ```
     #[inline(always)]
     pub fn value(self) -> f64 {
         self.value
     }
 
     /// Position of this node on its tape.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, y) = (tape.var(1.0), tape.var(2.0));
+    /// assert_eq!((x.index(), y.index(), (x + y).index()), (0, 1, 2));
+    /// ```
     pub fn index(self) -> usize {
         self.index as usize
     }
 
     /// The tape this node is recorded on.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(1.0);
+    /// assert!(std::ptr::eq(x.tape(), &tape));
+    /// let c = x.tape().constant(2.0); // record next to x without the tape at hand
+    /// assert_eq!((x * c).value(), 2.0);
+    /// ```
     pub fn tape(self) -> &'t Tape {
         self.tape
     }
 
     /// Labels this node for dumps and error messages, and returns it.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0).named("x");
+    /// let y = (x * x).named("y");
+    /// assert_eq!(y.name().as_deref(), Some("y"));
+    /// let text = tapegrad::Graph::of(y).to_text();
+    /// assert!(text.contains("%1 `y` = mul %0, %0 = 4"));
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Var<'t> {
         let name = name.into().into_boxed_str();
         self.tape.with(|t| t.names.insert(self.index, name));
@@ -922,11 +1063,26 @@ impl<'t> Var<'t> {
     }
 
     /// The node's label, if it has one.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0).named("x");
+    /// assert_eq!(x.name().as_deref(), Some("x"));
+    /// assert_eq!(x.exp().name(), None);
+    /// ```
     pub fn name(self) -> Option<String> {
         self.tape.name_of(self.index)
     }
 
     /// The recorded operation of this node.
+    ///
+    /// ```
+    /// use tapegrad::{Op, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(2.0);
+    /// assert_eq!((x.op(), (x + 1.0).op(), (x + x).op()), (Op::Leaf, Op::AddConst, Op::Add));
+    /// ```
     pub fn op(self) -> Op {
         self.tape.with(|t| t.ops[self.index as usize])
     }
@@ -947,7 +1103,15 @@ impl<'t> Var<'t> {
         self.with_const(Op::PowInt, f64::from(n))
     }
 
-    /// `self^p` for a real constant `p`.
+    /// `self^p` for a real constant `p`; `d/dx = p·xᵖ⁻¹`.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(4.0);
+    /// let y = x.powf(1.5);
+    /// assert_eq!(y.value(), 8.0);
+    /// assert_eq!(y.backward()[x], 3.0); // 1.5·√x
+    /// ```
     #[must_use]
     #[track_caller]
     pub fn powf(self, p: f64) -> Var<'t> {
@@ -956,6 +1120,16 @@ impl<'t> Var<'t> {
 
     /// `self^p` for a recorded exponent `p`. For a plain `f64` base, `cˣ`,
     /// see [`Pow`](crate::Pow).
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, p) = (tape.var(2.0), tape.var(3.0));
+    /// let y = x.pow(p);
+    /// assert_eq!(y.value(), 8.0);
+    /// let g = y.backward();
+    /// assert_eq!(g[x], 12.0); // p·xᵖ⁻¹
+    /// assert_eq!(g[p], 8.0 * 2f64.ln()); // xᵖ ln x
+    /// ```
     #[must_use]
     #[track_caller]
     pub fn pow(self, p: Var<'t>) -> Var<'t> {
@@ -963,6 +1137,15 @@ impl<'t> Var<'t> {
     }
 
     /// `log_base(self)`, as `f64::log`: `ln self / ln base`.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(8.0);
+    /// let y = x.log(2.0);
+    /// assert!((y.value() - 3.0).abs() < 1e-15);
+    /// // d/dx = 1/(x ln 2)
+    /// assert!((y.backward()[x] - 1.0 / (8.0 * 2f64.ln())).abs() < 1e-15);
+    /// ```
     #[must_use]
     #[track_caller]
     pub fn log(self, base: f64) -> Var<'t> {
@@ -987,6 +1170,16 @@ impl<'t> Var<'t> {
 
     /// The smaller of `self` and `other`, a `Var` or an `f64`; on a tie the
     /// adjoint is split evenly, and NaN on either side gives NaN.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(-2.0);
+    /// let y = x.min(0.0);
+    /// assert_eq!((y.value(), y.backward()[x]), (-2.0, 1.0)); // x wins
+    /// let z = x.min(tape.var(-3.0));
+    /// assert_eq!((z.value(), z.backward()[x]), (-3.0, 0.0)); // the other side wins
+    /// assert_eq!(x.min(-2.0).backward()[x], 0.5); // a tie splits the adjoint
+    /// ```
     #[must_use]
     #[track_caller]
     pub fn min(self, other: impl Rhs<'t>) -> Var<'t> {
@@ -996,6 +1189,15 @@ impl<'t> Var<'t> {
     /// `self` limited to `[lo, hi]`, recorded as `max(lo)` then `min(hi)`:
     /// derivative 1 inside, 0 outside, and ½ at a bound (the tie rule of
     /// max and min).
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (inside, above) = (tape.var(0.25), tape.var(5.0));
+    /// let y = inside.clamp(0.0, 1.0);
+    /// assert_eq!((y.value(), y.backward()[inside]), (0.25, 1.0));
+    /// let z = above.clamp(0.0, 1.0);
+    /// assert_eq!((z.value(), z.backward()[above]), (1.0, 0.0)); // flat above 1
+    /// ```
     ///
     /// # Panics
     /// If `lo > hi` or either is NaN, as `f64::clamp` does.
@@ -1026,6 +1228,16 @@ impl<'t> Var<'t> {
     }
 
     /// `√(self² + y²)` without overflow, with `y` a `Var` or an `f64`.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, y) = (tape.var(3.0), tape.var(4.0));
+    /// let h = x.hypot(y);
+    /// assert_eq!(h.value(), 5.0);
+    /// let g = h.backward();
+    /// assert_eq!((g[x], g[y]), (0.6, 0.8)); // x/h, y/h
+    /// assert_eq!(x.hypot(4.0).value(), 5.0); // an f64 works too
+    /// ```
     #[must_use]
     #[track_caller]
     pub fn hypot(self, y: impl Rhs<'t>) -> Var<'t> {
@@ -1058,6 +1270,20 @@ impl<'t> Var<'t> {
 /// The right operand of a `Var` method that takes a `Var` or an `f64`
 /// ([`Var::max`], [`Var::min`], [`Var::atan2`], [`Var::hypot`]): an `f64`
 /// is stored as the op's constant, not recorded as a node. Sealed.
+///
+/// ```
+/// use tapegrad::{Rhs, Tape, Var};
+///
+/// // ReLU with a floor of either kind.
+/// fn floored<'t>(x: Var<'t>, floor: impl Rhs<'t>) -> Var<'t> {
+///     x.max(floor)
+/// }
+/// let tape = Tape::new();
+/// let x = tape.var(-1.0);
+/// assert_eq!(floored(x, 0.0).value(), 0.0);
+/// assert_eq!(floored(x, tape.var(-3.0)).value(), -1.0);
+/// assert_eq!(tape.len(), 4); // x, max with 0, -3, max with -3: no node for the 0
+/// ```
 pub trait Rhs<'t>: Copy + sealed::Sealed {
     #[doc(hidden)]
     fn record(self, lhs: Var<'t>, with_var: Op, with_const: Op) -> Var<'t>;
@@ -1252,6 +1478,16 @@ fn empty(what: &str, instead: &str) -> ! {
 
 /// A block of consecutive leaves made by [`Tape::vars`]: a small `Copy`
 /// handle, like [`Var`].
+///
+/// ```
+/// use tapegrad::{Tape, Var};
+///
+/// let tape = Tape::new();
+/// let w = tape.vars(&[0.5, -1.0]);
+/// let loss: Var = w.iter().map(|wi| wi * wi).sum(); // Σ wᵢ²
+/// let g = loss.backward();
+/// assert_eq!(&g.wrt_vars(w)[..], &[1.0, -2.0]); // ∂/∂wᵢ = 2wᵢ
+/// ```
 #[derive(Clone, Copy)]
 pub struct Vars<'t> {
     pub(crate) tape: &'t Tape,
@@ -1261,21 +1497,47 @@ pub struct Vars<'t> {
 
 impl<'t> Vars<'t> {
     /// How many leaves the block holds.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// assert_eq!(tape.vars(&[1.0, 2.0, 3.0]).len(), 3);
+    /// ```
     pub fn len(self) -> usize {
         self.len as usize
     }
 
     /// Whether the block is empty.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// assert!(tape.vars(&[]).is_empty());
+    /// assert!(!tape.vars(&[1.0]).is_empty());
+    /// ```
     pub fn is_empty(self) -> bool {
         self.len == 0
     }
 
     /// The tape positions of the block.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let _x = tape.var(0.0); // node 0
+    /// let w = tape.vars(&[1.0, 2.0]);
+    /// assert_eq!(w.indices(), 1..3);
+    /// ```
     pub fn indices(self) -> std::ops::Range<usize> {
         self.start as usize..(self.start + self.len) as usize
     }
 
     /// Leaf `i` of the block.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let w = tape.vars(&[1.0, 2.0]);
+    /// let y = w.get(1) * 3.0;
+    /// assert_eq!(y.value(), 6.0);
+    /// assert_eq!(&y.backward().wrt_vars(w)[..], &[0.0, 3.0]); // only w₁ is used
+    /// ```
     ///
     /// # Panics
     /// If `i` is not below [`Vars::len`].
@@ -1290,6 +1552,13 @@ impl<'t> Vars<'t> {
     }
 
     /// The leaves of the block, in order.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let w = tape.vars(&[1.0, 2.0, 3.0]);
+    /// let values: Vec<f64> = w.iter().map(|x| x.value()).collect();
+    /// assert_eq!(values, [1.0, 2.0, 3.0]);
+    /// ```
     pub fn iter(self) -> impl ExactSizeIterator<Item = Var<'t>> + 't {
         self.indices().map(move |i| self.tape.get(i))
     }
@@ -1298,6 +1567,16 @@ impl<'t> Vars<'t> {
     /// node that stores the coefficients: a neuron's weighted sum of plain
     /// data, without a product node per weight. The value is summed in
     /// order, exactly as `Σ` over `f64` products would be.
+    ///
+    /// ```
+    /// use tapegrad::{Op, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let w = tape.vars(&[1.0, 2.0]);
+    /// let z = w.dot(&[3.0, 4.0]); // 1·3 + 2·4
+    /// assert_eq!((z.value(), z.op()), (11.0, Op::Dot));
+    /// assert_eq!(&z.backward().wrt_vars(w)[..], &[3.0, 4.0]); // ∂z/∂wᵢ = cᵢ
+    /// ```
     ///
     /// # Panics
     /// If `coefficients` does not have one number per leaf, or the tape
