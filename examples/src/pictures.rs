@@ -175,7 +175,14 @@ pub(crate) fn losses(out: &mut Output<'_>) -> Result<()> {
                     _ => pieces.push(Vec::new()),
                 }
             }
-            let style = color.stroke_width(2);
+            // The hinge loss max(0, 1 - a) equals the absolute loss |1 - a|
+            // for a < 1, and is drawn after it: draw the absolute loss as a
+            // wide translucent band, so it stays visible under the hinge.
+            let style = if *loss == Loss::Absolute {
+                color.mix(0.35).stroke_width(7)
+            } else {
+                color.stroke_width(2)
+            };
             pieces.retain(|p| !p.is_empty());
             for (k, piece) in pieces.into_iter().enumerate() {
                 let series = chart

@@ -377,6 +377,39 @@ fn pictures_in_the_tutorial_docs_are_up_to_date() {
 }
 
 #[test]
+fn the_absolute_loss_stays_visible_under_the_hinge_loss() {
+    // With y = 1 the hinge loss max(0, 1 - a) equals the absolute loss
+    // |1 - a| for a < 1, and it is drawn later: the absolute loss's curve
+    // must be wider than the hinge's, so a band of it shows on both sides.
+    let folder = std::env::temp_dir().join(format!("tapegrad-losses-{}", std::process::id()));
+    let mut text = Vec::new();
+    let mut out = Output::with_pictures(&mut text, &folder).unwrap();
+    let loss: Vec<_> = EXAMPLES.iter().filter(|e| e.name == "loss").collect();
+    tapegrad_examples::run(&loss, &mut out).unwrap();
+    let svg = std::fs::read_to_string(folder.join("losses.svg")).unwrap();
+    std::fs::remove_dir_all(&folder).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    // The first polyline of each colour is its curve (the second its legend).
+    let curve = |color: &str| {
+        doc.descendants()
+            .enumerate()
+            .find(|(_, n)| n.has_tag_name("polyline") && n.attribute("stroke") == Some(color))
+            .map(|(at, n)| {
+                let width: f64 = n.attribute("stroke-width").unwrap().parse().unwrap();
+                (at, width)
+            })
+            .unwrap_or_else(|| panic!("no curve in {color}"))
+    };
+    let (absolute_at, absolute_width) = curve("#0000FF");
+    let (hinge_at, hinge_width) = curve("#FF0000");
+    assert!(absolute_at < hinge_at, "the absolute loss is drawn first");
+    assert!(
+        absolute_width >= hinge_width + 4.0,
+        "absolute {absolute_width} px against hinge {hinge_width} px"
+    );
+}
+
+#[test]
 fn an_output_folder_that_cannot_be_made_is_an_error_naming_it() {
     let mut text = Vec::new();
     let blocker = std::env::temp_dir().join(format!("tapegrad-blocker-{}", std::process::id()));
