@@ -23,16 +23,15 @@ fn cargo(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("cargo prints UTF-8")
 }
 
-#[test]
-fn the_core_depends_on_smallvec_thiserror_and_libm_only() {
-    // With default features off, the engine's direct normal dependencies.
-    let tree = cargo(&[
+/// The engine's direct normal dependencies, with `features` passed to
+/// `cargo tree` as they are.
+fn direct_dependencies(features: &[&str]) -> BTreeSet<String> {
+    let mut args = vec![
         "tree",
         "--offline",
         "--locked",
         "-p",
         "tapegrad",
-        "--no-default-features",
         "-e",
         "normal",
         "--depth",
@@ -41,45 +40,31 @@ fn the_core_depends_on_smallvec_thiserror_and_libm_only() {
         "none",
         "--format",
         "{p}",
-    ]);
-    let names: BTreeSet<&str> = tree
+    ];
+    args.extend_from_slice(features);
+    cargo(&args)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .filter(|&n| n != "tapegrad")
-        .collect();
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_core_depends_on_smallvec_thiserror_and_libm_only() {
     assert_eq!(
-        names,
-        BTreeSet::from(["libm", "smallvec", "thiserror"]),
-        "{tree}"
+        direct_dependencies(&["--no-default-features"]),
+        BTreeSet::from(["libm", "smallvec", "thiserror"].map(String::from))
     );
 }
 
 #[test]
 fn the_default_features_add_only_the_graph_views() {
-    let tree = cargo(&[
-        "tree",
-        "--offline",
-        "--locked",
-        "-p",
-        "tapegrad",
-        "-e",
-        "normal",
-        "--depth",
-        "1",
-        "--prefix",
-        "none",
-        "--format",
-        "{p}",
-    ]);
-    let names: BTreeSet<&str> = tree
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|&n| n != "tapegrad")
-        .collect();
     assert_eq!(
-        names,
-        BTreeSet::from(["layout-rs", "libm", "petgraph", "smallvec", "thiserror"]),
-        "{tree}"
+        direct_dependencies(&[]),
+        BTreeSet::from(
+            ["layout-rs", "libm", "petgraph", "smallvec", "thiserror"].map(String::from)
+        )
     );
 }
 
