@@ -5,7 +5,7 @@ use std::mem;
 use std::ops::Index;
 
 use crate::custom::Call;
-use crate::error::{Error, NonFinite, Result};
+use crate::error::{Error, Result};
 use crate::op::{Op, Pullback, Shape, pullback};
 use crate::tape::{Inner, Tape, Var, Vars};
 
@@ -257,29 +257,19 @@ impl<'t> Var<'t> {
             let fault = (0..=out).find(|&i| reach[i] && !t.values[i].is_finite());
             (fault, fault.is_none().then(|| on_leaf_paths(t, &reach)))
         });
+        // The faulty node, and the input whose adjoint it made non-finite
+        // (none when its own value is).
         let fault = match (value_fault, needed) {
-            (Some(i), _) => Some((i, NonFinite::Value)),
-            (None, Some(needed)) => {
-                sweep(self.tape, out, &mut adjoints, Some(&needed)).map(|(i, input)| {
-                    let adjoint = adjoints[input as usize];
-                    let input = input as usize;
-                    (
-                        i,
-                        NonFinite::Adjoint {
-                            input,
-                            input_id: 0, // filled in by `Error::non_finite`
-                            adjoint,
-                        },
-                    )
-                })
-            }
+            (Some(i), _) => Some((i, None)),
+            (None, Some(needed)) => sweep(self.tape, out, &mut adjoints, Some(&needed))
+                .map(|(i, input)| (i, Some((input as usize, adjoints[input as usize])))),
             (None, None) => None,
         };
         match fault {
             None => Ok(self.gradients(adjoints)),
-            Some((node, cause)) => {
+            Some((node, sent)) => {
                 self.tape.with(|t| t.spare = adjoints);
-                Err(Error::non_finite(self.tape, out, node, cause))
+                Err(Error::non_finite(self.tape, out, node, sent))
             }
         }
     }

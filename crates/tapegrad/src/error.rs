@@ -171,11 +171,16 @@ pub enum NonFinite {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The error for node `node` of `tape`, whose value or adjoint on the
-    /// way to `output` is not finite; `cause` names the adjoint's input by
-    /// tape index, and this fills in its id. Nodes are numbered as the dump
-    /// of `output`'s graph numbers them.
-    pub(crate) fn non_finite(tape: &Tape, output: usize, node: usize, cause: NonFinite) -> Error {
+    /// The error for node `node` of `tape` on the way to `output`: its value
+    /// is not finite, or (with `sent`) the adjoint it sent to an input, by
+    /// the input's tape index and its adjoint after that. Nodes are
+    /// numbered as the dump of `output`'s graph numbers them.
+    pub(crate) fn non_finite(
+        tape: &Tape,
+        output: usize,
+        node: usize,
+        sent: Option<(usize, f64)>,
+    ) -> Error {
         let graph = crate::Graph::of(tape.get(output));
         let mut ids = vec![usize::MAX; output + 1];
         for n in graph.nodes() {
@@ -184,13 +189,13 @@ impl Error {
             }
         }
         let n = tape.node(node);
-        let cause = match cause {
-            NonFinite::Adjoint { input, adjoint, .. } => NonFinite::Adjoint {
+        let cause = match sent {
+            Some((input, adjoint)) => NonFinite::Adjoint {
                 input,
                 input_id: ids[input],
                 adjoint,
             },
-            value => value,
+            None => NonFinite::Value,
         };
         Error::NonFinite {
             node,
