@@ -222,7 +222,10 @@ impl<'t> Var<'t> {
     /// assert_eq!(g[x], 6.0 + 3f64.cos()); // 2x + cos x
     /// ```
     #[must_use = "the gradients are the result; backward changes nothing on the tape"]
+    #[track_caller]
     pub fn backward(self) -> Gradients<'t> {
+        // Gradients are numbers code can branch on, like values.
+        self.tape.note_read(self.index);
         let mut adjoints = self.take_buffer();
         let fault = sweep(self.tape, self.index as usize, &mut adjoints, None);
         debug_assert!(fault.is_none());
@@ -249,7 +252,9 @@ impl<'t> Var<'t> {
     ///
     /// # Errors
     /// [`Error::NonFinite`], naming the node, its op and inputs.
+    #[track_caller]
     pub fn try_backward(self) -> Result<Gradients<'t>> {
+        self.tape.note_read(self.index);
         let out = self.index as usize;
         let mut adjoints = self.take_buffer();
         let (value_fault, needed) = self.tape.with(|t| {
@@ -303,7 +308,7 @@ enum Stop {
 /// The sweep runs inside the tape's borrow from one custom node to the
 /// next; a custom op's partials are user code, so they run between two
 /// borrows.
-fn sweep(
+pub(crate) fn sweep(
     tape: &Tape,
     out: usize,
     adjoints: &mut Vec<f64>,

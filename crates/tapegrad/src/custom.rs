@@ -57,6 +57,7 @@ pub trait CustomOp {
 /// that the sweeps call.
 pub(crate) trait Erased: Send + Sync {
     fn name(&self) -> &str;
+    fn value(&self, x: &[f64]) -> f64;
     fn partials_f64(&self, x: &[f64], out: f64) -> Vec<f64>;
     fn partials_var<'t>(&self, x: &[Var<'t>], out: Var<'t>) -> Vec<Var<'t>>;
 }
@@ -64,6 +65,9 @@ pub(crate) trait Erased: Send + Sync {
 impl<C: CustomOp + Send + Sync> Erased for C {
     fn name(&self) -> &str {
         CustomOp::name(self)
+    }
+    fn value(&self, x: &[f64]) -> f64 {
+        CustomOp::value(self, x)
     }
     fn partials_f64(&self, x: &[f64], out: f64) -> Vec<f64> {
         self.partials(x, out)

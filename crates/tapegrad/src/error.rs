@@ -57,6 +57,67 @@ pub enum Error {
         /// Whether the value itself or an adjoint the node sent is not finite.
         cause: NonFinite,
     },
+    /// A replay of a [`Compiled`](crate::Compiled) program met a comparison
+    /// that comes out the other way than when the function was recorded:
+    /// the function would record a different graph here, so the replay
+    /// gives no answer. Record the function afresh at this point.
+    #[error("the branch at {location} changed: `{comparison}` was {recorded} when recorded and is {now} here; record the function again at this point")]
+    BranchChanged {
+        /// The comparison, its operands named as they were (`x < 1`), or
+        /// by their tape index (`tape.get(3) < 1`).
+        comparison: String,
+        /// Where it was made: `file.rs:line`.
+        location: String,
+        /// What it answered when recorded (`true`, or for `partial_cmp`
+        /// the ordering).
+        recorded: String,
+        /// What it answers at the replay's inputs.
+        now: String,
+    },
+    /// [`Tape::compile`](crate::Tape::compile) was asked to compile past a
+    /// read of a value that depends on the inputs, which code may have
+    /// branched on where no guard can see.
+    #[error("the value of node {node} was read{} while the function was recorded; code may branch on it where no comparison of Vars records a guard: compare Vars instead, or compile with `compile_allowing_reads`", match location { Some(l) => format!(" at {l}"), None => " by a gradient graph's formula".to_string() })]
+    ValueRead {
+        /// The node read, by its tape index.
+        node: usize,
+        /// Where: `file.rs:line` of a [`Var::value`](crate::Var::value) or
+        /// `backward` call; `None` for the op table choosing a form while
+        /// recording a gradient graph.
+        location: Option<String>,
+    },
+    /// An input of [`Tape::compile`](crate::Tape::compile) is not a leaf.
+    #[error("input {position} of compile (node {node}, `{op}`) is not a leaf: replays set leaves")]
+    NotALeaf {
+        /// Its place in the inputs.
+        position: usize,
+        /// Its tape index.
+        node: usize,
+        /// Its op.
+        op: String,
+    },
+    /// The same leaf is given twice among the inputs of
+    /// [`Tape::compile`](crate::Tape::compile).
+    #[error("inputs {first} and {position} of compile are the same node {node}")]
+    RepeatedInput {
+        /// Where it first appears.
+        first: usize,
+        /// Where it appears again.
+        position: usize,
+        /// Its tape index.
+        node: usize,
+    },
+    /// A slice passed to a [`Compiled`](crate::Compiled) program does not
+    /// have one number per input.
+    #[error("the {what} has {got} numbers; the compiled function takes {expected} inputs")]
+    Length {
+        /// Which slice: `input` or `gradient buffer`.
+        what: &'static str,
+        /// How many inputs the program takes.
+        expected: usize,
+        /// How many numbers were passed.
+        got: usize,
+    },
     /// Writing a graph dump or picture to a file failed; this names the file.
     #[error("cannot write `{}`: {source}", path.display())]
     Write {
@@ -202,7 +263,7 @@ impl Error {
             id: ids[node],
             input_ids: n.inputs.iter().map(|&i| ids[i]).collect(),
             op: n.op_name().to_string(),
-            inputs: n.inputs.iter().map(|&i| (i, tape.get(i).value())).collect(),
+            inputs: n.inputs.iter().map(|&i| (i, tape.get(i).value)).collect(),
             constant: n.constant,
             constant_first: matches!(n.op.shape(), crate::Shape::UnaryConst { const_first: true }),
             name: n.name.map(String::into_boxed_str),

@@ -235,7 +235,7 @@ impl Real for Adjoint<'_> {
     fn value(self) -> f64 {
         match self {
             Adjoint::Const(c) => c,
-            Adjoint::Var(v) => v.value(),
+            Adjoint::Var(v) => v.value,
         }
     }
     fn constant(self, c: f64) -> Self {

@@ -264,6 +264,7 @@ mod grad_graph;
 pub mod graph;
 mod higher;
 mod op;
+mod replay;
 mod tape;
 
 pub use backward::Gradients;
@@ -272,4 +273,5 @@ pub use error::{Error, IoError, NonFinite, Result};
 pub use graph::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand};
 pub use higher::{Hessian, Jacobian, hessian, hessian_vector_product, jacobian};
 pub use op::{Op, Real, Shape};
+pub use replay::{Compiled, ValueRead};
 pub use tape::{Node, Pow, Rhs, Tape, Var, Vars};

@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 
 use crate::custom::{CustomOp, Erased};
 use crate::op::{self, Apply, Op, Real, Shape};
+use crate::replay::Notes;
 
 /// A tape: the list of every operation recorded so far, in the order it ran.
 ///
@@ -63,6 +64,7 @@ pub(crate) enum Full {
 /// A node's words are found by walking the stream: the backward sweep walks
 /// it from the end, and random access (node views, recorded sweeps) goes
 /// through `offsets`, an index built on demand.
+#[derive(Clone)]
 pub(crate) struct Inner {
     pub(crate) ops: Vec<Op>,
     pub(crate) values: Vec<f64>,
@@ -94,6 +96,9 @@ pub(crate) struct Inner {
     /// The adjoint buffer of the last dropped `Gradients`, kept for reuse so
     /// that a training loop does not allocate one per step.
     pub(crate) spare: Vec<f64>,
+    /// The comparisons made and values read while recording, for
+    /// [`Tape::compile`].
+    pub(crate) notes: Notes,
 }
 
 impl Default for Inner {
@@ -113,6 +118,7 @@ impl Default for Inner {
             customs: Vec::new(),
             limit: u32::MAX as usize,
             spare: Vec::new(),
+            notes: Notes::default(),
         }
     }
 }
@@ -186,7 +192,7 @@ impl Inner {
 
     /// Notes how many nodes of up to two words fit without growing, and
     /// without passing the limit.
-    fn set_room(&mut self) {
+    pub(crate) fn set_room(&mut self) {
         let spare_words = self.args.capacity() - self.args.len();
         self.room = self
             .ops
@@ -298,6 +304,26 @@ impl Tape {
         // run user code nor unwind (no panic hook runs while `f` does), so
         // no other reference to `inner` is alive while `f` runs.
         f(unsafe { &mut *self.inner.get() })
+    }
+
+    /// A tape holding `inner`, already recorded (a compiled program).
+    pub(crate) fn from_inner(inner: Inner) -> Tape {
+        Tape {
+            inner: UnsafeCell::new(inner),
+        }
+    }
+
+    /// A copy of this tape's contents.
+    pub(crate) fn clone_inner(&self) -> Tape {
+        let mut inner = self.with(|t| t.clone());
+        // A clone's capacities may differ: `room` must follow them.
+        inner.set_room();
+        Tape::from_inner(inner)
+    }
+
+    /// The recorded nodes, through an exclusive borrow of the tape.
+    pub(crate) fn inner_mut(&mut self) -> &mut Inner {
+        self.inner.get_mut()
     }
 
     /// The number of recorded nodes, and checks that `index` is one of them.
@@ -609,6 +635,7 @@ impl Tape {
         t.scratch.clear();
         t.backward.clear();
         t.customs.clear();
+        t.notes.clear();
     }
 
     /// Bytes the recorded nodes occupy (lengths, not capacities).
@@ -648,6 +675,7 @@ impl Tape {
                 + t.spare.capacity() * size_of::<f64>()
                 + t.offsets.capacity() * size_of::<usize>()
                 + t.scratch.capacity() * size_of::<u32>()
+                + t.notes.bytes_reserved()
         })
     }
 
@@ -1017,8 +1045,14 @@ impl<'t> Var<'t> {
     /// let x = tape.var(3.0);
     /// assert_eq!((x * x - 1.0).value(), 8.0);
     /// ```
-    #[inline(always)]
+    ///
+    /// The read is noted on the tape: code may branch on the number, where
+    /// no comparison of `Var`s records a guard, so [`Tape::compile`] refuses
+    /// to replay past it (see [`Tape::compile_allowing_reads`]).
+    #[inline]
+    #[track_caller]
     pub fn value(self) -> f64 {
+        self.tape.note_read(self.index);
         self.value
     }
 
@@ -1351,55 +1385,6 @@ impl<'t> Pow<Var<'t>> for f64 {
     }
 }
 
-/// Comparisons read the recorded values: `x > 1.0` is `x.value() > 1.0`.
-/// The branch a program takes on them is the branch it records; the tape
-/// holds only the ops that ran.
-impl PartialEq for Var<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
-    }
-}
-
-impl PartialEq<f64> for Var<'_> {
-    fn eq(&self, other: &f64) -> bool {
-        self.value == *other
-    }
-}
-
-impl PartialEq<Var<'_>> for f64 {
-    fn eq(&self, other: &Var<'_>) -> bool {
-        *self == other.value
-    }
-}
-
-/// Orders by the recorded values, as `f64` does (NaN is unordered).
-///
-/// ```
-/// let tape = tapegrad::Tape::new();
-/// let (x, y) = (tape.var(2.0), tape.var(3.0));
-/// assert!(x < y && x > 1.0 && 1.0 < x && x == 2.0);
-/// // The branch taken is the one recorded: here only `x * y`.
-/// let z = if x < y { x * y } else { x + y };
-/// assert_eq!(z.backward()[x], 3.0);
-/// ```
-impl PartialOrd for Var<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        self.value.partial_cmp(&other.value)
-    }
-}
-
-impl PartialOrd<f64> for Var<'_> {
-    fn partial_cmp(&self, other: &f64) -> Option<std::cmp::Ordering> {
-        self.value.partial_cmp(other)
-    }
-}
-
-impl PartialOrd<Var<'_>> for f64 {
-    fn partial_cmp(&self, other: &Var<'_>) -> Option<std::cmp::Ordering> {
-        self.partial_cmp(&other.value)
-    }
-}
-
 /// `iter.sum()` over `Var`s records one n-ary sum node, as [`Tape::sum`]
 /// does.
 ///
@@ -1627,14 +1612,14 @@ impl fmt::Debug for Var<'_> {
             d.field("name", &name);
         }
         d.field("op", &self.op())
-            .field("value", &self.value())
+            .field("value", &self.value)
             .finish()
     }
 }
 
 impl fmt::Display for Var<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.value(), f)
+        fmt::Display::fmt(&self.value, f)
     }
 }
 
@@ -1716,9 +1701,13 @@ impl Apply for Var<'_> {
 }
 
 impl Real for Var<'_> {
+    /// A formula of the op table (or a custom op's partials) reading a
+    /// value to choose its form, while recording a gradient graph: noted as
+    /// a read with no line of the user's.
     #[inline]
     fn value(self) -> f64 {
-        Var::value(self)
+        self.tape.with(|t| t.notes.read(self.index, t.ops.len(), None));
+        self.value
     }
     #[inline]
     fn constant(self, c: f64) -> Self {

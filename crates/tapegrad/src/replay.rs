@@ -1,0 +1,836 @@
+//! Record once, run many: comparisons recorded as guards, reads of values
+//! noted, and [`Compiled`], a recorded function replayed at new inputs.
+//!
+//! A comparison between `Var`s, or between a `Var` and an `f64`, answers
+//! from the recorded values and notes a guard on the tape: its operands,
+//! the comparison, the answer and the caller's line. [`Tape::compile`]
+//! copies the part of the tape an output depends on (and the part its
+//! guards depend on) into a program of its own; a replay recomputes every
+//! node at the new inputs with the op table's own formulas, in tape order,
+//! and checks each guard. When one comes out the other way, the function
+//! would have recorded a different graph there, and the replay returns
+//! [`Error::BranchChanged`] naming the comparison and its line instead of
+//! the old branch's answer.
+//!
+//! A value read with [`Var::value`] can steer the user's code in ways no
+//! guard sees, so the tape notes the first read of each node; `compile`
+//! refuses an output recorded after a read of a node that depends on the
+//! inputs, unless the caller allows it ([`Tape::compile_allowing_reads`]).
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::panic::Location;
+
+use crate::backward::{depends_on, for_each_input, sweep};
+use crate::error::{Error, Result};
+use crate::op::{self, Op, Shape};
+use crate::tape::{Inner, Tape, Var};
+
+/// A comparison as the user wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// `partial_cmp` itself (sorting, `max_by`): the whole ordering.
+    Order,
+}
+
+impl Cmp {
+    fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Eq => "==",
+            Cmp::Ne => "!=",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+            Cmp::Order => "partial_cmp",
+        }
+    }
+
+    /// What the comparison answers for two operands ordered `ord`.
+    fn answer(self, ord: Option<Ordering>) -> &'static str {
+        use Ordering::*;
+        let holds = match self {
+            Cmp::Eq => ord == Some(Equal),
+            Cmp::Ne => ord != Some(Equal),
+            Cmp::Lt => ord == Some(Less),
+            Cmp::Le => matches!(ord, Some(Less | Equal)),
+            Cmp::Gt => ord == Some(Greater),
+            Cmp::Ge => matches!(ord, Some(Greater | Equal)),
+            Cmp::Order => {
+                return match ord {
+                    Some(Less) => "Some(Less)",
+                    Some(Equal) => "Some(Equal)",
+                    Some(Greater) => "Some(Greater)",
+                    None => "None",
+                };
+            }
+        };
+        if holds { "true" } else { "false" }
+    }
+}
+
+/// One operand of a guard.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Side {
+    Node(u32),
+    Const(f64),
+}
+
+/// A comparison the program made while recording.
+#[derive(Clone, Debug)]
+pub(crate) struct Guard {
+    lhs: Side,
+    rhs: Side,
+    cmp: Cmp,
+    /// How the operands compared when recorded.
+    recorded: Option<Ordering>,
+    /// How many nodes the tape held then: only nodes from here on can
+    /// depend on the branch taken.
+    len: u32,
+    location: &'static Location<'static>,
+}
+
+/// The first read of a node's value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Read {
+    node: u32,
+    /// How many nodes the tape held when it was read.
+    len: u32,
+    /// The caller's line; `None` for a read by a gradient graph's formula
+    /// (the op table choosing a form by a value).
+    location: Option<&'static Location<'static>>,
+}
+
+/// The guards and value reads of a tape.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Notes {
+    guards: Vec<Guard>,
+    reads: Vec<Read>,
+    /// One bit per node: whether its value has been read.
+    read: Vec<u64>,
+}
+
+impl Notes {
+    pub(crate) fn clear(&mut self) {
+        self.guards.clear();
+        self.reads.clear();
+        self.read.clear();
+    }
+
+    pub(crate) fn bytes_reserved(&self) -> usize {
+        self.guards.capacity() * size_of::<Guard>()
+            + self.reads.capacity() * size_of::<Read>()
+            + self.read.capacity() * size_of::<u64>()
+    }
+
+    /// Notes a read of `node` at tape length `len`, unless it was read
+    /// before (the first read is the earliest, and so the one that matters).
+    #[inline]
+    pub(crate) fn read(
+        &mut self,
+        node: u32,
+        len: usize,
+        location: Option<&'static Location<'static>>,
+    ) {
+        let (word, bit) = (node as usize / 64, node % 64);
+        if self.read.get(word).is_some_and(|w| w >> bit & 1 == 1) {
+            return;
+        }
+        if self.read.len() <= word {
+            self.read.resize(word + 1, 0);
+        }
+        self.read[word] |= 1 << bit;
+        self.reads.push(Read {
+            node,
+            len: len as u32,
+            location,
+        });
+    }
+
+    /// Notes a guard, unless it repeats the last one (a loop comparing the
+    /// same operands at the same line adds nothing).
+    fn guard(&mut self, guard: Guard) {
+        let repeat = self.guards.last().is_some_and(|last| {
+            last.lhs == guard.lhs
+                && last.rhs == guard.rhs
+                && last.cmp == guard.cmp
+                && last.recorded == guard.recorded
+                && std::ptr::eq(last.location, guard.location)
+        });
+        if !repeat {
+            self.guards.push(guard);
+        }
+    }
+}
+
+impl Tape {
+    /// Compares two operands by their recorded values and notes the guard.
+    #[inline]
+    #[track_caller]
+    fn compare(&self, lhs: Side, rhs: Side, cmp: Cmp) -> Option<Ordering> {
+        let location = Location::caller();
+        self.with(|t| {
+            let value = |s: Side| match s {
+                Side::Node(i) => t.values[i as usize],
+                Side::Const(c) => c,
+            };
+            let recorded = value(lhs).partial_cmp(&value(rhs));
+            let len = t.ops.len() as u32;
+            t.notes.guard(Guard {
+                lhs,
+                rhs,
+                cmp,
+                recorded,
+                len,
+                location,
+            });
+            recorded
+        })
+    }
+
+    /// Notes that the value of node `index` was read at the caller's line.
+    #[inline]
+    #[track_caller]
+    pub(crate) fn note_read(&self, index: u32) {
+        let location = Location::caller();
+        self.with(|t| t.notes.read(index, t.ops.len(), Some(location)));
+    }
+
+    /// Compiles the function from `inputs` to `output` recorded on this
+    /// tape into a [`Compiled`] program that evaluates it, and its gradient,
+    /// at new inputs: the same operations in the same order, so the same
+    /// values and gradients to the bit as recording the function afresh at
+    /// that point, without recording anything.
+    ///
+    /// The program holds the nodes the output (and every guard recorded
+    /// before it) depends on; leaves that are not inputs keep their
+    /// recorded values. Kinks (relu, abs, max, min, clamp) are evaluated at
+    /// the new point, as the recorded function would be; the user's own
+    /// branches are the comparisons of `Var`s, checked at every replay.
+    ///
+    /// ```
+    /// use tapegrad::{Error, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = tape.var(4.0).named("y");
+    /// // One branch is recorded; the comparison guards it.
+    /// let z = if x < y { x * y } else { x + y };
+    /// let mut f = tape.compile(z, &[x, y])?;
+    ///
+    /// let mut grad = [0.0; 2];
+    /// assert_eq!(f.gradient(&[2.0, 5.0], &mut grad)?, 10.0);
+    /// assert_eq!(grad, [5.0, 2.0]); // ∂(xy)/∂x = y, ∂(xy)/∂y = x
+    ///
+    /// // At x > y the function takes the other branch: the replay says so.
+    /// let err = f.value(&[5.0, 2.0]).unwrap_err();
+    /// assert!(matches!(err, Error::BranchChanged { .. }));
+    /// // "the branch at src/main.rs:9 changed: `x < y` was true when recorded
+    /// // and is false here; record the function again at this point"
+    /// assert!(err.to_string().contains("`x < y` was true when recorded and is false here"));
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotALeaf`] if an input is not a leaf, [`Error::RepeatedInput`]
+    /// if one is given twice, and [`Error::ValueRead`] if the value of a
+    /// node depending on the inputs was read (with [`Var::value`] or
+    /// [`Var::backward`]) before the output was recorded:
+    /// code may have branched on it where no guard can see.
+    ///
+    /// # Panics
+    /// If `output` or an input belongs to another tape.
+    #[track_caller]
+    pub fn compile(&self, output: Var<'_>, inputs: &[Var<'_>]) -> Result<Compiled> {
+        self.compile_with(output, inputs, false)
+    }
+
+    /// [`Tape::compile`], accepting value reads: the program replays the
+    /// recorded graph whatever the reads led to, and lists them
+    /// ([`Compiled::value_reads`]) for the caller to vouch for.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0);
+    /// let y = x * x;
+    /// println!("y = {}", y.value()); // a read: compile alone would refuse
+    /// let z = y + 1.0;
+    /// assert!(tape.compile(z, &[x]).is_err());
+    /// let mut f = tape.compile_allowing_reads(z, &[x])?;
+    /// assert_eq!(f.value_reads().len(), 1);
+    /// assert_eq!(f.value(&[3.0])?, 10.0);
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Tape::compile`], but for value reads.
+    ///
+    /// # Panics
+    /// If `output` or an input belongs to another tape.
+    #[track_caller]
+    pub fn compile_allowing_reads(&self, output: Var<'_>, inputs: &[Var<'_>]) -> Result<Compiled> {
+        self.compile_with(output, inputs, true)
+    }
+
+    #[track_caller]
+    fn compile_with(
+        &self,
+        output: Var<'_>,
+        inputs: &[Var<'_>],
+        allow_reads: bool,
+    ) -> Result<Compiled> {
+        self.check_owns(output);
+        self.check_owns_all(inputs);
+        let out = output.index();
+        let outcome = self.with(|t| {
+            for (position, v) in inputs.iter().enumerate() {
+                if t.ops[v.index()] != Op::Leaf {
+                    return Err(Error::NotALeaf {
+                        position,
+                        node: v.index(),
+                        op: t.ops[v.index()].name().to_string(),
+                    });
+                }
+                if let Some(first) = inputs[..position].iter().position(|w| w.index == v.index) {
+                    return Err(Error::RepeatedInput {
+                        first,
+                        position,
+                        node: v.index(),
+                    });
+                }
+            }
+            Program::build(t, out, inputs, allow_reads)
+        });
+        let program = outcome?;
+        Ok(program)
+    }
+}
+
+/// Builds a [`Compiled`] from the tape's nodes up to `out`.
+struct Program;
+
+impl Program {
+    fn build(t: &mut Inner, out: usize, inputs: &[Var<'_>], allow_reads: bool) -> Result<Compiled> {
+        // Nodes that change with the inputs; guards and reads of nodes that
+        // do not cannot come out differently at a replay.
+        // Inputs recorded after the output belong to the program too.
+        let last = inputs.iter().map(|v| v.index()).fold(out, usize::max);
+        let varies = depends_on(t, last, inputs);
+        let varying = |s: Side| matches!(s, Side::Node(i) if varies[i as usize]);
+        let before_output = |len: u32| (len as usize) <= out;
+        let guards: Vec<Guard> = t
+            .notes
+            .guards
+            .iter()
+            .filter(|g| before_output(g.len) && (varying(g.lhs) || varying(g.rhs)))
+            .cloned()
+            .collect();
+        let reads: Vec<Read> = t
+            .notes
+            .reads
+            .iter()
+            .filter(|r| before_output(r.len) && varies[r.node as usize])
+            .copied()
+            .collect();
+        if let (false, Some(read)) = (allow_reads, reads.first()) {
+            return Err(Error::ValueRead {
+                node: read.node as usize,
+                location: read.location.map(place),
+            });
+        }
+
+        // Keep what the output and the guards depend on, and the inputs.
+        let mut keep = vec![false; last + 1];
+        keep[out] = true;
+        for v in inputs {
+            keep[v.index()] = true;
+        }
+        for g in &guards {
+            for side in [g.lhs, g.rhs] {
+                if let Side::Node(i) = side {
+                    keep[i as usize] = true;
+                }
+            }
+        }
+        for i in (0..=last).rev() {
+            if keep[i] {
+                for_each_input(t, i, |x| keep[x as usize] = true);
+            }
+        }
+        let mut slot = vec![u32::MAX; last + 1];
+        let mut p = Inner::default();
+        for i in (0..=last).filter(|&i| keep[i]) {
+            slot[i] = p.ops.len() as u32;
+            let words = t.words(i);
+            let map = |x: u32| slot[x as usize];
+            let op = t.ops[i];
+            let words: Vec<u32> = match op.shape() {
+                Shape::Nullary => vec![],
+                Shape::Unary => vec![map(words[0])],
+                Shape::UnaryConst { .. } => {
+                    p.consts.push(t.consts[words[1] as usize]);
+                    vec![map(words[0]), p.consts.len() as u32 - 1]
+                }
+                Shape::Binary => vec![map(words[0]), map(words[1])],
+                Shape::Nary | Shape::Custom => {
+                    let start = p.lists.len() as u32;
+                    let list = &t.lists[words[0] as usize..(words[0] + words[1]) as usize];
+                    p.lists.extend(list.iter().map(|&x| map(x)));
+                    if op == Op::Custom {
+                        p.customs.push(t.customs[words[2] as usize].clone());
+                        vec![start, words[1], p.customs.len() as u32 - 1]
+                    } else {
+                        vec![start, words[1]]
+                    }
+                }
+                Shape::Dot => {
+                    // The block's leaves are consecutive on the tape, and all
+                    // kept (they are the node's inputs), so they stay so.
+                    let k = p.consts.len() as u32;
+                    let (at, n) = (words[2] as usize, words[1] as usize);
+                    p.consts.extend_from_slice(&t.consts[at..at + n]);
+                    vec![map(words[0]), words[1], k]
+                }
+            };
+            p.ops.push(op);
+            p.values.push(t.values[i]);
+            p.args.extend(words);
+            if let Some(name) = t.names.get(&(i as u32)) {
+                p.names.insert(slot[i], name.clone());
+            }
+        }
+        p.set_room();
+        let remap = |s: Side| match s {
+            Side::Node(i) => Side::Node(slot[i as usize]),
+            c => c,
+        };
+        let guards = guards
+            .into_iter()
+            .map(|g| {
+                let text = comparison(t, &g);
+                let g = Guard {
+                    lhs: remap(g.lhs),
+                    rhs: remap(g.rhs),
+                    ..g
+                };
+                (g, text)
+            })
+            .collect();
+        Ok(Compiled {
+            output: slot[out],
+            inputs: inputs.iter().map(|v| slot[v.index()]).collect(),
+            guards,
+            reads: reads
+                .iter()
+                .map(|r| ValueRead {
+                    node: r.node as usize,
+                    location: r.location.map(place),
+                })
+                .collect(),
+            program: Tape::from_inner(p),
+            adjoints: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+}
+
+/// A recorded function compiled for replay at new inputs: a flat program
+/// of the nodes the output depends on, owned (no borrow of the tape it
+/// came from), so it can be stored, cloned and sent to another thread.
+/// Made by [`Tape::compile`].
+///
+/// Replays run the op table's formulas in tape order and keep their
+/// buffers between calls. Non-finite numbers follow IEEE arithmetic, as
+/// [`Var::backward`] does; [`Compiled::try_gradient`] reports them, as
+/// [`Var::try_backward`] does.
+///
+/// ```
+/// use tapegrad::Tape;
+///
+/// let tape = Tape::new();
+/// let (w, b) = (tape.var(3.0), tape.var(4.0));
+/// let z = (2.0 * w + 3.0 * b) * (2.0 * b + 1.0);
+/// let mut f = tape.compile(z, &[w, b])?;
+/// drop(tape); // the program owns what it needs
+///
+/// let mut grad = vec![0.0; 2];
+/// assert_eq!(f.gradient(&[3.0, 4.0], &mut grad)?, 162.0);
+/// assert_eq!(grad, [18.0, 63.0]); // dz/dw = 2y, dz/db = 3y + 2x
+/// assert_eq!(f.value(&[0.0, 0.0])?, 0.0);
+///
+/// // Another thread can take it (a copy keeps its own buffers).
+/// let mut g = f.clone();
+/// let there = std::thread::spawn(move || g.value(&[1.0, 1.0])).join().unwrap()?;
+/// assert_eq!(there, 15.0); // (2 + 3)·(2 + 1)
+/// # Ok::<(), tapegrad::Error>(())
+/// ```
+pub struct Compiled {
+    /// The program: a tape of its own holding the kept nodes, in the
+    /// recorded order, renumbered.
+    program: Tape,
+    output: u32,
+    inputs: Vec<u32>,
+    /// Each guard, with its comparison as the recording tape named it.
+    guards: Vec<(Guard, String)>,
+    reads: Vec<ValueRead>,
+    adjoints: Vec<f64>,
+    /// Input values of a custom node.
+    scratch: Vec<f64>,
+}
+
+/// A read of a value while the function was recorded, which a program
+/// compiled with [`Tape::compile_allowing_reads`] replays past.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValueRead {
+    /// The node read, by its index on the recording tape.
+    pub node: usize,
+    /// Where (`file.rs:line:column`); `None` for a read by a gradient
+    /// graph's formula ([`Var::grad_graph`] choosing a form by a value).
+    pub location: Option<String>,
+}
+
+impl Clone for Compiled {
+    fn clone(&self) -> Compiled {
+        Compiled {
+            program: self.program.clone_inner(),
+            output: self.output,
+            inputs: self.inputs.clone(),
+            guards: self.guards.clone(),
+            reads: self.reads.clone(),
+            adjoints: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Compiled")
+            .field("nodes", &self.len())
+            .field("inputs", &self.inputs.len())
+            .field("guards", &self.guards.len())
+            .finish()
+    }
+}
+
+impl Compiled {
+    /// The function's value at `at` (one number per input, in the order
+    /// given to [`Tape::compile`]): forward only.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(1.0);
+    /// let mut f = tape.compile(x.exp() + x, &[x])?;
+    /// assert_eq!(f.value(&[0.0])?, 1.0);
+    /// assert_eq!(f.value(&[2.0])?, 2f64.exp() + 2.0);
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `at` does not have one number per input, and
+    /// [`Error::BranchChanged`] if a comparison made while recording comes
+    /// out the other way at `at`.
+    pub fn value(&mut self, at: &[f64]) -> Result<f64> {
+        self.forward(at)?;
+        let out = self.output as usize;
+        Ok(self.values()[out])
+    }
+
+    /// The function's value at `at`, and its gradient with respect to the
+    /// inputs (in order) into `grad`: one forward and one reverse sweep.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(1.0);
+    /// let mut f = tape.compile(x * x.sin(), &[x])?;
+    /// let mut grad = [0.0];
+    /// let y = f.gradient(&[2.0], &mut grad)?;
+    /// assert_eq!(y, 2.0 * 2f64.sin());
+    /// assert_eq!(grad[0], 2f64.sin() + 2.0 * 2f64.cos()); // sin x + x cos x
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Compiled::value`], and [`Error::Length`] if `grad` does not
+    /// have one place per input.
+    pub fn gradient(&mut self, at: &[f64], grad: &mut [f64]) -> Result<f64> {
+        self.check_len("gradient buffer", grad.len())?;
+        self.forward(at)?;
+        let out = self.output as usize;
+        let fault = sweep(&self.program, out, &mut self.adjoints, None);
+        debug_assert!(fault.is_none());
+        for (g, &i) in grad.iter_mut().zip(&self.inputs) {
+            // An input recorded after the output does not reach it.
+            *g = self.adjoints.get(i as usize).copied().unwrap_or(0.0);
+        }
+        Ok(self.values()[out])
+    }
+
+    /// [`Compiled::gradient`], checked as [`Var::try_backward`] checks: a
+    /// value or adjoint that is NaN or infinite is an error naming the op.
+    ///
+    /// ```
+    /// use tapegrad::Error;
+    ///
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(1.0);
+    /// let mut f = tape.compile(x.ln(), &[x])?;
+    /// let mut grad = [0.0];
+    /// assert_eq!(f.try_gradient(&[2.0], &mut grad)?, 2f64.ln());
+    /// let err = f.try_gradient(&[-1.0], &mut grad).unwrap_err();
+    /// assert!(matches!(err, Error::NonFinite { ref op, .. } if op == "ln"));
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Compiled::gradient`], and [`Error::NonFinite`].
+    pub fn try_gradient(&mut self, at: &[f64], grad: &mut [f64]) -> Result<f64> {
+        self.check_len("gradient buffer", grad.len())?;
+        self.forward(at)?;
+        let out = self.output as usize;
+        let output = self.program.get(out);
+        let g = output.try_backward()?;
+        for (d, &i) in grad.iter_mut().zip(&self.inputs) {
+            *d = g.as_slice().get(i as usize).copied().unwrap_or(0.0);
+        }
+        Ok(output.value)
+    }
+
+    /// How many nodes the program holds.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, unused) = (tape.var(1.0), tape.var(2.0));
+    /// let _noise = unused * 3.0;
+    /// let f = tape.compile(x * x, &[x])?;
+    /// assert_eq!(f.len(), 2); // x and x·x: nothing else is needed
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.program.len()
+    }
+
+    /// Whether the program holds no nodes (never: it holds its output).
+    pub fn is_empty(&self) -> bool {
+        self.program.is_empty()
+    }
+
+    /// How many inputs the program takes.
+    pub fn inputs(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// How many comparisons each replay checks.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(1.0);
+    /// let y = if x > 0.0 { x.ln() } else { -x };
+    /// assert_eq!(tape.compile(y, &[x])?.guards(), 1);
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    pub fn guards(&self) -> usize {
+        self.guards.len()
+    }
+
+    /// The value reads made while recording, for a program compiled with
+    /// [`Tape::compile_allowing_reads`] (empty otherwise).
+    pub fn value_reads(&self) -> &[ValueRead] {
+        &self.reads
+    }
+
+    /// Bytes the program occupies: its nodes, constants and input lists.
+    pub fn bytes_used(&self) -> usize {
+        self.program.bytes_used()
+    }
+
+    fn values(&mut self) -> &[f64] {
+        &self.program.inner_mut().values
+    }
+
+    fn check_len(&self, what: &'static str, got: usize) -> Result<()> {
+        if got == self.inputs.len() {
+            Ok(())
+        } else {
+            Err(Error::Length {
+                what,
+                expected: self.inputs.len(),
+                got,
+            })
+        }
+    }
+
+    /// Recomputes every node at `at`, then checks the guards.
+    fn forward(&mut self, at: &[f64]) -> Result<()> {
+        self.check_len("input", at.len())?;
+        let t = self.program.inner_mut();
+        for (&i, &x) in self.inputs.iter().zip(at) {
+            t.values[i as usize] = x;
+        }
+        replay(t, &mut self.scratch);
+        for (g, text) in &self.guards {
+            let value = |s: Side| match s {
+                Side::Node(i) => t.values[i as usize],
+                Side::Const(c) => c,
+            };
+            let now = value(g.lhs).partial_cmp(&value(g.rhs));
+            if g.cmp.answer(now) != g.cmp.answer(g.recorded) {
+                return Err(branch_changed(g, text, now));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Recomputes the value of every node but the leaves and constants, in
+/// tape order, with the formulas recording used.
+fn replay(t: &mut Inner, scratch: &mut Vec<f64>) {
+    let mut at = 0;
+    for i in 0..t.ops.len() {
+        let op = t.ops[i];
+        let w = &t.args[at..at + op.words()];
+        at += op.words();
+        let v = &t.values;
+        let value = match op.shape() {
+            Shape::Nullary => continue,
+            Shape::Unary => op::eval_unary(op, v[w[0] as usize]),
+            Shape::UnaryConst { .. } => {
+                op::eval_unary_const(op, v[w[0] as usize], t.consts[w[1] as usize])
+            }
+            Shape::Binary => op::eval_binary(op, v[w[0] as usize], v[w[1] as usize]),
+            Shape::Nary => {
+                // As `Tape::sum` adds: from 0, in the terms' order.
+                let mut sum = 0.0;
+                for &x in &t.lists[w[0] as usize..(w[0] + w[1]) as usize] {
+                    sum += v[x as usize];
+                }
+                sum
+            }
+            Shape::Dot => {
+                // As `Vars::dot` adds.
+                let (x, n, k) = (w[0] as usize, w[1] as usize, w[2] as usize);
+                let mut sum = 0.0;
+                for (&x, &c) in v[x..x + n].iter().zip(&t.consts[k..k + n]) {
+                    sum += x * c;
+                }
+                sum
+            }
+            Shape::Custom => {
+                scratch.clear();
+                let list = &t.lists[w[0] as usize..(w[0] + w[1]) as usize];
+                scratch.extend(list.iter().map(|&x| v[x as usize]));
+                t.customs[w[2] as usize].value(scratch)
+            }
+        };
+        t.values[i] = value;
+    }
+}
+
+/// `file.rs:line`, as errors name a place.
+fn place(l: &'static Location<'static>) -> String {
+    format!("{}:{}", l.file(), l.line())
+}
+
+/// Guard `g` of tape `t` as the user wrote it: an operand by its name, else
+/// by the expression that reaches its node (`tape.get(3)`).
+fn comparison(t: &Inner, g: &Guard) -> String {
+    let operand = |s: Side| match s {
+        Side::Node(i) => match t.names.get(&i) {
+            Some(name) => crate::escape::text_cut(name, 40),
+            None => format!("tape.get({i})"),
+        },
+        Side::Const(c) => crate::graph::format_number(c),
+    };
+    match g.cmp {
+        Cmp::Order => format!("{}.partial_cmp(&{})", operand(g.lhs), operand(g.rhs)),
+        cmp => format!("{} {} {}", operand(g.lhs), cmp.symbol(), operand(g.rhs)),
+    }
+}
+
+/// The error for guard `g`, written `comparison`, which compares `now`.
+fn branch_changed(g: &Guard, comparison: &str, now: Option<Ordering>) -> Error {
+    Error::BranchChanged {
+        comparison: comparison.to_string(),
+        location: place(g.location),
+        recorded: g.cmp.answer(g.recorded).to_string(),
+        now: g.cmp.answer(now).to_string(),
+    }
+}
+
+// Comparisons answer from the recorded values and note a guard. Each
+// operator method is its own `#[track_caller]` function, so that the guard
+// keeps the line of the comparison the user wrote.
+macro_rules! comparisons {
+    ($Lhs:ty, $Rhs:ty, $tape:expr, $lhs:expr, $rhs:expr) => {
+        impl<'t> PartialEq<$Rhs> for $Lhs {
+            #[track_caller]
+            fn eq(&self, other: &$Rhs) -> bool {
+                let (s, o) = (*self, *other);
+                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Eq) == Some(Ordering::Equal)
+            }
+            #[track_caller]
+            #[allow(clippy::partialeq_ne_impl)]
+            fn ne(&self, other: &$Rhs) -> bool {
+                let (s, o) = (*self, *other);
+                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Ne) != Some(Ordering::Equal)
+            }
+        }
+
+        impl<'t> PartialOrd<$Rhs> for $Lhs {
+            #[track_caller]
+            fn partial_cmp(&self, other: &$Rhs) -> Option<Ordering> {
+                let (s, o) = (*self, *other);
+                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Order)
+            }
+            #[track_caller]
+            fn lt(&self, other: &$Rhs) -> bool {
+                let (s, o) = (*self, *other);
+                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Lt) == Some(Ordering::Less)
+            }
+            #[track_caller]
+            fn le(&self, other: &$Rhs) -> bool {
+                let (s, o) = (*self, *other);
+                let ord = $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Le);
+                matches!(ord, Some(Ordering::Less | Ordering::Equal))
+            }
+            #[track_caller]
+            fn gt(&self, other: &$Rhs) -> bool {
+                let (s, o) = (*self, *other);
+                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Gt) == Some(Ordering::Greater)
+            }
+            #[track_caller]
+            fn ge(&self, other: &$Rhs) -> bool {
+                let (s, o) = (*self, *other);
+                let ord = $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Ge);
+                matches!(ord, Some(Ordering::Greater | Ordering::Equal))
+            }
+        }
+    };
+}
+
+/// The tape of two `Var`s compared, checking they share it.
+#[inline]
+#[track_caller]
+fn shared<'t>(a: Var<'t>, b: Var<'t>) -> &'t Tape {
+    a.tape.check_owns(b);
+    a.tape
+}
+
+fn node(v: Var<'_>) -> Side {
+    Side::Node(v.index)
+}
+
+fn constant(c: f64) -> Side {
+    Side::Const(c)
+}
+
+comparisons!(Var<'t>, Var<'t>, shared, node, node);
+comparisons!(Var<'t>, f64, |v: Var<'t>, _| v.tape, node, constant);
+comparisons!(f64, Var<'t>, |_, v: Var<'t>| v.tape, constant, node);

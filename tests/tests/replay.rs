@@ -1,0 +1,378 @@
+//! Compiled replay: the same numbers as recording afresh, guards that
+//! refuse a changed branch with its line, and value reads reported.
+
+mod common;
+
+use common::{INPUTS, Smooth, expr, record};
+use proptest::prelude::*;
+use tapegrad::{Compiled, Error, Tape, Var};
+
+/// Bitwise equality, NaN equal to NaN (the same NaN-producing operations).
+fn same(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+/// A small network's loss over two samples: dot products, tanh, relu, a
+/// max, an abs, a sum, a custom op and constants on both sides.
+fn loss<'t>(tape: &'t Tape, p: &[Var<'t>]) -> Var<'t> {
+    let samples = [([0.5, -1.5], 1.0), ([2.0, 0.25], -1.0)];
+    let terms = samples.iter().map(|&(x, y)| {
+        let h0 = (p[0] * x[0] + p[1] * x[1] + p[2]).tanh();
+        let h1 = (p[3] * x[0] - x[1] * p[4]).relu();
+        let out = tape.custom(Smooth, &[h0, h1, p[5]]) + 0.5 * h0.max(h1);
+        let e = out - y;
+        e * e + (p[0] - p[3]).abs() * 0.01
+    });
+    tape.sum(terms) / 2.0
+}
+
+#[test]
+fn replay_equals_fresh_recording_over_a_training_loop() {
+    let mut params = vec![0.3, -0.2, 0.1, 0.7, 0.4, -0.5];
+    let tape = Tape::new();
+    let leaves: Vec<Var> = params.iter().map(|&x| tape.var(x)).collect();
+    let mut f = tape.compile(loss(&tape, &leaves), &leaves).unwrap();
+    let mut grad = vec![0.0; params.len()];
+    for step in 0..500 {
+        // The same function recorded afresh at this step's parameters.
+        let fresh = Tape::new();
+        let xs: Vec<Var> = params.iter().map(|&x| fresh.var(x)).collect();
+        let z = loss(&fresh, &xs);
+        let want = z.backward().wrt_all(&xs);
+
+        let value = f.gradient(&params, &mut grad).unwrap();
+        assert!(same(value, z.value()), "step {step}: value");
+        for (j, (g, w)) in grad.iter().zip(&want).enumerate() {
+            assert!(same(*g, *w), "step {step}: ∂/∂p{j} {g} vs {w}");
+        }
+        assert!(same(f.value(&params).unwrap(), z.value()));
+        for (p, g) in params.iter_mut().zip(&grad) {
+            *p -= 0.1 * g;
+        }
+    }
+}
+
+#[test]
+fn kinks_are_evaluated_at_the_new_point() {
+    let tape = Tape::new();
+    let x = tape.var(2.0);
+    let y = x.relu() + x.abs() * 3.0 + x.max(1.0) + x.clamp(-1.0, 1.0);
+    let mut f = tape.compile(y, &[x]).unwrap();
+    let mut g = [0.0];
+    // At x = -0.5: relu 0, |x|·3 = 1.5, max(x, 1) = 1, clamp = -0.5.
+    assert_eq!(f.gradient(&[-0.5], &mut g).unwrap(), 2.0);
+    // d/dx = 0 + (-3) + 0 + 1
+    assert_eq!(g, [-2.0]);
+}
+
+#[test]
+fn a_guard_that_holds_replays_and_one_that_flips_names_its_line() {
+    let tape = Tape::new();
+    let x = tape.var(1.0).named("x");
+    let line = line!() + 1;
+    let y = if x > 0.0 { x.ln() } else { (-x).ln() };
+    let mut f = tape.compile(y, &[x]).unwrap();
+    assert_eq!(f.guards(), 1);
+    // Holds: x = e > 0, ln e = 1.
+    assert_eq!(f.value(&[std::f64::consts::E]).unwrap(), 1.0);
+    // Flips: at x = -1 the function takes the other branch.
+    let err = f.value(&[-1.0]).unwrap_err();
+    let Error::BranchChanged {
+        comparison,
+        location,
+        recorded,
+        now,
+    } = &err
+    else {
+        panic!("expected BranchChanged, got {err:?}");
+    };
+    assert_eq!(comparison, "x > 0");
+    assert_eq!(location, &format!("{}:{line}", file!()));
+    assert_eq!((recorded.as_str(), now.as_str()), ("true", "false"));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the branch at {}:{line} changed: `x > 0` was true when recorded and is false here; record the function again at this point",
+            file!()
+        )
+    );
+    // The program is unharmed: a later replay on the old side works.
+    assert_eq!(f.value(&[1.0]).unwrap(), 0.0);
+}
+
+#[test]
+fn nested_guards_are_checked_outer_first() {
+    let tape = Tape::new();
+    let (x, y) = (tape.var(2.0).named("x"), tape.var(3.0).named("y"));
+    let outer = line!() + 1;
+    let z = if x < y {
+        let inner = line!() + 1;
+        let w = if x * 2.0 > y { x * y } else { x + y };
+        (w, inner)
+    } else {
+        (x - y, 0)
+    };
+    let (z, inner) = z;
+    let mut f = tape.compile(z, &[x, y]).unwrap();
+    assert_eq!(f.guards(), 2);
+    let location = |e: Error| match e {
+        Error::BranchChanged { location, .. } => location,
+        other => panic!("expected BranchChanged, got {other:?}"),
+    };
+    // Both hold: x < y and 2x > y, so z = xy.
+    assert_eq!(f.value(&[1.5, 2.0]).unwrap(), 3.0);
+    // The inner flips (2·1 < 3) while the outer holds.
+    let here = |l: u32| format!("{}:{l}", file!());
+    assert_eq!(location(f.value(&[1.0, 3.0]).unwrap_err()), here(inner));
+    // The outer flips (and the inner with it): the outer is reported.
+    assert_eq!(location(f.value(&[4.0, 3.0]).unwrap_err()), here(outer));
+}
+
+#[test]
+fn comparisons_of_constants_only_need_no_guard() {
+    let tape = Tape::new();
+    let x = tape.var(1.0);
+    let c = tape.var(5.0); // a leaf that is not an input: fixed in replays
+    let y = if c > 2.0 { x * c } else { x };
+    let mut f = tape.compile(y, &[x]).unwrap();
+    assert_eq!(f.guards(), 0);
+    assert_eq!(f.value(&[3.0]).unwrap(), 15.0);
+}
+
+#[test]
+fn comparisons_after_the_output_do_not_guard_it() {
+    let tape = Tape::new();
+    let x = tape.var(1.0);
+    let y = x * x;
+    let _stop = y < 1e-6; // a convergence test, made after y was recorded
+    let mut f = tape.compile(y, &[x]).unwrap();
+    assert_eq!(f.guards(), 0);
+    assert_eq!(f.value(&[1e-9]).unwrap(), 1e-18);
+}
+
+#[test]
+fn a_value_read_before_the_output_is_reported_with_its_line() {
+    let tape = Tape::new();
+    let x = tape.var(2.0);
+    let line = line!() + 1;
+    let scale = if x.value() > 1.0 { 2.0 } else { 3.0 };
+    let y = x * scale;
+    let err = tape.compile(y, &[x]).unwrap_err();
+    assert_eq!(
+        err,
+        Error::ValueRead {
+            node: x.index(),
+            location: Some(format!("{}:{line}", file!())),
+        }
+    );
+    assert!(err.to_string().contains("compare Vars instead"), "{err}");
+    // Allowed, it replays the recorded graph and lists the read.
+    let mut f = tape.compile_allowing_reads(y, &[x]).unwrap();
+    assert_eq!(f.value_reads().len(), 1);
+    assert_eq!(f.value(&[0.5]).unwrap(), 1.0); // 0.5 · 2, the recorded scale
+}
+
+#[test]
+fn gradients_read_before_the_output_are_reported_too() {
+    // One step of gradient descent recorded on one tape: the step uses a
+    // gradient as a plain number, which a replay could not update.
+    let tape = Tape::new();
+    let x = tape.var(3.0);
+    let loss = x * x;
+    let g = loss.backward()[x];
+    let next = x - 0.1 * g;
+    assert!(matches!(
+        tape.compile(next * next, &[x]),
+        Err(Error::ValueRead { .. })
+    ));
+}
+
+#[test]
+fn reads_of_values_that_do_not_depend_on_the_inputs_are_fine() {
+    let tape = Tape::new();
+    let (x, c) = (tape.var(1.0), tape.var(4.0));
+    let k = c.value().sqrt(); // c is fixed in replays
+    let mut f = tape.compile(x * k, &[x]).unwrap();
+    assert_eq!(f.value(&[3.0]).unwrap(), 6.0);
+    // A read after the output was recorded cannot have shaped it.
+    let y = x.exp();
+    let _ = y.value();
+    assert!(tape.compile(y, &[x]).is_ok());
+}
+
+#[test]
+fn a_program_outlives_its_tape_and_crosses_threads() {
+    fn compiled() -> Compiled {
+        let tape = Tape::new();
+        let (w, b) = (tape.var(3.0), tape.var(4.0));
+        let z = (2.0 * w + 3.0 * b) * (2.0 * b + 1.0);
+        tape.compile(z, &[w, b]).unwrap()
+    } // the tape is dropped here
+    let mut f = compiled();
+    let mut grad = [0.0; 2];
+    // z = x·y at w = 3, b = 4: dz/dw = 2y = 18, dz/db = 3y + 2x = 63
+    assert_eq!(f.gradient(&[3.0, 4.0], &mut grad).unwrap(), 162.0);
+    assert_eq!(grad, [18.0, 63.0]);
+    let handles: Vec<_> = (0..2)
+        .map(|k| {
+            let mut f = f.clone();
+            std::thread::spawn(move || {
+                let mut grad = [0.0; 2];
+                let at = [f64::from(k), 1.0];
+                (f.gradient(&at, &mut grad).unwrap(), grad)
+            })
+        })
+        .collect();
+    for (k, h) in handles.into_iter().enumerate() {
+        let (value, grad) = h.join().unwrap();
+        let (w, b) = (k as f64, 1.0);
+        let (x, y) = (2.0 * w + 3.0 * b, 2.0 * b + 1.0);
+        assert_eq!(value, x * y);
+        assert_eq!(grad, [2.0 * y, 3.0 * y + 2.0 * x]);
+    }
+}
+
+#[test]
+fn bad_inputs_are_clear_errors() {
+    let tape = Tape::new();
+    let (x, y) = (tape.var(1.0), tape.var(2.0));
+    let s = x + y;
+    let z = s * s;
+    assert_eq!(
+        tape.compile(z, &[x, s]).unwrap_err(),
+        Error::NotALeaf {
+            position: 1,
+            node: s.index(),
+            op: "add".to_string()
+        }
+    );
+    assert_eq!(
+        tape.compile(z, &[x, y, x]).unwrap_err(),
+        Error::RepeatedInput {
+            first: 0,
+            position: 2,
+            node: x.index()
+        }
+    );
+    let mut f = tape.compile(z, &[x, y]).unwrap();
+    let err = f.value(&[1.0]).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Length {
+            what: "input",
+            expected: 2,
+            got: 1
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the input has 1 numbers; the compiled function takes 2 inputs"
+    );
+    let mut grad = [0.0; 3];
+    assert!(matches!(
+        f.gradient(&[1.0, 2.0], &mut grad),
+        Err(Error::Length {
+            what: "gradient buffer",
+            got: 3,
+            ..
+        })
+    ));
+}
+
+#[test]
+#[should_panic(expected = "another tape")]
+fn compiling_a_var_of_another_tape_panics() {
+    let (a, b) = (Tape::new(), Tape::new());
+    let x = b.var(1.0);
+    let _ = a.compile(x, &[x]);
+}
+
+#[test]
+fn non_finite_numbers_follow_ieee_and_the_checked_gradient_names_the_op() {
+    let tape = Tape::new();
+    let x = tape.var(2.0);
+    let mut f = tape.compile(x.ln() * 2.0, &[x]).unwrap();
+    let mut grad = [0.0];
+    // IEEE: ln(-1) is NaN, and so is its gradient's use of it.
+    assert!(f.gradient(&[-1.0], &mut grad).unwrap().is_nan());
+    assert!(f.value(&[f64::NAN]).unwrap().is_nan());
+    let err = f.try_gradient(&[-1.0], &mut grad).unwrap_err();
+    assert!(
+        matches!(&err, Error::NonFinite { op, .. } if op == "ln"),
+        "{err:?}"
+    );
+    // d(2 ln x)/dx = 2/x
+    assert_eq!(f.try_gradient(&[4.0], &mut grad).unwrap(), 2.0 * 4f64.ln());
+    assert_eq!(grad, [0.5]);
+}
+
+#[test]
+fn a_nan_input_flips_a_guard() {
+    let tape = Tape::new();
+    let x = tape.var(1.0);
+    let y = if x >= 0.0 { x.sqrt() } else { x };
+    let mut f = tape.compile(y, &[x]).unwrap();
+    // NaN >= 0 is false: a fresh recording would take the other branch.
+    assert!(matches!(
+        f.value(&[f64::NAN]),
+        Err(Error::BranchChanged { .. })
+    ));
+}
+
+#[test]
+fn the_program_holds_only_what_the_output_needs() {
+    let tape = Tape::new();
+    let x = tape.var(1.0);
+    for k in 0..100 {
+        let _ = x * f64::from(k); // unrelated work on the same tape
+    }
+    let y = x.sin();
+    let f = tape.compile(y, &[x]).unwrap();
+    assert_eq!(tape.len(), 102);
+    assert_eq!(f.len(), 2);
+}
+
+#[test]
+fn sorting_by_partial_cmp_guards_the_order() {
+    let tape = Tape::new();
+    let xs = [tape.var(3.0), tape.var(1.0), tape.var(2.0)];
+    let mut sorted = xs;
+    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    // The largest minus the smallest, as recorded: x0 - x1.
+    let spread = sorted[2] - sorted[0];
+    let mut f = tape.compile(spread, &xs).unwrap();
+    assert!(f.guards() >= 2);
+    assert_eq!(f.value(&[5.0, 0.0, 2.5]).unwrap(), 5.0);
+    assert!(matches!(
+        f.value(&[0.0, 5.0, 2.5]),
+        Err(Error::BranchChanged { .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replay_equals_fresh_recording_on_random_expressions(
+        e in expr(),
+        first in proptest::array::uniform3(-2.0..2.0f64),
+        then in proptest::collection::vec(proptest::array::uniform3(-2.0..2.0f64), 1..4),
+    ) {
+        let tape = Tape::new();
+        let leaves: Vec<Var> = first.iter().map(|&x| tape.var(x)).collect();
+        let out = record(&e, &tape, &leaves);
+        let mut f = tape.compile(out, &leaves).unwrap();
+        let mut grad = [0.0; INPUTS];
+        for at in then {
+            let fresh = Tape::new();
+            let xs: Vec<Var> = at.iter().map(|&x| fresh.var(x)).collect();
+            let z = record(&e, &fresh, &xs);
+            let want = z.backward().wrt_all(&xs);
+            let value = f.gradient(&at, &mut grad).unwrap();
+            prop_assert!(same(value, z.value()), "{e:?} at {at:?}: {value} vs {}", z.value());
+            for (g, w) in grad.iter().zip(&want) {
+                prop_assert!(same(*g, *w), "{e:?} at {at:?}: {grad:?} vs {want:?}");
+            }
+        }
+    }
+}
