@@ -61,7 +61,9 @@ pub enum Error {
     /// that comes out the other way than when the function was recorded:
     /// the function would record a different graph here, so the replay
     /// gives no answer. Record the function afresh at this point.
-    #[error("the branch at {location} changed: `{comparison}` was {recorded} when recorded and is {now} here; record the function again at this point")]
+    #[error(
+        "the branch at {location} changed: `{comparison}` was {recorded} when recorded and is {now} here; record the function again at this point"
+    )]
     BranchChanged {
         /// The comparison, its operands named as they were (`x < 1`), or
         /// by their tape index (`tape.get(3) < 1`).

@@ -1,7 +1,7 @@
 //! The tape (a Wengert list) and `Var`, the handle that records onto it.
 
 use std::borrow::Borrow;
-use std::cell::UnsafeCell;
+use std::cell::{RefCell, UnsafeCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -41,12 +41,45 @@ use crate::replay::Notes;
 ///     s.spawn(move || x.value()); // error: `Var` cannot be sent between threads
 /// });
 /// ```
-#[derive(Default)]
 pub struct Tape {
     // Interior mutability lets `Copy` handles record through `&Tape`. The
     // tape is not `Sync`, and no closure given to `with` runs user code or
     // panics, so there is never more than one live borrow (see `with`).
     inner: UnsafeCell<Inner>,
+}
+
+thread_local! {
+    /// Buffers of tapes dropped on this thread, each with its size, for
+    /// [`Tape::new`]; at most [`Tape::POOL_BYTES`] in all.
+    static POOL: RefCell<Vec<(Inner, usize)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for Tape {
+    fn drop(&mut self) {
+        let mut inner = std::mem::take(self.inner.get_mut());
+        let bytes = inner.bytes_reserved();
+        if bytes == 0 || bytes > Tape::POOL_BYTES {
+            return; // nothing to keep, or too much: freed here
+        }
+        inner.clear();
+        inner.limit = u32::MAX as usize;
+        inner.set_room();
+        // During thread teardown the pool may be gone: then free.
+        let _ = POOL.try_with(|p| {
+            let mut p = p.borrow_mut();
+            let pooled: usize = p.iter().map(|(_, b)| b).sum();
+            if pooled + bytes <= Tape::POOL_BYTES {
+                p.push((inner, bytes));
+            }
+        });
+    }
+}
+
+impl Default for Tape {
+    /// [`Tape::new`].
+    fn default() -> Tape {
+        Tape::new()
+    }
 }
 
 /// Which pool of a tape a recording would overfill.
@@ -202,6 +235,37 @@ impl Inner {
             .min(self.limit);
     }
 
+    /// Forgets every node and note, keeping the buffers.
+    pub(crate) fn clear(&mut self) {
+        self.ops.clear();
+        self.args.clear();
+        self.values.clear();
+        self.set_room();
+        self.consts.clear();
+        self.lists.clear();
+        self.names.clear();
+        self.offsets.clear();
+        self.open_sums = 0;
+        self.scratch.clear();
+        self.backward.clear();
+        self.customs.clear();
+        self.notes.clear();
+    }
+
+    /// Bytes reserved by the buffers.
+    pub(crate) fn bytes_reserved(&self) -> usize {
+        use std::mem::size_of;
+        self.ops.capacity() * size_of::<Op>()
+            + self.args.capacity() * size_of::<u32>()
+            + self.values.capacity() * size_of::<f64>()
+            + self.consts.capacity() * size_of::<f64>()
+            + self.lists.capacity() * size_of::<u32>()
+            + self.spare.capacity() * size_of::<f64>()
+            + self.offsets.capacity() * size_of::<usize>()
+            + self.scratch.capacity() * size_of::<u32>()
+            + self.notes.bytes_reserved()
+    }
+
     /// The operand words of node `i`, padded with zeros to three.
     pub(crate) fn words(&mut self, i: usize) -> [u32; 3] {
         let start = self.offset(i);
@@ -248,9 +312,24 @@ impl Tape {
     /// let x = tape.var(1.0);
     /// assert_eq!((tape.len(), x.index()), (1, 0)); // the first node is %0
     /// ```
+    ///
+    /// A tape dropped on this thread leaves its buffers in a small
+    /// per-thread pool, and a new tape takes them back, so a loop that makes
+    /// a tape per step allocates no more than one that clears a tape. The
+    /// pool keeps at most [`POOL_BYTES`](Tape::POOL_BYTES) in all: a huge
+    /// tape's buffers are freed when it is dropped.
     pub fn new() -> Tape {
-        Tape::default()
+        let inner = POOL
+            .try_with(|p| p.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .map_or_else(Inner::default, |(inner, _)| inner);
+        Tape::from_inner(inner)
     }
+
+    /// The most bytes of dropped tapes' buffers each thread keeps for new
+    /// tapes (64 MiB); a tape that reserved more is freed when dropped.
+    pub const POOL_BYTES: usize = 64 << 20;
 
     /// An empty tape with room for `nodes` nodes before it reallocates.
     ///
@@ -622,20 +701,7 @@ impl Tape {
     /// let y = x * 2.0; // error: `tape` is borrowed by `x`
     /// ```
     pub fn clear(&mut self) {
-        let t = self.inner.get_mut();
-        t.ops.clear();
-        t.args.clear();
-        t.values.clear();
-        t.set_room();
-        t.consts.clear();
-        t.lists.clear();
-        t.names.clear();
-        t.offsets.clear();
-        t.open_sums = 0;
-        t.scratch.clear();
-        t.backward.clear();
-        t.customs.clear();
-        t.notes.clear();
+        self.inner.get_mut().clear();
     }
 
     /// Bytes the recorded nodes occupy (lengths, not capacities).
@@ -665,18 +731,7 @@ impl Tape {
     /// index included): what a training loop that clears and re-records
     /// keeps allocated.
     pub fn bytes_reserved(&self) -> usize {
-        use std::mem::size_of;
-        self.with(|t| {
-            t.ops.capacity() * size_of::<Op>()
-                + t.args.capacity() * size_of::<u32>()
-                + t.values.capacity() * size_of::<f64>()
-                + t.consts.capacity() * size_of::<f64>()
-                + t.lists.capacity() * size_of::<u32>()
-                + t.spare.capacity() * size_of::<f64>()
-                + t.offsets.capacity() * size_of::<usize>()
-                + t.scratch.capacity() * size_of::<u32>()
-                + t.notes.bytes_reserved()
-        })
+        self.with(|t| t.bytes_reserved())
     }
 
     /// A read-only view of node `index`.
@@ -1706,7 +1761,8 @@ impl Real for Var<'_> {
     /// a read with no line of the user's.
     #[inline]
     fn value(self) -> f64 {
-        self.tape.with(|t| t.notes.read(self.index, t.ops.len(), None));
+        self.tape
+            .with(|t| t.notes.read(self.index, t.ops.len(), None));
         self.value
     }
     #[inline]

@@ -117,6 +117,45 @@ impl<'t> Rec for &'t reverse::Tape {
     }
 }
 
+/// Any system with its sums written as a user writes a loop,
+/// `acc = acc + term`: one two-input addition per term, no `Tape::sum`.
+#[derive(Clone, Copy)]
+pub struct OpByOp<R>(pub R);
+
+impl<R: Rec> Rec for OpByOp<R> {
+    type V = R::V;
+    #[inline(always)]
+    fn sin(self, v: Self::V) -> Self::V {
+        self.0.sin(v)
+    }
+    #[inline(always)]
+    fn ln(self, v: Self::V) -> Self::V {
+        self.0.ln(v)
+    }
+    #[inline(always)]
+    fn sqrt(self, v: Self::V) -> Self::V {
+        self.0.sqrt(v)
+    }
+    #[inline(always)]
+    fn tanh(self, v: Self::V) -> Self::V {
+        self.0.tanh(v)
+    }
+    #[inline(always)]
+    fn relu(self, v: Self::V) -> Self::V {
+        self.0.relu(v)
+    }
+    /// The first term, then one addition per further term (plain `f64`
+    /// adds from 0, whose first addition is exact, so values agree).
+    #[inline(always)]
+    fn sum<I: Iterator<Item = Self::V>>(self, mut terms: I) -> Self::V {
+        let mut acc = terms.next().expect("a non-empty sum");
+        for t in terms {
+            acc = acc + t;
+        }
+        acc
+    }
+}
+
 /// A 64-bit linear congruential generator (Knuth's MMIX constants): fixed
 /// data and weights without a `rand` dependency.
 pub struct Lcg(pub u64);
@@ -170,6 +209,9 @@ pub struct TapeSize {
     pub tapegrad_bytes: usize,
     pub reverse_nodes: usize,
     pub reverse_bytes: usize,
+    /// The compiled program's nodes and bytes, where the workload has one.
+    pub replay_nodes: usize,
+    pub replay_bytes: usize,
 }
 
 /// The layout of `reverse` 0.2's private node type (`reverse/src/lib.rs`):

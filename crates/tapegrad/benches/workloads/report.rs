@@ -9,19 +9,44 @@ use std::time::{Duration, SystemTime};
 use crate::common::TapeSize;
 use crate::{w1, w2, w3};
 
-const SYSTEMS: [&str; 7] = [
+const SYSTEMS: [&str; 11] = [
     "f64",
     "hand",
     "tapegrad_reused",
     "tapegrad_fresh",
     "tapegrad_ops_reused",
+    "tapegrad_ops_fresh",
+    "replay_value",
+    "replay_gradient",
     "reverse_reused",
+    "reverse_ops_reused",
     "reverse_fresh",
 ];
 
-/// Systems that only some workloads have (W2's op-by-op form): no row where
-/// they are missing.
-const OPTIONAL: [&str; 1] = ["tapegrad_ops_reused"];
+/// Systems that only some workloads have (op-by-op forms, replays): no row
+/// where they are missing.
+const OPTIONAL: [&str; 5] = [
+    "tapegrad_ops_reused",
+    "tapegrad_ops_fresh",
+    "replay_value",
+    "replay_gradient",
+    "reverse_ops_reused",
+];
+
+/// Ratios of two systems' medians in one workload, and the most each may
+/// be: replays against plain `f64`, recording op by op against plain `f64`
+/// and against `reverse` written the same way, fresh tapes against reused.
+const RATIOS: [(&str, &str, &str, f64); 9] = [
+    (w1::GROUP, "replay_gradient", "f64", 2.0),
+    (w3::GROUP, "replay_gradient", "f64", 3.0),
+    (w3::GROUP, "tapegrad_ops_reused", "f64", 5.0),
+    (w3::GROUP, "tapegrad_ops_reused", "reverse_ops_reused", 0.6),
+    (w1::GROUP, "tapegrad_fresh", "tapegrad_reused", 1.15),
+    (w2::GROUP, "tapegrad_ops_fresh", "tapegrad_ops_reused", 1.15),
+    (w3::GROUP, "tapegrad_fresh", "tapegrad_reused", 1.15),
+    (w3::GROUP, "tapegrad_ops_fresh", "tapegrad_ops_reused", 1.15),
+    (w2::GROUP, "tapegrad_fresh", "tapegrad_reused", 1.15),
+];
 
 /// Each workload's group and the target for reused tapegrad (× plain f64).
 const WORKLOADS: [(&str, &str, f64); 3] = [
@@ -154,6 +179,28 @@ pub fn print(started: SystemTime, sizes: &[TapeSize; 3]) {
         }
     }
     println!();
+    println!("Ratios measured side by side in this run (medians):");
+    println!();
+    println!("| workload | system | against | ratio | target |");
+    println!("|---|---|---|---:|---|");
+    for (group, id, against, target) in RATIOS {
+        let name = WORKLOADS
+            .iter()
+            .find(|w| w.0 == group)
+            .map_or(group, |w| w.1);
+        match (
+            times(&home, group, id, since),
+            times(&home, group, against, since),
+        ) {
+            (Some(a), Some(b)) => {
+                let r = a.median / b.median;
+                let pass = verdict(r <= target);
+                println!("| {name} | {id} | {against} | {r:.2} | ≤ {target} {pass} |");
+            }
+            _ => println!("| {name} | {id} | {against} | not measured | ≤ {target} |"),
+        }
+    }
+    println!();
     println!("Tape of one evaluation (tapegrad: bytes_used()/len(); reverse: 32-byte nodes):");
     println!();
     println!("| workload | tapegrad nodes | bytes/op | target | reverse nodes | bytes/op |");
@@ -164,6 +211,17 @@ pub fn print(started: SystemTime, sizes: &[TapeSize; 3]) {
         let pass = verdict(tg <= BYTES_PER_OP_TARGET);
         let (tn, rn) = (s.tapegrad_nodes, s.reverse_nodes);
         println!("| {name} | {tn} | {tg:.2} | ≤ {BYTES_PER_OP_TARGET} {pass} | {rn} | {rv:.2} |");
+    }
+    println!();
+    println!("Compiled programs (Compiled::bytes_used()/len()):");
+    println!();
+    println!("| workload | instructions | bytes/instruction |");
+    println!("|---|---:|---:|");
+    for ((_, name, _), s) in WORKLOADS.iter().zip(sizes) {
+        if s.replay_nodes > 0 {
+            let b = s.replay_bytes as f64 / s.replay_nodes as f64;
+            println!("| {name} | {} | {b:.2} |", s.replay_nodes);
+        }
     }
     println!();
 }

@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, measurement::WallTime};
 use reverse::Gradient;
-use tapegrad::Tape;
+use tapegrad::{Compiled, Tape};
 
 use crate::common::{Plain, Rec, TapeSize, assert_close, reverse_bytes};
 
@@ -56,6 +56,14 @@ fn tapegrad(tape: &Tape, x0: f64) -> (f64, f64) {
     (x.value(), g.wrt(x0))
 }
 
+/// The chain recorded once and compiled for replay.
+fn compiled() -> Compiled {
+    let tape = Tape::new();
+    let x0 = tape.var(X0);
+    let x = chain(&tape, x0);
+    tape.compile(x, &[x0]).expect("the chain compiles")
+}
+
 fn reverse(tape: &reverse::Tape, x0: f64) -> (f64, f64) {
     let x0 = tape.add_var(x0);
     let x = chain(tape, x0);
@@ -75,6 +83,13 @@ pub fn check() -> TapeSize {
         assert_close("w1 tapegrad value", v, value);
         assert_close("w1 tapegrad gradient", g, grad);
     }
+    let mut f = compiled();
+    for _ in 0..2 {
+        let mut g = [0.0];
+        assert_close("w1 replay value", f.value(&[X0]).unwrap(), value);
+        assert_close("w1 replay value", f.gradient(&[X0], &mut g).unwrap(), value);
+        assert_close("w1 replay gradient", g[0], grad);
+    }
     let rtape = reverse::Tape::new();
     for _ in 0..2 {
         rtape.clear();
@@ -87,6 +102,8 @@ pub fn check() -> TapeSize {
         tapegrad_bytes: tape.bytes_used(),
         reverse_nodes: rtape.len(),
         reverse_bytes: reverse_bytes(rtape.len()),
+        replay_bytes: f.bytes_used(),
+        replay_nodes: f.len(),
     }
 }
 
@@ -105,6 +122,14 @@ pub fn bench(c: &mut Criterion) {
     });
     g.bench_function("tapegrad_fresh", |b| {
         b.iter(|| tapegrad(&Tape::new(), black_box(X0)))
+    });
+    let mut f = compiled();
+    g.bench_function("replay_value", |b| {
+        b.iter(|| f.value(&[black_box(X0)]).unwrap())
+    });
+    let mut grad = [0.0];
+    g.bench_function("replay_gradient", |b| {
+        b.iter(|| f.gradient(&[black_box(X0)], &mut grad).unwrap())
     });
     let rtape = reverse::Tape::new();
     g.bench_function("reverse_reused", |b| {

@@ -148,6 +148,8 @@ pub fn check() -> TapeSize {
         tapegrad_bytes: size.1,
         reverse_nodes: rtape.len(),
         reverse_bytes: reverse_bytes(rtape.len()),
+        replay_nodes: 0,
+        replay_bytes: 0,
     }
 }
 
@@ -195,6 +197,16 @@ pub fn bench(c: &mut Criterion) {
         })
     });
     drop(tape);
+    g.bench_function("tapegrad_ops_fresh", |b| {
+        b.iter(|| {
+            let tape = Tape::new();
+            let mut handles = recycle(mem::take(&mut ws));
+            let z = tapegrad_ops(&tape, black_box(d), &mut handles, &mut out);
+            ws = recycle(handles);
+            black_box(&out);
+            z
+        })
+    });
     let mut rws: Vec<reverse::Var<'static>> = Vec::new();
     let rtape = reverse::Tape::new();
     g.bench_function("reverse_reused", |b| {

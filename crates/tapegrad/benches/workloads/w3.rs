@@ -11,10 +11,10 @@ use std::mem;
 
 use criterion::Criterion;
 use reverse::Gradient;
-use tapegrad::{Tape, Var};
+use tapegrad::{Compiled, Tape, Var};
 
 use crate::common::{
-    Lcg, Plain, Rec, TapeSize, assert_all_close, assert_close, recycle, reverse_bytes,
+    Lcg, OpByOp, Plain, Rec, TapeSize, assert_all_close, assert_close, recycle, reverse_bytes,
 };
 
 pub const GROUP: &str = "w3_mlp";
@@ -148,13 +148,33 @@ fn hand(m: &Model, grad: &mut [f64]) -> f64 {
 }
 
 fn tapegrad<'t>(tape: &'t Tape, m: &Model, ps: &mut Vec<Var<'t>>, out: &mut [f64]) -> f64 {
+    tapegrad_with(tape, tape, m, ps, out)
+}
+
+/// The step on `tape`, its sums written as `r` writes them.
+#[inline(always)]
+fn tapegrad_with<'t, R: Rec<V = Var<'t>>>(
+    r: R,
+    tape: &'t Tape,
+    m: &Model,
+    ps: &mut Vec<Var<'t>>,
+    out: &mut [f64],
+) -> f64 {
     ps.extend(m.params.iter().map(|&p| tape.var(p)));
-    let l = loss(tape, ps, m);
+    let l = loss(r, ps, m);
     let g = l.backward();
     for (o, &p) in out.iter_mut().zip(ps.iter()) {
         *o = g.wrt(p);
     }
     l.value()
+}
+
+/// The step recorded once (sums as `Tape::sum` nodes) and compiled.
+fn compiled(m: &Model) -> Compiled {
+    let tape = Tape::new();
+    let ps: Vec<Var> = m.params.iter().map(|&p| tape.var(p)).collect();
+    let l = loss(&tape, &ps, m);
+    tape.compile(l, &ps).expect("the step compiles")
 }
 
 fn reverse<'t>(
@@ -163,8 +183,19 @@ fn reverse<'t>(
     ps: &mut Vec<reverse::Var<'t>>,
     out: &mut [f64],
 ) -> f64 {
+    reverse_with(tape, tape, m, ps, out)
+}
+
+#[inline(always)]
+fn reverse_with<'t, R: Rec<V = reverse::Var<'t>>>(
+    r: R,
+    tape: &'t reverse::Tape,
+    m: &Model,
+    ps: &mut Vec<reverse::Var<'t>>,
+    out: &mut [f64],
+) -> f64 {
     ps.extend(m.params.iter().map(|&p| tape.add_var(p)));
-    let l = loss(tape, ps, m);
+    let l = loss(r, ps, m);
     let g = l.grad();
     for (o, p) in out.iter_mut().zip(ps.iter()) {
         *o = g.wrt(p);
@@ -201,6 +232,32 @@ pub fn check() -> TapeSize {
         ps = recycle::<_, Var<'static>>(handles);
         assert_all_close("w3 tapegrad gradient", &out, &want);
     }
+    for _ in 0..2 {
+        tape.clear();
+        out.fill(f64::NAN);
+        let mut handles = recycle(mem::take(&mut ps));
+        assert_close(
+            "w3 tapegrad op-by-op value",
+            tapegrad_with(OpByOp(&tape), &tape, &m, &mut handles, &mut out),
+            value,
+        );
+        ps = recycle::<_, Var<'static>>(handles);
+        assert_all_close("w3 tapegrad op-by-op gradient", &out, &want);
+    }
+    let ops_size = (tape.len(), tape.bytes_used());
+    let mut f = compiled(&m);
+    for _ in 0..2 {
+        out.fill(f64::NAN);
+        assert_close("w3 replay value", f.value(&m.params).unwrap(), value);
+        let l = f.gradient(&m.params, &mut out).unwrap();
+        assert_close("w3 replay value", l, value);
+        assert_all_close("w3 replay gradient", &out, &want);
+    }
+    println!(
+        "w3 op by op: {} nodes, {:.2} bytes/op",
+        ops_size.0,
+        ops_size.1 as f64 / ops_size.0 as f64
+    );
     let rtape = reverse::Tape::new();
     let mut rps = Vec::new();
     for _ in 0..2 {
@@ -215,11 +272,15 @@ pub fn check() -> TapeSize {
         rps = recycle::<_, reverse::Var<'static>>(handles);
         assert_all_close("w3 reverse gradient", &out, &want);
     }
+    tape.clear();
+    let _ = tapegrad(&tape, &m, &mut recycle(mem::take(&mut ps)), &mut out);
     TapeSize {
         tapegrad_nodes: tape.len(),
         tapegrad_bytes: tape.bytes_used(),
         reverse_nodes: rtape.len(),
         reverse_bytes: reverse_bytes(rtape.len()),
+        replay_nodes: f.len(),
+        replay_bytes: f.bytes_used(),
     }
 }
 
@@ -258,6 +319,37 @@ pub fn bench(c: &mut Criterion) {
             l
         })
     });
+    g.bench_function("tapegrad_ops_reused", |b| {
+        b.iter(|| {
+            tape.clear();
+            let mut handles = recycle(mem::take(&mut ps));
+            let l = tapegrad_with(OpByOp(&tape), &tape, black_box(m), &mut handles, &mut out);
+            ps = recycle(handles);
+            black_box(&out);
+            l
+        })
+    });
+    g.bench_function("tapegrad_ops_fresh", |b| {
+        b.iter(|| {
+            let tape = Tape::new();
+            let mut handles = recycle(mem::take(&mut ps));
+            let l = tapegrad_with(OpByOp(&tape), &tape, black_box(m), &mut handles, &mut out);
+            ps = recycle(handles);
+            black_box(&out);
+            l
+        })
+    });
+    let mut f = compiled(m);
+    g.bench_function("replay_value", |b| {
+        b.iter(|| f.value(black_box(&m.params)).unwrap())
+    });
+    g.bench_function("replay_gradient", |b| {
+        b.iter(|| {
+            let l = f.gradient(black_box(&m.params), &mut out).unwrap();
+            black_box(&out);
+            l
+        })
+    });
     let mut rps: Vec<reverse::Var<'static>> = Vec::new();
     let rtape = reverse::Tape::new();
     g.bench_function("reverse_reused", |b| {
@@ -265,6 +357,16 @@ pub fn bench(c: &mut Criterion) {
             rtape.clear();
             let mut handles = recycle(mem::take(&mut rps));
             let l = reverse(&rtape, black_box(m), &mut handles, &mut out);
+            rps = recycle(handles);
+            black_box(&out);
+            l
+        })
+    });
+    g.bench_function("reverse_ops_reused", |b| {
+        b.iter(|| {
+            rtape.clear();
+            let mut handles = recycle(mem::take(&mut rps));
+            let l = reverse_with(OpByOp(&rtape), &rtape, black_box(m), &mut handles, &mut out);
             rps = recycle(handles);
             black_box(&out);
             l
