@@ -30,7 +30,7 @@ use crate::tape::Tape;
 pub enum Error {
     /// A checked backward pass met a value or adjoint that is NaN or
     /// infinite; this names the first node where it appeared.
-    #[error("{}", NonFiniteMessage { id: *id, op, name: name.as_deref(), inputs, input_ids, constant: *constant, constant_first: *constant_first, value: *value, cause })]
+    #[error("{}{}", NonFiniteMessage { id: *id, op, name: name.as_deref(), inputs, input_ids, constant: *constant, constant_first: *constant_first, value: *value, cause }, match location { Some(at) => format!(" at {}:{}", at.file(), at.line()), None => String::new() })]
     NonFinite {
         /// The node's index on the tape ([`Tape::get`](crate::Tape::get)).
         node: usize,
@@ -56,6 +56,9 @@ pub enum Error {
         value: f64,
         /// Whether the value itself or an adjoint the node sent is not finite.
         cause: NonFinite,
+        /// Where the node was recorded, on a tape made by
+        /// [`Tape::with_locations`](crate::Tape::with_locations).
+        location: Option<&'static std::panic::Location<'static>>,
     },
     /// A replay of a [`Compiled`](crate::Compiled) program met a comparison
     /// that comes out the other way than when the function was recorded:
@@ -271,6 +274,7 @@ impl Error {
             name: n.name.map(String::into_boxed_str),
             value: n.value,
             cause,
+            location: n.location,
         }
     }
 }

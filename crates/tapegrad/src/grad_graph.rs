@@ -45,6 +45,21 @@ impl<'t> Var<'t> {
     pub fn grad_graph(self, wrt: &[Var<'t>]) -> Vec<Var<'t>> {
         let tape = self.tape;
         tape.check_owns_all(wrt);
+        // Nodes the sweep records are noted at this call's line, also when
+        // a custom op's partials panic part way (the marker resets on drop).
+        let at = std::panic::Location::caller();
+        let before = tape.with(|t| t.recording_at.replace(at));
+        struct Reset<'a>(
+            &'a crate::Tape,
+            Option<&'static std::panic::Location<'static>>,
+        );
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                let before = self.1;
+                self.0.with(|t| t.recording_at = before);
+            }
+        }
+        let _reset = Reset(tape, before);
         let start = tape.len();
         let out = self.index as usize;
         let mut sweep = Recorder {

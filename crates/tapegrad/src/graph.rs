@@ -269,6 +269,9 @@ pub struct GraphNode {
     pub backward: bool,
     /// Whether the node is one of the graph's outputs.
     pub output: bool,
+    /// Where the node was recorded, on a tape made by
+    /// [`Tape::with_locations`](crate::Tape::with_locations).
+    pub location: Option<&'static std::panic::Location<'static>>,
 }
 
 /// One edge of a [`Graph`], from an operand to the node that uses it.
@@ -1117,6 +1120,10 @@ impl Graph<'_> {
         if n.output {
             attrs.push_str(", penwidth = \"2\"");
         }
+        if let Some(at) = n.location {
+            let at = escape::dot(&format!("{}:{}", at.file(), at.line()), DOT_STRING_LIMIT);
+            let _ = write!(attrs, ", tooltip = \"{at}\"");
+        }
         attrs.push(' ');
         attrs
     }
@@ -1188,6 +1195,9 @@ impl fmt::Display for Graph<'_> {
             }
             if n.backward {
                 write!(f, " ; backward")?;
+            }
+            if let Some(at) = n.location {
+                write!(f, "  at {}:{}", at.file(), at.line())?;
             }
             writeln!(f)?;
         }
@@ -1527,6 +1537,7 @@ impl<'t> Graph<'t> {
                         adjoint: None,
                         backward: node.backward,
                         output: false,
+                        location: node.location,
                     });
                     formulas.push(None);
                     continue;
@@ -1608,6 +1619,7 @@ impl<'t> Graph<'t> {
                 adjoint: adjoint(i),
                 backward: node.backward,
                 output: is_root.contains(&i),
+                location: node.location,
             });
             formulas.push(formula);
         }

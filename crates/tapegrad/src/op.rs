@@ -553,6 +553,7 @@ macro_rules! op_table {
                 $(#[$um])*
                 #[inline]
                 #[must_use]
+                #[track_caller]
                 #[allow(clippy::should_implement_trait)]
                 pub fn $method(self) -> crate::Var<'t> {
                     self.unary(Op::$U)

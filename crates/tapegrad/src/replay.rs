@@ -404,6 +404,9 @@ impl Program {
             if let Some(name) = t.names.get(&(i as u32)) {
                 p.names.insert(slot[i], name.clone());
             }
+            if let Some(at) = &t.locations {
+                p.locations.get_or_insert_with(Vec::new).push(at[i]);
+            }
         }
         p.set_room();
         let remap = |s: Side| match s {

@@ -5,6 +5,7 @@ use std::cell::{RefCell, UnsafeCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+use std::panic::Location;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
@@ -62,6 +63,7 @@ impl Drop for Tape {
             return; // nothing to keep, or too much: freed here
         }
         inner.clear();
+        inner.locations = None;
         inner.limit = u32::MAX as usize;
         inner.set_room();
         // During thread teardown the pool may be gone: then free.
@@ -132,6 +134,12 @@ pub(crate) struct Inner {
     /// The comparisons made and values read while recording, for
     /// [`Tape::compile`].
     pub(crate) notes: Notes,
+    /// Where each node was recorded, on a tape made by
+    /// [`Tape::with_locations`].
+    pub(crate) locations: Option<Vec<&'static Location<'static>>>,
+    /// The line nodes are noted at instead of their own, while
+    /// [`Var::grad_graph`] records (its nodes come from the op table).
+    pub(crate) recording_at: Option<&'static Location<'static>>,
 }
 
 impl Default for Inner {
@@ -152,6 +160,8 @@ impl Default for Inner {
             limit: u32::MAX as usize,
             spare: Vec::new(),
             notes: Notes::default(),
+            locations: None,
+            recording_at: None,
         }
     }
 }
@@ -250,6 +260,20 @@ impl Inner {
         self.backward.clear();
         self.customs.clear();
         self.notes.clear();
+        if let Some(l) = &mut self.locations {
+            l.clear();
+        }
+        self.recording_at = None;
+    }
+
+    /// Notes that the last `count` nodes were recorded at `at`, on a tape
+    /// that keeps locations.
+    #[inline(always)]
+    fn locate(&mut self, at: &'static Location<'static>, count: usize) {
+        if let Some(l) = &mut self.locations {
+            let at = self.recording_at.unwrap_or(at);
+            l.extend(std::iter::repeat_n(at, count));
+        }
     }
 
     /// Bytes reserved by the buffers.
@@ -369,6 +393,50 @@ impl Tape {
         tape
     }
 
+    /// An empty tape that keeps, for every node, the file and line of the
+    /// code that recorded it (through `#[track_caller]`): dumps print it
+    /// (`%2 = ln %1 = NaN  at src/model.rs:41`), and so do
+    /// [`Var::try_backward`]'s errors and the panic for `Var`s of two tapes.
+    /// It costs a pointer per node; a tape made otherwise keeps none and
+    /// records as fast as before. Nodes of a gradient graph carry the line of
+    /// the [`Var::grad_graph`] call.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::with_locations();
+    /// let x = tape.var(-1.0);
+    /// let y = x.ln(); // this line is kept
+    /// let line = line!() - 1;
+    /// let err = y.try_backward().unwrap_err();
+    /// assert!(err.to_string().ends_with(&format!("at {}:{line}", file!())));
+    /// assert!(Graph::of(y).to_text().contains(&format!("  at {}:{line}", file!())));
+    /// ```
+    pub fn with_locations() -> Tape {
+        let tape = Tape::new();
+        tape.with(|t| t.locations = Some(Vec::new()));
+        tape
+    }
+
+    /// Where node `index` was recorded, on a tape made by
+    /// [`Tape::with_locations`] (`None` on others).
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::with_locations();
+    /// let x = tape.var(2.0);
+    /// let at = tape.location(x.index()).unwrap();
+    /// assert_eq!((at.file(), at.line()), (file!(), line!() - 2));
+    /// assert!(tapegrad::Tape::new().var(1.0).tape().location(0).is_none());
+    /// ```
+    ///
+    /// # Panics
+    /// If `index` is not below [`Tape::len`].
+    #[track_caller]
+    pub fn location(&self, index: usize) -> Option<&'static Location<'static>> {
+        self.check_index(index);
+        self.with(|t| t.locations.as_ref().map(|l| l[index]))
+    }
+
     /// Runs `f` on the recorded nodes.
     ///
     /// Every access to the inner arrays goes through here. The closures
@@ -423,6 +491,7 @@ impl Tape {
     /// assert_eq!(x.backward()[x], 1.0); // dx/dx = 1
     /// ```
     #[inline]
+    #[track_caller]
     pub fn var(&self, value: f64) -> Var<'_> {
         self.push(Op::Leaf, [], value)
     }
@@ -451,6 +520,7 @@ impl Tape {
     /// If the tape would hold more than `u32::MAX` nodes.
     #[track_caller]
     pub fn vars(&self, values: &[f64]) -> Vars<'_> {
+        let at = Location::caller();
         let start = self.with(|t| {
             let start = t.ops.len();
             if !t.fits(start, values.len()) {
@@ -459,6 +529,7 @@ impl Tape {
             t.ops.resize(start + values.len(), Op::Leaf);
             t.values.extend_from_slice(values);
             t.set_room();
+            t.locate(at, values.len());
             Ok(start)
         });
         let start = start.unwrap_or_else(|full| self.full(full));
@@ -484,6 +555,7 @@ impl Tape {
     /// assert_eq!(g[x], 3.0); // dy/dx = c
     /// assert_eq!(g.leaves().len(), 1); // x only
     /// ```
+    #[track_caller]
     pub fn constant(&self, value: f64) -> Var<'_> {
         self.push(Op::Const, [], value)
     }
@@ -619,6 +691,7 @@ impl Tape {
         let xs: Vec<f64> = inputs.iter().map(|v| v.value).collect();
         let value = op.value(&xs);
         let op: Arc<dyn Erased> = Arc::new(op);
+        let at = Location::caller();
         let index = self.with(|t| {
             let (start, id) = (t.lists.len(), t.customs.len());
             if !t.fits(start, inputs.len()) {
@@ -630,7 +703,9 @@ impl Tape {
             t.lists.extend(inputs.iter().map(|v| v.index));
             t.customs.push(op);
             let words = [start as u32, inputs.len() as u32, id as u32];
-            t.push_node3(Op::Custom, words, value).ok_or(Full::Nodes)
+            let index = t.push_node3(Op::Custom, words, value).ok_or(Full::Nodes)?;
+            t.locate(at, 1);
+            Ok(index)
         });
         let index = index.unwrap_or_else(|full| self.full(full));
         self.handle(index, value)
@@ -782,6 +857,7 @@ impl Tape {
                 value: t.values[index],
                 name: t.names.get(&(index as u32)).map(|n| n.to_string()),
                 backward: in_ranges(&t.backward, index as u32),
+                location: t.locations.as_ref().map(|l| l[index]),
                 custom_name: (op == Op::Custom).then(|| t.customs[k as usize].name().to_string()),
             }
         })
@@ -861,7 +937,15 @@ impl Tape {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn push<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> Var<'_> {
-        match self.with(|t| t.push_node(op, words, value)) {
+        let at = Location::caller();
+        let pushed = self.with(|t| {
+            let index = t.push_node(op, words, value);
+            if index.is_some() {
+                t.locate(at, 1);
+            }
+            index
+        });
+        match pushed {
             Some(index) => self.handle(index, value),
             None => self.full(Full::Nodes),
         }
@@ -887,6 +971,7 @@ impl Tape {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> Var<'_> {
+        let at = Location::caller();
         let index = self.with(|t| {
             let k = t.consts.len();
             if k >= t.limit {
@@ -896,6 +981,7 @@ impl Tape {
                 .push_node(op, [input, k as u32], value)
                 .ok_or(Full::Nodes)?;
             t.consts.push(c);
+            t.locate(at, 1);
             Ok(index)
         });
         match index {
@@ -908,7 +994,7 @@ impl Tape {
     #[track_caller]
     pub(crate) fn check_owns(&self, var: Var<'_>) {
         if !std::ptr::eq(self, var.tape) {
-            foreign(var.index);
+            foreign(var);
         }
     }
 
@@ -997,9 +1083,16 @@ fn interrupted() -> ! {
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn foreign(index: u32) -> ! {
+fn foreign(var: Var<'_>) -> ! {
+    let index = var.index;
+    let at = var
+        .tape
+        .with(|t| t.locations.as_ref().map(|l| l[index as usize]));
+    let at = at.map_or(String::new(), |l| {
+        format!(", recorded at {}:{}", l.file(), l.line())
+    });
     panic!(
-        "tapegrad: cannot combine Vars from two different tapes (node {index} belongs to another tape)"
+        "tapegrad: cannot combine Vars from two different tapes (node {index} belongs to another tape{at})"
     )
 }
 
@@ -1038,6 +1131,9 @@ pub struct Node {
     /// Whether the node was recorded by [`Var::grad_graph`], as part of a
     /// gradient's graph.
     pub backward: bool,
+    /// Where the node was recorded, on a tape made by
+    /// [`Tape::with_locations`].
+    pub location: Option<&'static Location<'static>>,
     /// The name of a custom op's node.
     custom_name: Option<String>,
 }
@@ -1632,6 +1728,7 @@ impl<'t> Vars<'t> {
             coefficients.len()
         );
         let mut value = 0.0;
+        let at = Location::caller();
         let index = self.tape.with(|t| {
             let xs = &t.values[self.indices()];
             for (&x, &c) in xs.iter().zip(coefficients) {
@@ -1644,6 +1741,7 @@ impl<'t> Vars<'t> {
             let words = [self.start, self.len, k as u32];
             let index = t.push_node3(Op::Dot, words, value).ok_or(Full::Nodes)?;
             t.consts.extend_from_slice(coefficients);
+            t.locate(at, 1);
             Ok(index)
         });
         let index = index.unwrap_or_else(|full| self.tape.full(full));

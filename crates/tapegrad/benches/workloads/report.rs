@@ -9,11 +9,12 @@ use std::time::{Duration, SystemTime};
 use crate::common::TapeSize;
 use crate::{w1, w2, w3};
 
-const SYSTEMS: [&str; 11] = [
+const SYSTEMS: [&str; 12] = [
     "f64",
     "hand",
     "tapegrad_reused",
     "tapegrad_fresh",
+    "tapegrad_located_reused",
     "tapegrad_ops_reused",
     "tapegrad_ops_fresh",
     "replay_value",
@@ -25,7 +26,8 @@ const SYSTEMS: [&str; 11] = [
 
 /// Systems that only some workloads have (op-by-op forms, replays): no row
 /// where they are missing.
-const OPTIONAL: [&str; 5] = [
+const OPTIONAL: [&str; 6] = [
+    "tapegrad_located_reused",
     "tapegrad_ops_reused",
     "tapegrad_ops_fresh",
     "replay_value",

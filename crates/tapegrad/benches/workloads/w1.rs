@@ -123,6 +123,14 @@ pub fn bench(c: &mut Criterion) {
     g.bench_function("tapegrad_fresh", |b| {
         b.iter(|| tapegrad(&Tape::new(), black_box(X0)))
     });
+    // The same with every node's source line kept.
+    let mut located = Tape::with_locations();
+    g.bench_function("tapegrad_located_reused", |b| {
+        b.iter(|| {
+            located.clear();
+            tapegrad(&located, black_box(X0))
+        })
+    });
     let mut f = compiled();
     g.bench_function("replay_value", |b| {
         b.iter(|| f.value(&[black_box(X0)]).unwrap())

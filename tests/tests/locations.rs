@@ -1,0 +1,126 @@
+//! Source locations: on a tape made by `Tape::with_locations`, every node
+//! keeps the line that recorded it, and errors and dumps name it.
+
+use tapegrad::{Error, Graph, Tape};
+
+fn here(line: u32) -> String {
+    format!("{}:{line}", file!())
+}
+
+#[test]
+fn a_nan_from_ln_of_minus_one_names_the_users_line() {
+    let tape = Tape::with_locations();
+    let x = tape.var(-1.0).named("x");
+    let line = line!() + 1;
+    let y = x.ln() * 2.0;
+    let err = y.try_backward().unwrap_err();
+    // ln(-1) = NaN is the first non-finite value: the ln node, at `line`.
+    match &err {
+        Error::NonFinite { op, location, .. } => {
+            assert_eq!(op, "ln");
+            let at = location.expect("a location");
+            assert_eq!(format!("{}:{}", at.file(), at.line()), here(line));
+        }
+        other => panic!("expected NonFinite, got {other:?}"),
+    }
+    assert!(
+        err.to_string().ends_with(&format!(" at {}", here(line))),
+        "{err}"
+    );
+    // The text dump names every node's line, the DOT dump as a tooltip.
+    let text = Graph::of(y).to_text();
+    assert!(
+        text.contains(&format!("%1 = ln %0 = NaN  at {}", here(line))),
+        "{text}"
+    );
+    assert!(text.contains(&format!("%0 `x` = var = -1  at {}", here(line - 2))));
+    let dot = Graph::of(y).to_dot();
+    assert!(
+        dot.contains(&format!("tooltip = \"{}\"", here(line))),
+        "{dot}"
+    );
+}
+
+#[test]
+fn without_locations_nothing_is_kept_or_printed() {
+    let tape = Tape::new();
+    let x = tape.var(-1.0);
+    let y = x.ln();
+    assert!(tape.location(y.index()).is_none());
+    assert!(!Graph::of(y).to_text().contains(" at "));
+    let err = y.try_backward().unwrap_err();
+    assert!(matches!(err, Error::NonFinite { location: None, .. }));
+}
+
+#[test]
+fn every_way_of_recording_keeps_the_callers_line() {
+    let tape = Tape::with_locations();
+    let l0 = line!() + 1;
+    let w = tape.vars(&[1.0, 2.0]);
+    let l1 = line!() + 1;
+    let x = tape.var(3.0);
+    let l2 = line!() + 1;
+    let d = w.dot(&[1.0, 1.0]);
+    let l3 = line!() + 1;
+    let s = tape.sum([x, d]);
+    let l4 = line!() + 1;
+    let c = tape.constant(2.0);
+    let l5 = line!() + 1;
+    let m = s * c + 1.0 - x.sin().max(0.5);
+    let at = |v: tapegrad::Var| tape.location(v.index()).map(|l| l.line());
+    assert_eq!(at(w.get(0)), Some(l0));
+    assert_eq!(at(w.get(1)), Some(l0));
+    assert_eq!(at(x), Some(l1));
+    assert_eq!(at(d), Some(l2));
+    assert_eq!(at(s), Some(l3));
+    assert_eq!(at(c), Some(l4));
+    assert_eq!(at(m), Some(l5));
+    assert_eq!(
+        tape.node(m.index()).location.map(|l| l.file()),
+        Some(file!())
+    );
+}
+
+#[test]
+fn gradient_graph_nodes_carry_the_grad_graph_call() {
+    let tape = Tape::with_locations();
+    let x = tape.var(2.0);
+    let y = x.sin() * x;
+    let before = tape.len();
+    let line = line!() + 1;
+    let dy = y.grad_graph(&[x])[0];
+    assert!(tape.len() > before);
+    for i in before..tape.len() {
+        assert_eq!(tape.location(i).unwrap().line(), line, "node {i}");
+    }
+    // Recording afterwards is back to the caller's own line.
+    let l = line!() + 1;
+    let z = dy * 2.0;
+    assert_eq!(tape.location(z.index()).unwrap().line(), l);
+}
+
+#[test]
+fn mixing_tapes_names_where_the_other_var_was_recorded() {
+    let a = Tape::new();
+    let b = Tape::with_locations();
+    let x = a.var(1.0);
+    let line = line!() + 1;
+    let y = b.var(2.0);
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| x + y)).unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.ends_with(&format!("recorded at {})", here(line))),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_compiled_programs_checked_gradient_names_the_line() {
+    let tape = Tape::with_locations();
+    let x = tape.var(2.0);
+    let line = line!() + 1;
+    let y = x.ln();
+    let mut f = tape.compile(y, &[x]).unwrap();
+    let err = f.try_gradient(&[-1.0], &mut [0.0]).unwrap_err();
+    assert!(matches!(err, Error::NonFinite { location: Some(l), .. } if l.line() == line));
+}
