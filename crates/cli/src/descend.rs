@@ -75,19 +75,27 @@ pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write)
     let mut last = f64::NAN;
     let mut growing = 0;
     let mut n = 0;
+    let mut steps = crate::Steps::default();
     let end = loop {
         n += 1;
-        let tape = Tape::new();
-        let e = source.evaluate(&tape, &point, &label)?;
-        let g = match e.output.try_backward() {
-            Ok(g) => g,
-            Err(err) if n == 1 => return Err(source.engine_error(&err, &e)),
-            Err(err) => {
-                let message = format!("diverged at point {n}: {err}");
-                break End::Diverged(source.fault(message, &err, &e));
+        let (loss, grad) = match steps.replay(&point) {
+            Some((loss, grad)) => (loss, grad.to_vec()),
+            None => {
+                let tape = Tape::new();
+                let e = source.evaluate(&tape, &point, &label)?;
+                let g = match e.output.try_backward() {
+                    Ok(g) => g,
+                    Err(err) if n == 1 => return Err(source.engine_error(&err, &e)),
+                    Err(err) => {
+                        let message = format!("diverged at point {n}: {err}");
+                        break End::Diverged(source.fault(message, &err, &e));
+                    }
+                };
+                steps.learn(&tape, &e);
+                let grad = e.inputs.iter().map(|(_, v)| g.wrt(*v)).collect();
+                (e.output.value(), grad)
             }
         };
-        let loss = e.output.value();
         if n == 1 {
             start = loss;
         }
@@ -125,10 +133,7 @@ pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write)
                 number(start)
             )));
         }
-        let step: Vec<f64> = moved
-            .iter()
-            .map(|&i| args.eta * g.wrt(e.inputs[i].1))
-            .collect();
+        let step: Vec<f64> = moved.iter().map(|&i| args.eta * grad[i]).collect();
         for (&i, &s) in moved.iter().zip(&step) {
             point[i] -= s;
         }

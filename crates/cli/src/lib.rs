@@ -133,6 +133,38 @@ impl Source {
     }
 }
 
+/// The value and gradient of a program at successive points, as the
+/// iterative commands (`descend`, `solve`) need them: by replaying the
+/// first recording compiled ([`tapegrad::Compiled`]), which gives the same
+/// numbers as recording afresh without the cost, and by recording afresh
+/// where no program can (a value read while recording) or a replay fails (a
+/// branch changed, a non-finite number): the fresh recording then reports
+/// the fault as before.
+#[derive(Default)]
+pub(crate) struct Steps {
+    compiled: Option<tapegrad::Compiled>,
+    grad: Vec<f64>,
+}
+
+impl Steps {
+    /// The value and the gradient (one number per input, in the program's
+    /// order) at `point` by replay, or `None` for the caller to record.
+    pub(crate) fn replay(&mut self, point: &[f64]) -> Option<(f64, &[f64])> {
+        let f = self.compiled.as_mut()?;
+        self.grad.resize(point.len(), 0.0);
+        let value = f.try_gradient(point, &mut self.grad).ok()?;
+        Some((value, &self.grad))
+    }
+
+    /// Compiles a fresh recording for the next points, if it can be.
+    pub(crate) fn learn(&mut self, tape: &tapegrad::Tape, e: &eval::Evaluation<'_>) {
+        if self.compiled.is_none() {
+            let leaves: Vec<_> = e.inputs.iter().map(|(_, v)| *v).collect();
+            self.compiled = tape.compile(e.output, &leaves).ok();
+        }
+    }
+}
+
 /// Checks that a picture path names an SVG file: tapegrad draws SVG only,
 /// and an SVG under another name (`.png`) would open as garbage.
 pub(crate) fn svg_path(path: &std::path::Path, flag: &str) -> Result<()> {

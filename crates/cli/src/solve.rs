@@ -31,14 +31,22 @@ pub(crate) fn run(args: &SolveArgs, stdin: &mut dyn Read, out: &mut dyn Write) -
     let inputs = source.program.inputs();
     let label = source.output_label("z");
     let mut iteration = 0;
+    let mut steps = crate::Steps::default();
     loop {
-        let tape = Tape::new();
-        let e = source.evaluate(&tape, &point, &label)?;
-        let g = e
-            .output
-            .try_backward()
-            .map_err(|err| source.engine_error(&err, &e))?;
-        let z = e.output.value();
+        let (z, grad) = match steps.replay(&point) {
+            Some((z, grad)) => (z, grad.to_vec()),
+            None => {
+                let tape = Tape::new();
+                let e = source.evaluate(&tape, &point, &label)?;
+                let g = e
+                    .output
+                    .try_backward()
+                    .map_err(|err| source.engine_error(&err, &e))?;
+                steps.learn(&tape, &e);
+                let grad: Vec<f64> = e.inputs.iter().map(|(_, v)| g.wrt(*v)).collect();
+                (e.output.value(), grad)
+            }
+        };
         let delta = z - args.target;
         let coordinates: Vec<String> = inputs
             .iter()
@@ -66,7 +74,7 @@ pub(crate) fn run(args: &SolveArgs, stdin: &mut dyn Read, out: &mut dyn Write) -
                 number(args.target)
             )));
         }
-        let factors: Vec<f64> = chosen.iter().map(|&i| g.wrt(e.inputs[i].1)).collect();
+        let factors: Vec<f64> = chosen.iter().map(|&i| grad[i]).collect();
         let movable = factors.iter().filter(|&&f| f != 0.0).count();
         if movable == 0 {
             let names: Vec<&str> = chosen.iter().map(|&i| inputs[i]).collect();

@@ -933,6 +933,28 @@ fn descend_moves_only_wrt() {
 }
 
 #[test]
+fn descend_replays_across_a_kink_with_the_numbers_of_fresh_recordings() {
+    // J = x² + relu(x - 1): dJ/dx = 2x + 1 above 1, 2x below, so from 1.2
+    // x goes 1.2 - 0.3·3.4 = 0.18, then 0.18 - 0.3·0.36 = 0.072 (the relu
+    // is re-evaluated at each point, not frozen at the first).
+    let out = tapegrad(&[
+        "descend",
+        "x^2 + relu(x - 1)",
+        "--from",
+        "x=1.2",
+        "--eta",
+        "0.3",
+        "--max-steps",
+        "2",
+    ])
+    .ok();
+    assert_eq!(
+        out,
+        "   n         x      J(x)\n   1  1.200000  1.640000\n   2  0.180000  0.032400\n   3  0.072000  0.005184\nstopped after 2 steps: J = 0.005184 at point 3\n"
+    );
+}
+
+#[test]
 fn descend_reports_divergence() {
     let run = tapegrad(&["descend", "x^2", "--from", "x=1", "--eta", "1.5"]);
     assert_eq!(run.code, 1, "{run:?}");
