@@ -24,8 +24,8 @@
 //!
 //! The tour below takes each capability in turn: gradients, the f64 method
 //! set, ops of your own, checked gradients, gradient graphs with Hessians
-//! and Jacobians, dumps and pictures, gradient checks, the op table, and the
-//! crate's features.
+//! and Jacobians, dumps and pictures, compiled replay, gradient checks, the
+//! op table, and the crate's features.
 //!
 //! # Gradients
 //!
@@ -177,6 +177,33 @@
 //! assert!(graph.to_dot().starts_with("digraph"));
 //! #[cfg(feature = "svg")]
 //! assert!(graph.to_svg().contains("</svg>"));
+//! ```
+//!
+//! # Record once, run many
+//!
+//! A training loop evaluates one function at many points. [`Tape::compile`]
+//! turns a recording into a [`Compiled`] program that replays the same
+//! operations at new inputs, bit for bit what recording afresh would give,
+//! and owns what it needs (store it, clone it, send it to a thread). A
+//! comparison of `Var`s guards the branch it chose: a replay where one comes
+//! out the other way is [`Error::BranchChanged`], naming the comparison and
+//! its line, never the old branch's answer. [`Tape::with_locations`] keeps
+//! every node's source line for errors and dumps.
+//!
+//! ```
+//! use tapegrad::{Error, Tape};
+//!
+//! let tape = Tape::new();
+//! let x = tape.var(2.0).named("x");
+//! let y = if x > 1.0 { x.ln() } else { x - 1.0 };
+//! let mut f = tape.compile(y, &[x])?;
+//! let mut grad = [0.0];
+//! for at in [2.0, 4.0, 8.0] {
+//!     assert_eq!(f.gradient(&[at], &mut grad)?, f64::ln(at));
+//!     assert_eq!(grad[0], 1.0 / at); // d ln x = 1/x
+//! }
+//! assert!(matches!(f.value(&[0.5]), Err(Error::BranchChanged { .. })));
+//! # Ok::<(), Error>(())
 //! ```
 //!
 //! # Gradient checks

@@ -772,6 +772,9 @@ fn branch_changed(g: &Guard, comparison: &str, now: Option<Ordering>) -> Error {
 // keeps the line of the comparison the user wrote.
 macro_rules! comparisons {
     ($Lhs:ty, $Rhs:ty, $tape:expr, $lhs:expr, $rhs:expr) => {
+        /// Compares the recorded values, as `f64` does, and records a guard:
+        /// the branch taken is the branch recorded, and a compiled replay
+        /// checks it ([`Tape::compile`]).
         impl<'t> PartialEq<$Rhs> for $Lhs {
             #[track_caller]
             fn eq(&self, other: &$Rhs) -> bool {
@@ -786,6 +789,8 @@ macro_rules! comparisons {
             }
         }
 
+        /// Orders by the recorded values, as `f64` does (NaN is unordered),
+        /// and records a guard ([`Tape::compile`]).
         impl<'t> PartialOrd<$Rhs> for $Lhs {
             #[track_caller]
             fn partial_cmp(&self, other: &$Rhs) -> Option<Ordering> {
