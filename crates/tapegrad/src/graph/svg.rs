@@ -6,10 +6,11 @@
 //! and the edge passes through it, so a label sits on its own edge and no
 //! two items (nodes, labels) overlap by construction. Edges that skip
 //! layers bend through each layer they cross. It takes about linear time.
-//! Left to right, edge labels break before their ` = ` into two lines and
-//! the layers next to labels keep a narrower gap, since the length along
-//! the flow is what grows with a graph's depth (a 72-node MLP is 15 nodes
-//! deep).
+//! Left to right, edge labels and nodes' adjoint lines (`∂z/∂x = …`)
+//! break before their ` = ` into two lines, and the layers next to labels
+//! keep a narrower gap: the length along the flow is what grows with a
+//! graph's depth, and each step of it is a layer of nodes and one of
+//! labels.
 //!
 //! layout-rs laid small graphs out before: its crossing minimization grows
 //! like the fourth power of the graph's size, and it stacked the edge
@@ -68,7 +69,8 @@ const BEND_BUDGET: usize = 100_000;
 /// (by predecessors) and up (by successors).
 const ORDER_SWEEPS: usize = 6;
 
-/// What both layouts draw: every node and edge with its label and look.
+/// What the layout places and the canvas draws: every node and edge with
+/// its label and look.
 struct Scene {
     orientation: Orientation,
     nodes: Vec<SceneNode>,
