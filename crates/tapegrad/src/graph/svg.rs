@@ -53,9 +53,13 @@ const PADDING: Point = Point { x: 12.0, y: 8.0 };
 const MARGIN: f64 = 12.0;
 /// [`layered`]: space between layers (along the flow), in pixels.
 const LAYER_GAP: f64 = 48.0;
-/// [`layered`]: space between a layer of edge labels and its neighbours
-/// (the edges pass through the labels, so they need less room to turn).
+/// [`layered`]: space between a layer of edge labels and its neighbours,
+/// left to right (the edges pass through the labels, so they need less
+/// room to turn, and the length along the flow is what grows).
 const LABEL_GAP: f64 = 16.0;
+/// [`layered`]: the same, top to bottom, where labels are thin and a fan
+/// of edges from one node needs room to spread.
+const LABEL_GAP_TB: f64 = 28.0;
 /// [`layered`]: space across the flow between two edges joining the same
 /// two nodes directly (`x * x` without labels), at their middle.
 const TWIN_GAP: f64 = 12.0;
@@ -381,7 +385,7 @@ fn layered(scene: &Scene) -> String {
     for (l, row) in layers.iter().enumerate() {
         if l > 0 {
             start += if labelled[l - 1] || labelled[l] {
-                LABEL_GAP
+                if lr { LABEL_GAP } else { LABEL_GAP_TB }
             } else {
                 LAYER_GAP
             };
