@@ -101,7 +101,8 @@ pub(crate) fn descent_2d(out: &mut Output<'_>, points: &[Point]) -> Result<()> {
         let levels = [
             0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 4.5, 6.0, 8.0, 10.0, 12.0,
         ];
-        let xs: Vec<f64> = grid(-3.5, 3.5, 100).collect();
+        // Fine enough for the smallest level, a circle of radius 0.1.
+        let xs: Vec<f64> = grid(-3.5, 3.5, 400).collect();
         let values: Vec<Vec<Option<f64>>> = xs
             .iter()
             .map(|&x| xs.iter().map(|&y| Some(j(x, y))).collect())

@@ -191,7 +191,7 @@ fn named_detail_over_a_chain_every_step_reads_is_not_quadratic() {
 #[test]
 fn svg_of_a_long_chain_is_not_quadratic() {
     let r = ratio("to_svg of a chain", 500, svg_of_a_chain);
-    // Our layered layout, for graphs too big for layout-rs, is about linear.
+    // Our layered layout is about linear.
     assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
 }
 

@@ -261,9 +261,9 @@
 //!
 //! - `petgraph`: [`Graph::to_petgraph`], [`Graph::to_dot`] and
 //!   [`Graph::write_dot`], and the re-export `tapegrad::graph::petgraph`.
-//! - `svg`: [`Graph::to_svg`] and [`Graph::write_svg`], laid out by
-//!   [layout-rs](https://crates.io/crates/layout-rs) (or, for large graphs,
-//!   by a layered layout of tapegrad's own).
+//! - `svg`: [`Graph::to_svg`] and [`Graph::write_svg`], laid out by a
+//!   layered layout of tapegrad's own (with
+//!   [layout-rs](https://crates.io/crates/layout-rs)'s geometry types).
 //!
 //! For gradients alone: `tapegrad = { version = "0.1", default-features = false }`.
 //!

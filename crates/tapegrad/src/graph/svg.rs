@@ -1,38 +1,39 @@
-//! The SVG view: a layout places the nodes and routes the edges, and a
-//! small deterministic backend of our own draws them.
+//! The SVG view: a layered layout of our own places the nodes and routes
+//! the edges, and a small deterministic backend draws them.
 //!
-//! Two layouts, chosen by the graph's size:
+//! The layout is Sugiyama's, as Graphviz's `dot` does it: every edge label
+//! is an item of its own in a layer between its edge's source and target,
+//! and the edge passes through it, so a label sits on its own edge and no
+//! two items (nodes, labels) overlap by construction. Edges that skip
+//! layers bend through each layer they cross. It takes about linear time.
+//! Left to right, edge labels and nodes' adjoint lines (`∂z/∂x = …`)
+//! break before their ` = ` into two lines, and the layers next to labels
+//! keep a narrower gap: the length along the flow is what grows with a
+//! graph's depth, and each step of it is a layer of nodes and one of
+//! labels.
 //!
-//! - layout-rs, for small graphs: Graphviz-like pictures, with edges routed
-//!   between the nodes, edge labels placed like nodes, and crossings
-//!   minimized. Its crossing minimization compares every pair of points of
-//!   a rank (nodes, labels and the bends of long edges) against the next
-//!   rank, fifty times over, and its placement looks ranks up by linear
-//!   search, so its time grows like the fourth power of the graph's size:
-//!   0.1 s at 76 nodes, 20 s at 301, 5 minutes at 601 for a sum of sines.
-//!   It only gets graphs whose [`layout_rs_cost`] fits [`LAYOUT_RS_BUDGET`].
-//! - [`layered`], our own, for the rest, for the empty graph, and should
-//!   layout-rs panic (a few graphs break one of its assertions): a layered
-//!   layout in about linear time.
+//! layout-rs laid small graphs out before: its crossing minimization grows
+//! like the fourth power of the graph's size, and it stacked the edge
+//! labels of a wide layer in one column over the lines crossing there (a
+//! 72-node MLP drew 6178 px wide with labels piled up; ours draws it under
+//! 4000). Its drawing interface and geometry types are still ours to use.
 //!
-//! layout-rs's own SVG writer keeps its font classes in a hash map (their
-//! order changes from run to run) and sizes text by a rough rule, so the
-//! drawing is ours, the same for both layouts: rounded boxes sized to their
-//! labels, `<title>`s naming each node, edge labels drawn last so that lines
-//! never hide them (on a white ground), and coordinates rounded to one
-//! decimal. Which layout a graph gets depends on its nodes and edges only,
-//! so the output stays deterministic.
+//! The drawing is ours: rounded boxes sized to their labels, `<title>`s
+//! naming each node, edge labels drawn last so that lines never hide them
+//! (on a white ground), and coordinates rounded to one decimal, so the
+//! output is byte-identical from run to run. Elements have stable ids for
+//! scripts: node `{ID}` (its dump id) is `<g id="node{ID}" class="node …">`,
+//! edge `K` (its index in [`Graph::edges`]) is `<path id="edge{K}">`, and its
+//! label `<g id="edge{K}-label" class="edge-label">`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use layout::core::base::Orientation;
 use layout::core::color::Color;
 use layout::core::format::{ClipHandle, RenderBackend};
 use layout::core::geometry::Point;
-use layout::core::style::{LineStyleKind, StyleAttr};
-use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
-use layout::topo::layout::VisualGraph;
+use layout::core::style::StyleAttr;
 
 use super::{Direction, Graph, format_number, style};
 use crate::escape;
@@ -50,14 +51,18 @@ const GLYPH_WIDTH: f64 = 0.6;
 const PADDING: Point = Point { x: 12.0, y: 8.0 };
 /// Space around the whole picture.
 const MARGIN: f64 = 12.0;
-/// The largest [`layout_rs_cost`] laid out by layout-rs; above it,
-/// [`layered`]. A unit measured 0.05 to 0.4 µs of layout-rs's time in a
-/// release build (depending on the graph's shape), so layout-rs takes
-/// about a second at most, and under half a second on most graphs. Every
-/// graph of up to 80 nodes we tried fits, and most of up to 100.
-const LAYOUT_RS_BUDGET: u64 = 3_000_000;
 /// [`layered`]: space between layers (along the flow), in pixels.
 const LAYER_GAP: f64 = 48.0;
+/// [`layered`]: space between a layer of edge labels and its neighbours,
+/// left to right (the edges pass through the labels, so they need less
+/// room to turn, and the length along the flow is what grows).
+const LABEL_GAP: f64 = 16.0;
+/// [`layered`]: the same, top to bottom, where labels are thin and a fan
+/// of edges from one node needs room to spread.
+const LABEL_GAP_TB: f64 = 28.0;
+/// [`layered`]: space across the flow between two edges joining the same
+/// two nodes directly (`x * x` without labels), at their middle.
+const TWIN_GAP: f64 = 12.0;
 /// [`layered`]: space between neighbours in a layer, in pixels.
 const NODE_GAP: f64 = 20.0;
 /// [`layered`]: space between two bends of long edges, in pixels.
@@ -68,7 +73,8 @@ const BEND_BUDGET: usize = 100_000;
 /// (by predecessors) and up (by successors).
 const ORDER_SWEEPS: usize = 6;
 
-/// What both layouts draw: every node and edge with its label and look.
+/// What the layout places and the canvas draws: every node and edge with
+/// its label and look.
 struct Scene {
     orientation: Orientation,
     nodes: Vec<SceneNode>,
@@ -103,7 +109,17 @@ impl Scene {
             .nodes()
             .iter()
             .map(|n| {
-                let label = graph.node_label(n).join("\n");
+                let mut lines = graph.node_label(n);
+                if matches!(orientation, Orientation::LeftToRight) {
+                    // The adjoint line, `∂z/∂x = …`, is a node's longest;
+                    // left to right, its width adds to the picture's
+                    // length: two lines.
+                    // (The first line is the value's, whatever the name.)
+                    for line in lines.iter_mut().skip(1).filter(|l| l.starts_with('∂')) {
+                        *line = line.replacen(" = ", "\n= ", 1);
+                    }
+                }
+                let label = lines.join("\n");
                 let kind = graph.node_kind(n);
                 let look = StyleAttr::new(
                     color(kind.line()),
@@ -140,7 +156,14 @@ impl Scene {
                 SceneEdge {
                     source: *s,
                     target: *t,
-                    label: graph.edge_label(*s, *t, e),
+                    label: match orientation {
+                        // Left to right, a label's width adds to the
+                        // picture's length: two shorter lines.
+                        Orientation::LeftToRight => {
+                            graph.edge_label(*s, *t, e).replacen(" = ", "\n= ", 1)
+                        }
+                        _ => graph.edge_label(*s, *t, e),
+                    },
                     look: StyleAttr::new(color(line), 1, None, 0, EDGE_FONT),
                     dashed: backward,
                 }
@@ -156,137 +179,11 @@ impl Scene {
     fn canvas(&self) -> Canvas {
         Canvas::new(self.nodes.iter().map(|n| n.title.clone()).collect())
     }
-
-    /// The nodes in an order where every edge runs forwards (the canonical
-    /// numbering already is one; this does not rely on it).
-    fn topological_order(&self) -> Vec<usize> {
-        topological_order(
-            self.nodes.len(),
-            self.edges.iter().map(|e| (e.source, e.target)),
-        )
-    }
 }
 
 /// Renders `graph` as an SVG document.
 pub(super) fn render(graph: &Graph<'_>) -> String {
-    let scene = Scene::of(graph);
-    if !scene.nodes.is_empty() && layout_rs_cost(&scene) <= LAYOUT_RS_BUDGET {
-        // layout-rs asserts its own invariants, and a few graphs break them:
-        // draw those with our layout rather than fail.
-        if let Ok(svg) = catch_unwind(AssertUnwindSafe(|| with_layout_rs(&scene))) {
-            return svg;
-        }
-    }
-    layered(&scene)
-}
-
-/// Lays `scene` out with layout-rs and draws it.
-fn with_layout_rs(scene: &Scene) -> String {
-    let mut vg = VisualGraph::new(scene.orientation);
-    // Its self-checks look for a cycle after every edge it adds, walking
-    // every path (exponential on `x ← x·x` repeated: 1.7 s at 24 nodes,
-    // doubling per node). Our graphs are acyclic by construction, and the
-    // layout is the same without the checks.
-    vg.dag.set_validate(false);
-    let handles: Vec<_> = scene
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(id, n)| {
-            let element = Element::create_with_properties(
-                ShapeKind::Box(n.label.clone()),
-                n.look.clone(),
-                scene.orientation,
-                n.size,
-                id.to_string(),
-            );
-            vg.add_node(element)
-        })
-        .collect();
-    for (k, e) in scene.edges.iter().enumerate() {
-        let arrow = Arrow::with_properties(
-            LineEndKind::None,
-            LineEndKind::Arrow,
-            if e.dashed {
-                LineStyleKind::Dashed
-            } else {
-                LineStyleKind::Normal
-            },
-            &e.label,
-            &e.look,
-            k.to_string(),
-            &None,
-            &None,
-        );
-        vg.add_edge(arrow, handles[e.source], handles[e.target]);
-    }
-    let mut canvas = scene.canvas();
-    vg.do_it(false, false, false, &mut canvas);
-    canvas.finish()
-}
-
-/// An estimate of layout-rs's work on `scene`, in units of its inner loops;
-/// linear time.
-///
-/// layout-rs turns each labelled edge into two edges through a label point,
-/// ranks the points by longest path, and splits every edge longer than one
-/// rank with a chain of invisible points: `points` in all, `w_i` in rank
-/// `i`, with `d_i` edge ends. Its crossing minimization then compares every
-/// pair of points of a rank against the next rank, fifty times over, each
-/// comparison scanning the next rank and both points' edges:
-/// `Σ (w_i − 1) · d_i · w_{i+1}`; its placement looks each point's rank up
-/// by a linear search, about `points²` steps. The estimate is their sum,
-/// weighted as measured times fit (the fifty passes are in the budget).
-fn layout_rs_cost(scene: &Scene) -> u64 {
-    let n = scene.nodes.len();
-    let mut rank = vec![0usize; n];
-    let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (k, e) in scene.edges.iter().enumerate() {
-        outgoing[e.source].push(k);
-    }
-    let length = |e: &SceneEdge| if e.label.is_empty() { 1 } else { 2 };
-    for v in scene.topological_order() {
-        for &k in &outgoing[v] {
-            let e = &scene.edges[k];
-            rank[e.target] = rank[e.target].max(rank[v] + length(e));
-        }
-    }
-    let ranks = rank.iter().max().map_or(0, |r| r + 1);
-    // Per rank: points, and edge ends; the ranks an edge crosses get one
-    // point with two ends each (counted as differences, then summed up).
-    let mut width = vec![0i64; ranks + 1];
-    let mut ends = vec![0i64; ranks + 1];
-    let mut points = n as u64;
-    for &r in &rank {
-        width[r] += 1;
-        width[r + 1] -= 1;
-    }
-    for e in &scene.edges {
-        let (from, to) = (rank[e.source], rank[e.target]);
-        for (r, d) in [(from, 1), (to, 1)] {
-            ends[r] += d;
-            ends[r + 1] -= d;
-        }
-        if to > from + 1 {
-            points += (to - from - 1) as u64;
-            width[from + 1] += 1;
-            width[to] -= 1;
-            ends[from + 1] += 2;
-            ends[to] -= 2;
-        }
-    }
-    let mut running = (0i64, 0i64);
-    let per_rank: Vec<(u64, u64)> = (0..ranks)
-        .map(|r| {
-            running = (running.0 + width[r], running.1 + ends[r]);
-            (running.0 as u64, running.1 as u64)
-        })
-        .collect();
-    let crossings = per_rank.windows(2).fold(0u64, |sum, pair| {
-        let ((w, d), (next, _)) = (pair[0], pair[1]);
-        sum.saturating_add(w.saturating_sub(1).saturating_mul(d).saturating_mul(next))
-    });
-    crossings.saturating_add(points.saturating_mul(points).saturating_mul(3))
+    layered(&Scene::of(graph))
 }
 
 /// The items `0..n` in an order where each edge `(a, b)` has `a` before
@@ -320,8 +217,8 @@ fn topological_order(n: usize, edges: impl Iterator<Item = (usize, usize)>) -> V
     order
 }
 
-/// Our own layered layout, for graphs too big for layout-rs: about linear
-/// in the nodes, edges and bends (sorting each layer aside).
+/// Our layered layout: about linear in the nodes, edges and bends (sorting
+/// each layer aside).
 ///
 /// Items are the nodes, one label box per labelled edge (which the edge
 /// passes through) and the bends of long edges. Each node and label goes in
@@ -477,9 +374,22 @@ fn layered(scene: &Scene) -> String {
     }
     // Along the flow: each layer as thick as its thickest item, the items
     // centred in it.
+    // A layer with a label keeps the narrower gap to both neighbours.
+    let label = |v: usize| v >= scene.nodes.len() && !bend(v);
+    let labelled: Vec<bool> = layers
+        .iter()
+        .map(|row| row.iter().any(|&v| label(v)))
+        .collect();
     let mut main = vec![0.0; m];
     let mut start = 0.0;
-    for row in &layers {
+    for (l, row) in layers.iter().enumerate() {
+        if l > 0 {
+            start += if labelled[l - 1] || labelled[l] {
+                if lr { LABEL_GAP } else { LABEL_GAP_TB }
+            } else {
+                LAYER_GAP
+            };
+        }
         let thickness = row
             .iter()
             .map(|&v| if lr { size[v].x } else { size[v].y })
@@ -487,7 +397,7 @@ fn layered(scene: &Scene) -> String {
         for &v in row {
             main[v] = start + thickness / 2.0;
         }
-        start += thickness + LAYER_GAP;
+        start += thickness;
     }
     let center = |v: usize| {
         if lr {
@@ -512,11 +422,35 @@ fn layered(scene: &Scene) -> String {
         canvas.draw_rect(corner, node.size, &node.look, Some(v.to_string()), None);
         canvas.draw_text(c, &node.label, &node.look);
     }
+    // Edges straight from one node to another with a twin (`x * x`
+    // without labels): the `j`th of `n` bows out by `(j - (n - 1) / 2)`
+    // twin gaps, so that each is seen.
+    let mut twins: BTreeMap<(usize, usize), (usize, usize)> = BTreeMap::new();
+    for (k, e) in scene.edges.iter().enumerate() {
+        if inner[k].is_empty() {
+            twins.entry((e.source, e.target)).or_insert((0, 0)).1 += 1;
+        }
+    }
     for (k, e) in scene.edges.iter().enumerate() {
         let mut stops = vec![center(e.source).add(half(e.source))];
         stops.extend(inner[k].iter().map(|&v| center(v)));
         stops.push(center(e.target).sub(half(e.target)));
-        let path = curve(&stops, lr);
+        let mut path = curve(&stops, lr);
+        if let Some((j, n)) = twins
+            .get_mut(&(e.source, e.target))
+            .filter(|_| inner[k].is_empty())
+        {
+            // A cubic's middle is 3/4 of the way to its control points.
+            let bow = (*j as f64 - (*n as f64 - 1.0) / 2.0) * TWIN_GAP * 4.0 / 3.0;
+            let shift = if lr {
+                Point::new(0.0, bow)
+            } else {
+                Point::new(bow, 0.0)
+            };
+            path[0].1 = path[0].1.add(shift);
+            path[1].0 = path[1].0.add(shift);
+            *j += 1;
+        }
         canvas.draw_arrow(
             &path,
             e.dashed,
@@ -526,7 +460,7 @@ fn layered(scene: &Scene) -> String {
             "",
         );
         if let Some(&label) = inner[k].iter().find(|&&v| !bend(v)) {
-            canvas.draw_text(center(label), &e.label, &e.look);
+            canvas.edge_label(k, center(label), &e.label, &e.look);
         }
     }
     canvas.finish()
@@ -657,8 +591,8 @@ fn web(c: Color) -> String {
     s
 }
 
-/// The drawing backend: collects SVG elements in the order layout-rs draws
-/// them (nodes, then edges), and edge labels to draw on top.
+/// The drawing backend: collects SVG elements in the order they are drawn
+/// (nodes, then edges), and edge labels to draw on top.
 struct Canvas {
     /// `(id, class, title)` of each node, by node id.
     titles: Vec<(String, &'static str, String)>,
@@ -722,7 +656,7 @@ impl Canvas {
         out.push_str("</defs>\n");
         let _ = writeln!(
             out,
-            "<style>\ntext {{ font-family: {}, Arial, 'DejaVu Sans', sans-serif; fill: #212121; }}\n.edge-label {{ fill: {}; }}\n</style>",
+            "<style>\ntext {{ font-family: {}, Arial, 'DejaVu Sans', sans-serif; fill: #212121; }}\n.edge-label text {{ fill: {}; }}\n</style>",
             style::FONT,
             style::EDGE_TEXT
         );
@@ -762,6 +696,24 @@ impl Canvas {
         }
         out.push_str("</text>\n");
         out
+    }
+
+    /// Edge `k`'s label, centred on `center`: drawn after everything else,
+    /// on a white ground over the line it labels.
+    fn edge_label(&mut self, k: usize, center: Point, text: &str, look: &StyleAttr) {
+        let size = text_size(text, look.font_size);
+        let (w, h) = (size.x + 6.0, size.y + 2.0);
+        let _ = writeln!(
+            self.labels,
+            "<g id=\"edge{k}-label\" class=\"edge-label\">\n<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.9\"/>",
+            num(center.x - w / 2.0),
+            num(center.y - h / 2.0),
+            num(w),
+            num(h)
+        );
+        let t = self.text(center, text, look.font_size, "edge-label-text");
+        self.labels.push_str(&t);
+        self.labels.push_str("</g>\n");
     }
 }
 
@@ -852,29 +804,12 @@ impl RenderBackend for Canvas {
         if text.is_empty() {
             return;
         }
-        match self.open.take() {
-            // The label of the node whose box was just drawn.
-            Some(_) => {
-                let t = self.text(xy, text, look.font_size, "node-label");
-                self.body.push_str(&t);
-                self.body.push_str("</g>\n");
-            }
-            // An edge label: drawn after everything else, on a white
-            // ground over the line it labels.
-            None => {
-                let size = text_size(text, look.font_size);
-                let (w, h) = (size.x + 6.0, size.y + 2.0);
-                let _ = writeln!(
-                    self.labels,
-                    "<rect class=\"edge-label-ground\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.9\"/>",
-                    num(xy.x - w / 2.0),
-                    num(xy.y - h / 2.0),
-                    num(w),
-                    num(h)
-                );
-                let t = self.text(xy, text, look.font_size, "edge-label");
-                self.labels.push_str(&t);
-            }
+        // The label of the node whose box was just drawn (edge labels are
+        // drawn by `edge_label`).
+        if self.open.take().is_some() {
+            let t = self.text(xy, text, look.font_size, "node-label");
+            self.body.push_str(&t);
+            self.body.push_str("</g>\n");
         }
     }
 
