@@ -1,5 +1,6 @@
 //! Gradient descent `θ ← θ - η·∇J(θ)` on `J(x) = x²` and on
-//! `J(x, y) = x² + sin²y`, with `∇J` from the tape.
+//! `J(x, y) = x² + sin²y`, with `∇J` from the tape: recorded once and
+//! replayed at each point ([`Tape::compile`](tapegrad::Tape::compile)).
 
 use tapegrad::{Tape, Var};
 
@@ -19,14 +20,20 @@ pub fn bowl<'t>(x: Var<'t>, y: Var<'t>) -> Var<'t> {
 /// does, steps while `J > 0.001` (its text says `J < 0.01`; see the errata).
 /// Returns every point, the start included.
 pub fn one_variable(x0: f64, eta: f64, error: f64) -> Vec<(f64, f64)> {
+    // Record J once and replay it at each new x (the same numbers as
+    // recording afresh, without recording).
+    let tape = Tape::new();
+    let v = tape.var(x0);
+    let mut f = tape
+        .compile(square(v), &[v])
+        .expect("x² has no branches to guard");
+    let mut slope = [0.0];
     let mut x = x0;
-    let mut j = square(Tape::new().var(x)).value();
+    let mut j = f.gradient(&[x], &mut slope).expect("one input");
     let mut path = vec![(x, j)];
     while j > error && path.len() <= 1000 {
-        let tape = Tape::new();
-        let v = tape.var(x);
-        x -= eta * square(v).backward().wrt(v);
-        j = square(Tape::new().var(x)).value();
+        x -= eta * slope[0];
+        j = f.gradient(&[x], &mut slope).expect("one input");
         path.push((x, j));
     }
     path
@@ -48,23 +55,20 @@ pub struct Point {
 /// The tutorial's two-variable run from `(3, 1)` with `η = 0.1`: evaluate,
 /// step, and stop once the evaluated `J < error` (at most 100 points).
 pub fn two_variables(start: [f64; 2], eta: f64, error: f64) -> Vec<Point> {
+    let tape = Tape::new();
+    let (xv, yv) = (tape.var(start[0]).named("x"), tape.var(start[1]).named("y"));
+    let mut f = tape
+        .compile(bowl(xv, yv).named("J"), &[xv, yv])
+        .expect("J has no branches to guard");
     let (mut x, mut y) = (start[0], start[1]);
     let mut points = Vec::new();
     for _ in 0..100 {
-        let tape = Tape::new();
-        let (xv, yv) = (tape.var(x).named("x"), tape.var(y).named("y"));
-        let j = bowl(xv, yv).named("J");
-        let g = j.backward();
-        let gradient = [g.wrt(xv), g.wrt(yv)];
-        points.push(Point {
-            x,
-            y,
-            j: j.value(),
-            gradient,
-        });
+        let mut gradient = [0.0; 2];
+        let j = f.gradient(&[x, y], &mut gradient).expect("two inputs");
+        points.push(Point { x, y, j, gradient });
         x -= eta * gradient[0];
         y -= eta * gradient[1];
-        if j.value() < error {
+        if j < error {
             break;
         }
     }

@@ -27,14 +27,19 @@ pub fn loss<'t>(x: Var<'t>) -> Var<'t> {
 
 /// `POINTS` points of gradient descent at rate `eta`, as `(x, J)`.
 pub fn trajectory(eta: f64) -> Vec<(f64, f64)> {
+    // Recorded once, replayed at each point.
+    let tape = Tape::new();
+    let v = tape.var(X0);
+    let mut f = tape
+        .compile(loss(v), &[v])
+        .expect("J has no branches to guard");
     let mut x = X0;
     (0..POINTS)
         .map(|_| {
-            let tape = Tape::new();
-            let v = tape.var(x);
-            let j = loss(v);
-            let point = (x, j.value());
-            x -= eta * j.backward().wrt(v);
+            let mut slope = [0.0];
+            let j = f.gradient(&[x], &mut slope).expect("one input");
+            let point = (x, j);
+            x -= eta * slope[0];
             point
         })
         .collect()
