@@ -22,9 +22,11 @@ use std::path::{Path, PathBuf};
 pub mod chain;
 pub mod descent;
 pub mod graphs;
+pub mod iris;
 pub mod learning_rate;
 pub mod linear;
 pub mod loss;
+pub mod moons;
 pub mod neuron;
 mod pictures;
 pub mod plot;
@@ -61,6 +63,9 @@ pub enum Error {
     /// Printing the output failed (for example, a closed pipe).
     #[error("cannot print the output: {0}")]
     Output(#[from] io::Error),
+    /// Training failed (tapegrad-nn's message).
+    #[error("{0}")]
+    Nn(String),
     /// The engine reported a fault.
     #[error(transparent)]
     Engine(#[from] tapegrad::Error),
@@ -253,6 +258,24 @@ pub static EXAMPLES: &[Example] = &[
         title: "Six loss functions, their values and derivatives",
         topic: "loss functions",
         run: loss::run,
+    },
+    Example {
+        name: "iris-neuron",
+        title: "One neuron with the log loss: Iris setosa against the rest",
+        topic: "training a neuron",
+        run: iris::run_neuron,
+    },
+    Example {
+        name: "iris-mlp",
+        title: "An MLP with softmax cross-entropy on the three Iris species",
+        topic: "training an MLP",
+        run: iris::run_mlp,
+    },
+    Example {
+        name: "moons",
+        title: "micrograd's two moons: a 2-16-16-1 MLP and its decision boundary",
+        topic: "a decision boundary",
+        run: moons::run,
     },
 ];
 

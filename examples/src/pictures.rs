@@ -220,3 +220,106 @@ pub(crate) fn graphs(out: &mut Output<'_>, example: &str) -> Result<()> {
         }
     })
 }
+
+/// A loss curve: each epoch's mean training loss.
+pub(crate) fn loss_curve(
+    out: &mut Output<'_>,
+    file: &str,
+    caption: &str,
+    history: &[tapegrad_nn::Epoch],
+) -> Result<()> {
+    let Some(path) = out.picture(file) else {
+        return Ok(());
+    };
+    let points: Vec<(f64, f64)> = history.iter().map(|e| (e.epoch as f64, e.loss)).collect();
+    Ok(crate::plot::svg(&path, SIZE, |area| {
+        crate::plot::draw_loss_curve(area, caption, &points)
+    })?)
+}
+
+/// The two moons: the MLP's decision regions (score above or below 0),
+/// its boundary, and the points by class.
+pub(crate) fn moons(
+    out: &mut Output<'_>,
+    mlp: &tapegrad_nn::Mlp,
+    data: &tapegrad_nn::Dataset,
+) -> Result<()> {
+    use tapegrad_nn::Model;
+    let Some(file) = out.picture("moons-boundary.svg") else {
+        return Ok(());
+    };
+    let (x0, x1, y0, y1) = (-1.6, 2.6, -1.2, 1.7);
+    let n = 84;
+    let xs: Vec<f64> = grid(x0, x1, n).collect();
+    let ys: Vec<f64> = grid(y0, y1, n).collect();
+    let score = |x: f64, y: f64| mlp.predict(&[x, y])[0];
+    svg(&file, (720, 540), |area| {
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                "Two moons: the 2-16-16-1 MLP's decision boundary",
+                (FONT, 20),
+            )
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(msg)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("x")
+            .y_desc("y")
+            .draw()
+            .map_err(msg)?;
+        // Light cells coloured by the class each grid square's centre gets,
+        // a column's run of equal cells drawn as one rectangle (a small file).
+        let (dx, dy) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
+        let (blue, red) = (RGBColor(205, 220, 250), RGBColor(250, 212, 205));
+        let mut cells = Vec::new();
+        for &x in &xs[..n] {
+            let class = |j: usize| score(x + dx / 2.0, ys[j] + dy / 2.0) > 0.0;
+            let mut start = 0;
+            for j in 1..=n {
+                if j == n || class(j) != class(start) {
+                    let color = if class(start) { red } else { blue };
+                    cells.push(Rectangle::new(
+                        [(x, ys[start]), (x + dx, ys[j])],
+                        color.filled(),
+                    ));
+                    start = j;
+                }
+            }
+        }
+        chart.draw_series(cells).map_err(msg)?;
+        let values: Vec<Vec<Option<f64>>> = xs
+            .iter()
+            .map(|&x| ys.iter().map(|&y| Some(score(x, y))).collect())
+            .collect();
+        chart
+            .draw_series(
+                crate::plot::contour(&xs, &ys, &values, 0.0)
+                    .into_iter()
+                    .map(|(a, b)| PathElement::new(vec![a, b], BLACK.stroke_width(2))),
+            )
+            .map_err(msg)?;
+        for (class, color, label) in [(0, BLUE, "class 0 (y = -1)"), (1, RED, "class 1 (y = +1)")] {
+            chart
+                .draw_series(
+                    (0..data.len())
+                        .filter(|&i| data.label(i) == class)
+                        .map(|i| Circle::new((data.row(i)[0], data.row(i)[1]), 4, color.filled())),
+                )
+                .map_err(msg)?
+                .label(label)
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(msg)?;
+        Ok(())
+    })
+}

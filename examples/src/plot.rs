@@ -311,6 +311,42 @@ fn crossings(
     segments
 }
 
+/// A training loss curve: `(epoch, loss)` points joined in blue, on a
+/// chart of its own with `caption`; the `tapegrad train --plot` picture
+/// and the examples' loss curves.
+///
+/// # Errors
+/// Plotters' message.
+pub fn draw_loss_curve(area: &Area<'_>, caption: &str, points: &[(f64, f64)]) -> Drawn {
+    let last = points.last().map_or(1.0, |p| p.0).max(2.0);
+    let top = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let top = if top > 0.0 && top.is_finite() {
+        top * 1.05
+    } else {
+        1.0
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(30)
+        .y_label_area_size(50)
+        .build_cartesian_2d(1.0..last, 0.0..top)
+        .map_err(msg)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("loss")
+        .draw()
+        .map_err(msg)?;
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().copied(),
+            BLUE.stroke_width(2),
+        ))
+        .map_err(msg)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

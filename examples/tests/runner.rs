@@ -27,7 +27,10 @@ fn list_names_every_example() {
             "descent-1d",
             "descent-2d",
             "learning-rate",
-            "loss"
+            "loss",
+            "iris-neuron",
+            "iris-mlp",
+            "moons"
         ]
     );
 }
@@ -59,7 +62,7 @@ fn an_unknown_example_is_a_one_line_error() {
     assert_eq!(
         err,
         "error: unknown example `chian` (did you mean `chain`?); the examples are: \
-         neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss\n"
+         neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss, iris-neuron, iris-mlp, moons\n"
     );
 }
 

@@ -275,12 +275,37 @@ fn losses_refuse_points_where_they_are_undefined() {
 }
 
 #[test]
+fn one_neuron_with_the_log_loss_separates_setosa_on_the_held_out_split() {
+    let run = tapegrad_examples::iris::neuron().unwrap();
+    // 45 held-out flowers (30% of each species), every one classified right.
+    assert_eq!(run.sizes, (105, 45));
+    assert_eq!(run.last().test_accuracy, Some(1.0));
+    assert!(run.last().loss < run.history[0].loss / 5.0);
+}
+
+#[test]
+fn an_mlp_with_softmax_cross_entropy_reaches_93_percent_on_held_out_iris() {
+    let run = tapegrad_examples::iris::mlp().unwrap();
+    let test = run.last().test_accuracy.unwrap();
+    assert!(test >= 0.93, "held-out accuracy {test}");
+    assert!(run.last().loss < run.history[0].loss / 10.0);
+}
+
+#[test]
+fn the_moons_mlp_classifies_every_training_point() {
+    let run = tapegrad_examples::moons::train().unwrap();
+    assert_eq!(run.last().train_accuracy, 1.0);
+    // Every point outside the margin: the hinge loss is exactly 0.
+    assert_eq!(run.last().loss, 0.0);
+}
+
+#[test]
 fn unknown_examples_are_named_with_a_suggestion() {
     let err = tapegrad_examples::find("lineer").err().unwrap();
     assert_eq!(
         err.to_string(),
         "unknown example `lineer` (did you mean `linear`?); the examples are: \
-         neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss"
+         neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss, iris-neuron, iris-mlp, moons"
     );
 }
 

@@ -48,7 +48,24 @@ pub enum Command {
     /// Run the tutorial's worked examples.
     #[command(after_help = EXAMPLES_EXAMPLES)]
     Examples(ExamplesArgs),
+    /// Train an MLP classifier on a CSV file (softmax cross-entropy).
+    #[command(after_help = TRAIN_EXAMPLES)]
+    Train(crate::train::TrainArgs),
+    /// Classify the rows of a CSV file with a model saved by `train`.
+    #[command(after_help = PREDICT_EXAMPLES)]
+    Predict(crate::predict::PredictArgs),
 }
+
+const TRAIN_EXAMPLES: &str = "\
+Examples:
+  tapegrad train iris.csv
+  tapegrad train iris.csv --hidden 16,16 --activation relu --epochs 200 --save iris.json
+  tapegrad train data.csv --label species --test-fraction 0.3 --json --plot loss.svg";
+
+const PREDICT_EXAMPLES: &str = "\
+Examples:
+  tapegrad predict iris.json new-flowers.csv
+  tapegrad predict iris.json new-flowers.csv --json";
 
 const GRAD_EXAMPLES: &str = "\
 Examples:

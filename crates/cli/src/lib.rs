@@ -16,7 +16,9 @@ pub mod expr;
 pub mod format;
 mod grad;
 mod plot;
+pub mod predict;
 mod solve;
+pub mod train;
 pub mod values;
 
 use std::io::{Read, Write};
@@ -44,6 +46,8 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<()>
         Command::Descend(args) => descend::run(&args, stdin, stdout),
         Command::Solve(args) => solve::run(&args, stdin, stdout),
         Command::Examples(args) => examples::run(&args, stdout),
+        Command::Train(args) => train::run(&args, stdout),
+        Command::Predict(args) => predict::run(&args, stdout),
     };
     result?;
     stdout.flush()?;

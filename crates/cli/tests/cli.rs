@@ -547,7 +547,7 @@ fn long_text_from_the_command_line_is_cut_in_errors() {
     assert_eq!(
         tapegrad(&["examples", &long]).error(),
         format!(
-            "error: unknown example {cut}; the examples are: neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss\n"
+            "error: unknown example {cut}; the examples are: neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss, iris-neuron, iris-mlp, moons\n"
         )
     );
 }
@@ -1357,7 +1357,7 @@ fn examples_write_pictures() {
 fn unknown_example_has_a_suggestion() {
     assert_eq!(
         tapegrad(&["examples", "lienar"]).error(),
-        "error: unknown example `lienar` (did you mean `linear`?); the examples are: neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss\n"
+        "error: unknown example `lienar` (did you mean `linear`?); the examples are: neuron, linear, chain, descent-1d, descent-2d, learning-rate, loss, iris-neuron, iris-mlp, moons\n"
     );
 }
 
