@@ -59,12 +59,21 @@ fn the_core_depends_on_smallvec_thiserror_and_libm_only() {
 }
 
 #[test]
-fn the_default_features_add_only_the_graph_views() {
+fn the_svg_feature_adds_no_dependency() {
+    // The SVG view's layout and drawing are our own code: with `svg` on,
+    // the engine resolves exactly the core's dependencies.
+    assert_eq!(
+        direct_dependencies(&["--no-default-features", "--features", "svg"]),
+        BTreeSet::from(["libm", "smallvec", "thiserror"].map(String::from))
+    );
+}
+
+#[test]
+fn the_default_features_add_only_petgraph() {
+    // Of the default graph views, only `petgraph` needs a crate.
     assert_eq!(
         direct_dependencies(&[]),
-        BTreeSet::from(
-            ["layout-rs", "libm", "petgraph", "smallvec", "thiserror"].map(String::from)
-        )
+        BTreeSet::from(["libm", "petgraph", "smallvec", "thiserror"].map(String::from))
     );
 }
 

@@ -16,9 +16,10 @@
 //! like the fourth power of the graph's size, and it stacked the edge
 //! labels of a wide layer in one column over the lines crossing there (a
 //! 72-node MLP drew 6178 px wide with labels piled up; ours draws it under
-//! 4000). Its drawing interface and geometry types are still ours to use.
+//! 4000). Nothing of it is left: the points, looks and drawing are a few
+//! private types here, so the `svg` feature needs no dependency.
 //!
-//! The drawing is ours: rounded boxes sized to their labels, `<title>`s
+//! The drawing is ours too: rounded boxes sized to their labels, `<title>`s
 //! naming each node, edge labels drawn last so that lines never hide them
 //! (on a white ground), and coordinates rounded to one decimal, so the
 //! output is byte-identical from run to run. Elements have stable ids for
@@ -28,12 +29,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-
-use layout::core::base::Orientation;
-use layout::core::color::Color;
-use layout::core::format::{ClipHandle, RenderBackend};
-use layout::core::geometry::Point;
-use layout::core::style::StyleAttr;
 
 use super::{Direction, Graph, format_number, style};
 use crate::escape;
@@ -73,17 +68,53 @@ const BEND_BUDGET: usize = 100_000;
 /// (by predecessors) and up (by successors).
 const ORDER_SWEEPS: usize = 6;
 
+/// A point, or a size, in pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+impl Point {
+    const fn new(x: f64, y: f64) -> Point {
+        Point { x, y }
+    }
+
+    const fn zero() -> Point {
+        Point::new(0.0, 0.0)
+    }
+
+    fn add(self, other: Point) -> Point {
+        Point::new(self.x + other.x, self.y + other.y)
+    }
+
+    fn sub(self, other: Point) -> Point {
+        Point::new(self.x - other.x, self.y - other.y)
+    }
+}
+
+/// How a box or line is drawn: colours as SVG writes them (`#rrggbb`).
+struct Look {
+    line: &'static str,
+    width: usize,
+    fill: Option<&'static str>,
+    /// The corner radius, in pixels.
+    rounded: usize,
+    font: usize,
+}
+
 /// What the layout places and the canvas draws: every node and edge with
 /// its label and look.
 struct Scene {
-    orientation: Orientation,
+    /// Left to right, rather than top to bottom.
+    lr: bool,
     nodes: Vec<SceneNode>,
     edges: Vec<SceneEdge>,
 }
 
 struct SceneNode {
     label: String,
-    look: StyleAttr,
+    look: Look,
     /// The box, label and padding.
     size: Point,
     /// `(id, class, title)` of the node's `<g>`.
@@ -95,22 +126,19 @@ struct SceneEdge {
     target: usize,
     /// The local partial `∂user/∂operand = p`, or empty.
     label: String,
-    look: StyleAttr,
+    look: Look,
     dashed: bool,
 }
 
 impl Scene {
     fn of(graph: &Graph<'_>) -> Scene {
-        let orientation = match graph.direction_of() {
-            Direction::LeftToRight => Orientation::LeftToRight,
-            Direction::TopToBottom => Orientation::TopToBottom,
-        };
+        let lr = graph.direction_of() == Direction::LeftToRight;
         let nodes = graph
             .nodes()
             .iter()
             .map(|n| {
                 let mut lines = graph.node_label(n);
-                if matches!(orientation, Orientation::LeftToRight) {
+                if lr {
                     // The adjoint line, `∂z/∂x = …`, is a node's longest;
                     // left to right, its width adds to the picture's
                     // length: two lines.
@@ -121,13 +149,13 @@ impl Scene {
                 }
                 let label = lines.join("\n");
                 let kind = graph.node_kind(n);
-                let look = StyleAttr::new(
-                    color(kind.line()),
-                    if n.output { 2 } else { 1 },
-                    Some(color(kind.fill())),
-                    6,
-                    NODE_FONT,
-                );
+                let look = Look {
+                    line: kind.line(),
+                    width: if n.output { 2 } else { 1 },
+                    fill: Some(kind.fill()),
+                    rounded: 6,
+                    font: NODE_FONT,
+                };
                 let size = text_size(&label, NODE_FONT);
                 let size = Point::new(size.x + 2.0 * PADDING.x, size.y + 2.0 * PADDING.y);
                 // The name as the labels show it (escaped, and cut if long).
@@ -156,28 +184,25 @@ impl Scene {
                 SceneEdge {
                     source: *s,
                     target: *t,
-                    label: match orientation {
+                    label: if lr {
                         // Left to right, a label's width adds to the
                         // picture's length: two shorter lines.
-                        Orientation::LeftToRight => {
-                            graph.edge_label(*s, *t, e).replacen(" = ", "\n= ", 1)
-                        }
-                        _ => graph.edge_label(*s, *t, e),
+                        graph.edge_label(*s, *t, e).replacen(" = ", "\n= ", 1)
+                    } else {
+                        graph.edge_label(*s, *t, e)
                     },
-                    look: StyleAttr::new(color(line), 1, None, 0, EDGE_FONT),
+                    look: Look {
+                        line,
+                        width: 1,
+                        fill: None,
+                        rounded: 0,
+                        font: EDGE_FONT,
+                    },
                     dashed: backward,
                 }
             })
             .collect();
-        Scene {
-            orientation,
-            nodes,
-            edges,
-        }
-    }
-
-    fn canvas(&self) -> Canvas {
-        Canvas::new(self.nodes.iter().map(|n| n.title.clone()).collect())
+        Scene { lr, nodes, edges }
     }
 }
 
@@ -234,7 +259,7 @@ fn topological_order(n: usize, edges: impl Iterator<Item = (usize, usize)>) -> V
 /// curves through their label and bends, leaving and entering every stop
 /// along the flow.
 fn layered(scene: &Scene) -> String {
-    let lr = matches!(scene.orientation, Orientation::LeftToRight);
+    let lr = scene.lr;
     // Items: the nodes, one label per labelled edge, then bends. Each edge
     // runs from its source through `inner` to its target.
     let mut size: Vec<Point> = scene.nodes.iter().map(|n| n.size).collect();
@@ -415,12 +440,9 @@ fn layered(scene: &Scene) -> String {
         }
     };
 
-    let mut canvas = scene.canvas();
+    let mut canvas = Canvas::new();
     for (v, node) in scene.nodes.iter().enumerate() {
-        let c = center(v);
-        let corner = Point::new(c.x - node.size.x / 2.0, c.y - node.size.y / 2.0);
-        canvas.draw_rect(corner, node.size, &node.look, Some(v.to_string()), None);
-        canvas.draw_text(c, &node.label, &node.look);
+        canvas.node(center(v), node);
     }
     // Edges straight from one node to another with a twin (`x * x`
     // without labels): the `j`th of `n` bows out by `(j - (n - 1) / 2)`
@@ -451,14 +473,7 @@ fn layered(scene: &Scene) -> String {
             path[1].0 = path[1].0.add(shift);
             *j += 1;
         }
-        canvas.draw_arrow(
-            &path,
-            e.dashed,
-            (false, true),
-            &e.look,
-            Some(k.to_string()),
-            "",
-        );
+        canvas.edge(k, &path, e.dashed, &e.look);
         if let Some(&label) = inner[k].iter().find(|&&v| !bend(v)) {
             canvas.edge_label(k, center(label), &e.label, &e.look);
         }
@@ -539,7 +554,7 @@ fn place(row: &[usize], desired: &[f64], across: &[f64], gap: &[f64], cross: &mu
     }
 }
 
-/// A smooth path through `stops`, as [`Canvas::draw_arrow`] takes it: a
+/// A smooth path through `stops`, as [`Canvas::edge`] takes it: a
 /// cubic Bézier per leg, leaving and entering every stop along the flow,
 /// its control points pulled along the flow by half the shorter leg at
 /// that stop (so a curve never overshoots a stop).
@@ -564,10 +579,6 @@ fn curve(stops: &[Point], lr: bool) -> Vec<(Point, Point)> {
     path
 }
 
-fn color(web: &str) -> Color {
-    Color::fast(web)
-}
-
 /// The size of a block of text, one line per `\n`.
 fn text_size(text: &str, font: usize) -> Point {
     let font = font as f64;
@@ -584,33 +595,20 @@ fn num(x: f64) -> String {
     format_number((x * 10.0).round() / 10.0 + 0.0)
 }
 
-/// layout-rs colours are `#rrggbbaa`; SVG 1.1 readers want `#rrggbb`.
-fn web(c: Color) -> String {
-    let mut s = c.to_web_color();
-    s.truncate(7);
-    s
-}
-
-/// The drawing backend: collects SVG elements in the order they are drawn
-/// (nodes, then edges), and edge labels to draw on top.
+/// The drawing: collects SVG elements in the order they are drawn (nodes,
+/// then edges), and edge labels to draw on top.
 struct Canvas {
-    /// `(id, class, title)` of each node, by node id.
-    titles: Vec<(String, &'static str, String)>,
     body: String,
     labels: String,
-    /// The id of the node whose box was just drawn, awaiting its text.
-    open: Option<usize>,
     min: Point,
     max: Point,
 }
 
 impl Canvas {
-    fn new(titles: Vec<(String, &'static str, String)>) -> Canvas {
+    fn new() -> Canvas {
         Canvas {
-            titles,
             body: String::new(),
             labels: String::new(),
-            open: None,
             min: Point::new(f64::INFINITY, f64::INFINITY),
             max: Point::new(f64::NEG_INFINITY, f64::NEG_INFINITY),
         }
@@ -620,7 +618,6 @@ impl Canvas {
         self.min = Point::new(self.min.x.min(p.x), self.min.y.min(p.y));
         self.max = Point::new(self.max.x.max(p.x), self.max.y.max(p.y));
     }
-
     fn finish(self) -> String {
         let (min, max) = if self.min.x.is_finite() {
             (self.min, self.max)
@@ -700,8 +697,8 @@ impl Canvas {
 
     /// Edge `k`'s label, centred on `center`: drawn after everything else,
     /// on a white ground over the line it labels.
-    fn edge_label(&mut self, k: usize, center: Point, text: &str, look: &StyleAttr) {
-        let size = text_size(text, look.font_size);
+    fn edge_label(&mut self, k: usize, center: Point, text: &str, look: &Look) {
+        let size = text_size(text, look.font);
         let (w, h) = (size.x + 6.0, size.y + 2.0);
         let _ = writeln!(
             self.labels,
@@ -711,117 +708,47 @@ impl Canvas {
             num(w),
             num(h)
         );
-        let t = self.text(center, text, look.font_size, "edge-label-text");
+        let t = self.text(center, text, look.font, "edge-label-text");
         self.labels.push_str(&t);
         self.labels.push_str("</g>\n");
     }
-}
 
-impl RenderBackend for Canvas {
-    fn draw_rect(
-        &mut self,
-        xy: Point,
-        size: Point,
-        look: &StyleAttr,
-        properties: Option<String>,
-        _clip: Option<ClipHandle>,
-    ) {
+    /// Node `node`'s box and label, centred on `center`, in a `<g>` with
+    /// its id, class and title.
+    fn node(&mut self, center: Point, node: &SceneNode) {
+        let (id, class, title) = &node.title;
+        let size = node.size;
+        let xy = Point::new(center.x - size.x / 2.0, center.y - size.y / 2.0);
         self.grow(xy);
-        self.grow(Point::new(xy.x + size.x, xy.y + size.y));
-        let node = properties.and_then(|p| p.parse::<usize>().ok());
-        if let Some((id, class, title)) = node.and_then(|n| self.titles.get(n)) {
-            let _ = write!(
-                self.body,
-                "<g id=\"{id}\" class=\"node {class}\">\n<title>{}</title>\n",
-                escape::xml(title)
-            );
-            self.open = node;
-        }
-        let fill = look
-            .fill_color
-            .map(web)
-            .unwrap_or_else(|| "none".to_string());
+        self.grow(xy.add(size));
+        let look = &node.look;
+        let _ = write!(
+            self.body,
+            "<g id=\"{id}\" class=\"node {class}\">\n<title>{}</title>\n",
+            escape::xml(title)
+        );
         let _ = writeln!(
             self.body,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{fill}\" stroke=\"{}\" stroke-width=\"{}\"/>",
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>",
             num(xy.x),
             num(xy.y),
             num(size.x),
             num(size.y),
             look.rounded,
-            web(look.line_color),
-            look.line_width,
+            look.fill.unwrap_or("none"),
+            look.line,
+            look.width,
         );
-    }
-
-    fn draw_line(
-        &mut self,
-        start: Point,
-        stop: Point,
-        look: &StyleAttr,
-        _properties: Option<String>,
-    ) {
-        self.grow(start);
-        self.grow(stop);
-        let _ = writeln!(
-            self.body,
-            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>",
-            num(start.x),
-            num(start.y),
-            num(stop.x),
-            num(stop.y),
-            web(look.line_color),
-            look.line_width
-        );
-    }
-
-    fn draw_circle(
-        &mut self,
-        xy: Point,
-        size: Point,
-        look: &StyleAttr,
-        _properties: Option<String>,
-    ) {
-        self.grow(Point::new(xy.x - size.x / 2.0, xy.y - size.y / 2.0));
-        self.grow(Point::new(xy.x + size.x / 2.0, xy.y + size.y / 2.0));
-        let fill = look
-            .fill_color
-            .map(web)
-            .unwrap_or_else(|| "none".to_string());
-        let _ = writeln!(
-            self.body,
-            "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\" fill=\"{fill}\" stroke=\"{}\" stroke-width=\"{}\"/>",
-            num(xy.x),
-            num(xy.y),
-            num(size.x / 2.0),
-            num(size.y / 2.0),
-            web(look.line_color),
-            look.line_width
-        );
-    }
-
-    fn draw_text(&mut self, xy: Point, text: &str, look: &StyleAttr) {
-        if text.is_empty() {
-            return;
-        }
-        // The label of the node whose box was just drawn (edge labels are
-        // drawn by `edge_label`).
-        if self.open.take().is_some() {
-            let t = self.text(xy, text, look.font_size, "node-label");
+        if !node.label.is_empty() {
+            let t = self.text(center, &node.label, look.font, "node-label");
             self.body.push_str(&t);
-            self.body.push_str("</g>\n");
         }
+        self.body.push_str("</g>\n");
     }
 
-    fn draw_arrow(
-        &mut self,
-        path: &[(Point, Point)],
-        dashed: bool,
-        head: (bool, bool),
-        look: &StyleAttr,
-        properties: Option<String>,
-        _text: &str,
-    ) {
+    /// Edge `k` along `path` (cubic Bézier legs, see [`curve`]), with an
+    /// arrow head at its target.
+    fn edge(&mut self, k: usize, path: &[(Point, Point)], dashed: bool, look: &Look) {
         if path.len() < 2 {
             return;
         }
@@ -843,39 +770,21 @@ impl RenderBackend for Canvas {
         for (a, b) in &path[2..] {
             let _ = write!(d, " S {} {}, {} {}", num(a.x), num(a.y), num(b.x), num(b.y));
         }
-        let stroke = web(look.line_color);
-        let marker = if stroke == style::BACKWARD_LINE {
+        let marker = if look.line == style::BACKWARD_LINE {
             "arrow-backward"
         } else {
             "arrow"
         };
-        let id = properties
-            .map(|p| format!(" id=\"edge{p}\""))
-            .unwrap_or_default();
         let _ = writeln!(
             self.body,
-            "<path{id} class=\"edge\" d=\"{d}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\"{}{}{}/>",
-            look.line_width,
+            "<path id=\"edge{k}\" class=\"edge\" d=\"{d}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{} marker-end=\"url(#{marker})\"/>",
+            look.line,
+            look.width,
             if dashed {
                 " stroke-dasharray=\"5,4\""
             } else {
                 ""
             },
-            if head.0 {
-                format!(" marker-start=\"url(#{marker})\"")
-            } else {
-                String::new()
-            },
-            if head.1 {
-                format!(" marker-end=\"url(#{marker})\"")
-            } else {
-                String::new()
-            },
         );
-    }
-
-    fn create_clip(&mut self, _xy: Point, _size: Point, _rounded_px: usize) -> ClipHandle {
-        // Only records with rounded corners clip; this view draws none.
-        0
     }
 }
