@@ -265,15 +265,22 @@ impl Loss {
     ///
     /// # Errors
     /// [`Error::Class`] for a class the outputs cannot express (a one-output
-    /// loss takes classes 0 and 1).
+    /// loss takes classes 0 and 1), [`Error::Shape`] for a one-output loss
+    /// given several outputs.
     pub fn record<'t>(self, outputs: &[Var<'t>], c: usize) -> Result<Var<'t>> {
         if self == Loss::SoftmaxCrossEntropy {
             return softmax_cross_entropy(outputs, c);
         }
-        if outputs.len() != 1 || c > 1 {
+        if outputs.len() != 1 {
+            return Err(Error::Shape(format!(
+                "the {self} loss takes one output, not {}",
+                outputs.len()
+            )));
+        }
+        if c > 1 {
             return Err(Error::Class {
                 class: c,
-                classes: if outputs.len() == 1 { 2 } else { 0 },
+                classes: 2,
             });
         }
         let (a, y) = (outputs[0], c as f64);

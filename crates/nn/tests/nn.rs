@@ -382,3 +382,19 @@ fn standardisation_uses_the_training_split_only() {
     // The held-out set is not what the statistics came from.
     assert_ne!(Standardizer::fit(&test), s);
 }
+
+#[test]
+fn a_one_output_loss_refuses_several_outputs_and_a_third_class() {
+    let tape = Tape::new();
+    let z = [tape.var(0.5), tape.var(-0.5)];
+    assert_eq!(
+        Loss::Log.record(&z, 1).unwrap_err().to_string(),
+        "the log loss takes one output, not 2"
+    );
+    assert_eq!(
+        Loss::Hinge.record(&z[..1], 2).unwrap_err().to_string(),
+        "class 2 for a model of 2 classes"
+    );
+    // Softmax cross-entropy takes one logit per class.
+    assert!(Loss::SoftmaxCrossEntropy.record(&z, 1).is_ok());
+}
