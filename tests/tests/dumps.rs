@@ -545,8 +545,11 @@ fn assert_svg_draws_every_node_and_edge(graph: &Graph<'_>, svg: &str) {
     let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
     let mut drawn: Vec<Option<(String, String)>> = vec![None; graph.nodes().len()];
-    for g in doc.descendants().filter(|n| n.has_tag_name("g")) {
-        let id: usize = g.attribute("id").unwrap()["node".len()..].parse().unwrap();
+    let node_ids = doc.descendants().filter_map(|n| {
+        let id = n.attribute("id")?.strip_prefix("node")?;
+        Some((n, id.parse::<usize>().unwrap()))
+    });
+    for (g, id) in node_ids.filter(|(n, _)| n.has_tag_name("g")) {
         let title = g.children().find(|n| n.has_tag_name("title")).unwrap();
         let first_line = g.descendants().find(|n| n.has_tag_name("tspan")).unwrap();
         let found = (
@@ -592,7 +595,20 @@ fn assert_svg_draws_every_node_and_edge(graph: &Graph<'_>, svg: &str) {
     } else {
         0
     };
-    assert_eq!(class_count("edge-label"), labelled);
+    let label_texts = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("class") == Some("edge-label"))
+        .count();
+    assert_eq!(label_texts, labelled);
+    // Each label sits in `<g id="edge{k}-label">`, k its edge's index.
+    if labelled > 0 {
+        let ids: std::collections::HashSet<&str> =
+            doc.descendants().filter_map(|n| n.attribute("id")).collect();
+        for (k, (_, _, e)) in graph.edges().iter().enumerate() {
+            let id = format!("edge{k}-label");
+            assert_eq!(ids.contains(id.as_str()), e.partial.is_some(), "{id}");
+        }
+    }
 }
 
 /// `acc = x; acc = acc + sin(i·x)` for `i` in `0..n`: `3n + 1` nodes, and

@@ -23,6 +23,7 @@
 //! decimal. Which layout a graph gets depends on its nodes and edges only,
 //! so the output stays deterministic.
 
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -154,7 +155,10 @@ impl Scene {
     }
 
     fn canvas(&self) -> Canvas {
-        Canvas::new(self.nodes.iter().map(|n| n.title.clone()).collect())
+        Canvas::new(
+            self.nodes.iter().map(|n| n.title.clone()).collect(),
+            self.edges.iter().map(|e| e.label.as_str()),
+        )
     }
 
     /// The nodes in an order where every edge runs forwards (the canonical
@@ -662,6 +666,10 @@ fn web(c: Color) -> String {
 struct Canvas {
     /// `(id, class, title)` of each node, by node id.
     titles: Vec<(String, &'static str, String)>,
+    /// The edges whose labels are not drawn yet, by label, in edge order:
+    /// a label drawn is the first such edge's (edges whose labels read the
+    /// same are alike). Only looked up, never iterated.
+    edge_labels: HashMap<String, VecDeque<usize>>,
     body: String,
     labels: String,
     /// The id of the node whose box was just drawn, awaiting its text.
@@ -671,9 +679,20 @@ struct Canvas {
 }
 
 impl Canvas {
-    fn new(titles: Vec<(String, &'static str, String)>) -> Canvas {
+    fn new<'a>(
+        titles: Vec<(String, &'static str, String)>,
+        labels: impl Iterator<Item = &'a str>,
+    ) -> Canvas {
+        let mut edge_labels: HashMap<String, VecDeque<usize>> = HashMap::new();
+        for (k, label) in labels.enumerate() {
+            edge_labels
+                .entry(label.to_string())
+                .or_default()
+                .push_back(k);
+        }
         Canvas {
             titles,
+            edge_labels,
             body: String::new(),
             labels: String::new(),
             open: None,
@@ -864,6 +883,10 @@ impl RenderBackend for Canvas {
             None => {
                 let size = text_size(text, look.font_size);
                 let (w, h) = (size.x + 6.0, size.y + 2.0);
+                let edge = self.edge_labels.get_mut(text).and_then(VecDeque::pop_front);
+                if let Some(k) = edge {
+                    let _ = writeln!(self.labels, "<g id=\"edge{k}-label\" class=\"edge-label\">");
+                }
                 let _ = writeln!(
                     self.labels,
                     "<rect class=\"edge-label-ground\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.9\"/>",
@@ -874,6 +897,9 @@ impl RenderBackend for Canvas {
                 );
                 let t = self.text(xy, text, look.font_size, "edge-label");
                 self.labels.push_str(&t);
+                if edge.is_some() {
+                    self.labels.push_str("</g>\n");
+                }
             }
         }
     }
