@@ -602,8 +602,10 @@ fn assert_svg_draws_every_node_and_edge(graph: &Graph<'_>, svg: &str) {
     assert_eq!(label_texts, labelled);
     // Each label sits in `<g id="edge{k}-label">`, k its edge's index.
     if labelled > 0 {
-        let ids: std::collections::HashSet<&str> =
-            doc.descendants().filter_map(|n| n.attribute("id")).collect();
+        let ids: std::collections::HashSet<&str> = doc
+            .descendants()
+            .filter_map(|n| n.attribute("id"))
+            .collect();
         for (k, (_, _, e)) in graph.edges().iter().enumerate() {
             let id = format!("edge{k}-label");
             assert_eq!(ids.contains(id.as_str()), e.partial.is_some(), "{id}");
