@@ -211,11 +211,15 @@ pub(crate) fn losses(out: &mut Output<'_>) -> Result<()> {
     })
 }
 
-/// The computation and gradient graphs of `example`, as SVG pictures.
+/// The computation and gradient graphs of `example`, as SVG pictures, each
+/// with a web page beside it that steps through its backward sweep.
 pub(crate) fn graphs(out: &mut Output<'_>, example: &str) -> Result<()> {
     crate::graphs::each(example, |name, graph| {
-        match out.picture(&format!("{name}.svg")) {
-            Some(path) => graph.write_svg(&path).map_err(Error::from),
+        if let Some(path) = out.picture(&format!("{name}.svg")) {
+            graph.write_svg(&path)?;
+        }
+        match out.picture(&format!("{name}.html")) {
+            Some(path) => graph.write_html(&path).map_err(Error::from),
             None => Ok(()),
         }
     })

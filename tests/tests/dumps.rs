@@ -596,7 +596,22 @@ fn assert_svg_draws_every_node_and_edge(graph: &Graph<'_>, svg: &str) {
     } else {
         0
     };
-    assert_eq!(class_count("edge-label"), labelled);
+    let label_texts = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("class") == Some("edge-label-text"))
+        .count();
+    assert_eq!(label_texts, labelled);
+    // Each label sits in `<g id="edge{k}-label">`, k its edge's index.
+    if labelled > 0 {
+        let ids: std::collections::HashSet<&str> = doc
+            .descendants()
+            .filter_map(|n| n.attribute("id"))
+            .collect();
+        for (k, (_, _, e)) in graph.edges().iter().enumerate() {
+            let id = format!("edge{k}-label");
+            assert_eq!(ids.contains(id.as_str()), e.partial.is_some(), "{id}");
+        }
+    }
 }
 
 /// `acc = x; acc = acc + sin(i·x)` for `i` in `0..n`: `3n + 1` nodes, and

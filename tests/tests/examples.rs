@@ -367,7 +367,21 @@ fn pictures_are_written_into_the_output_folder() {
     tapegrad_examples::run(&all, &mut out).unwrap();
     let written = out.written().to_vec();
     assert!(!written.is_empty());
-    for path in &written {
+    // Every graph picture has its web page beside it.
+    let svgs: Vec<_> = written
+        .iter()
+        .filter(|p| p.extension().unwrap() == "svg")
+        .collect();
+    for path in written.iter().filter(|p| p.extension().unwrap() == "html") {
+        let html = std::fs::read_to_string(path).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{}", path.display());
+        assert!(
+            svgs.contains(&&path.with_extension("svg")),
+            "{}",
+            path.display()
+        );
+    }
+    for path in svgs {
         let svg = std::fs::read_to_string(path).unwrap();
         assert!(
             roxmltree::Document::parse(&svg).is_ok(),

@@ -74,6 +74,7 @@ Examples:
   tapegrad grad 'x^2*y' --at x=1,y=3 --order 2 --json
   tapegrad grad 'z = sigmoid(w*x + b); z' --at w=0.5,x=2,b=-1 --text
   tapegrad grad -f model.txt --at w=3,b=4 --svg graph.svg
+  tapegrad grad -f model.txt --at w=3,b=4 --html backprop.html
   echo 'ln(x)/x' | tapegrad grad - --at x=2";
 
 const DESCEND_EXAMPLES: &str = "\
@@ -141,15 +142,19 @@ pub struct GradArgs {
     /// name must end in .svg).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// Write the graph to FILE as a web page that steps through the
+    /// backward sweep over the picture (the name must end in .html).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Show only the named nodes, with the unnamed ones between them folded
-    /// into expressions (in --text, --dot and --svg).
+    /// into expressions (in --text, --dot, --svg and --html).
     #[arg(long)]
     pub named: bool,
-    /// Which way --dot and --svg pictures flow: lr (left to right) or tb
+    /// Which way --dot, --svg and --html pictures flow: lr (left to right) or tb
     /// (top to bottom).
     #[arg(long, value_enum, default_value_t = Flow::Lr)]
     pub direction: Flow,
-    /// Significant digits of the numbers in --dot and --svg labels (17 for
+    /// Significant digits of the numbers in --dot, --svg and --html labels (17 for
     /// every digit); the text dump is always exact.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=17))]
     pub digits: u8,

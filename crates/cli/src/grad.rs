@@ -1,5 +1,5 @@
 //! `tapegrad grad`: the value and partial derivatives at a point, the
-//! Hessian with `--order 2`, and the graph as text, DOT or SVG.
+//! Hessian with `--order 2`, and the graph as text, DOT, SVG or a web page.
 
 use std::io::{Read, Write};
 
@@ -17,6 +17,9 @@ pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) ->
     if let Some(path) = &args.svg {
         crate::svg_path(path, "--svg")?;
     }
+    if let Some(path) = &args.html {
+        crate::html_path(path, "--html")?;
+    }
     let source = Source::load(&args.source, stdin)?;
     let values = input_values(&source.program, &args.at, "--at")?;
     let label = source.output_label("z");
@@ -31,7 +34,7 @@ pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) ->
         .map_err(|err| source.engine_error(&err, &e))?;
     let value = e.output.value();
     let gradient: Vec<f64> = vars.iter().map(|&v| g.wrt(v)).collect();
-    let dump = args.text || args.dot.is_some() || args.svg.is_some();
+    let dump = args.text || args.dot.is_some() || args.svg.is_some() || args.html.is_some();
     let mut graph = (dump && args.order == 1).then(|| Graph::with_gradients(&g));
     drop(g);
 
@@ -74,6 +77,9 @@ pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) ->
         }
         if let Some(path) = &args.svg {
             graph.write_svg(path).map_err(Error::msg)?;
+        }
+        if let Some(path) = &args.html {
+            graph.write_html(path).map_err(Error::msg)?;
         }
     }
 

@@ -172,15 +172,25 @@ impl Steps {
 /// Checks that a picture path names an SVG file: tapegrad draws SVG only,
 /// and an SVG under another name (`.png`) would open as garbage.
 pub(crate) fn svg_path(path: &std::path::Path, flag: &str) -> Result<()> {
-    let is_svg = path
+    file_kind(path, flag, "svg", "an SVG picture")
+}
+
+/// Checks that a page path names an HTML file, which browsers open as a
+/// page (under another name they may show its source).
+pub(crate) fn html_path(path: &std::path::Path, flag: &str) -> Result<()> {
+    file_kind(path, flag, "html", "a web page")
+}
+
+fn file_kind(path: &std::path::Path, flag: &str, extension: &str, what: &str) -> Result<()> {
+    let fits = path
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    if is_svg {
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension));
+    if fits {
         Ok(())
     } else {
         Err(Error::msg(format!(
-            "{flag} writes an SVG picture, so its file name must end in .svg (got `{}`)",
+            "{flag} writes {what}, so its file name must end in .{extension} (got `{}`)",
             path.display()
         )))
     }

@@ -328,6 +328,44 @@ fn picture_paths_must_end_in_svg() {
 }
 
 #[test]
+fn grad_writes_a_backprop_page_and_wants_html_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("backprop.html");
+    let out = tapegrad(&[
+        "grad",
+        LINEAR,
+        "--at",
+        "w=3,b=4",
+        "--named",
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(out, "z = 162\n∂z/∂w = 18\n∂z/∂b = 63\n");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    // The picture inline, and the engine's ∂z/∂b = 2·18 + 3·9 in the data.
+    assert!(html.contains("<g id=\"node1\""), "{html}");
+    assert!(html.contains("\"ref\":\"b\""), "{html}");
+    assert!(html.contains("\"adjoint\":63"), "{html}");
+    let txt = dir.path().join("backprop.txt");
+    let err = tapegrad(&[
+        "grad",
+        LINEAR,
+        "--at",
+        "w=3,b=4",
+        "--html",
+        txt.to_str().unwrap(),
+    ])
+    .error();
+    assert!(
+        err.contains("--html writes a web page, so its file name must end in .html"),
+        "{err}"
+    );
+    assert!(!txt.exists(), "nothing is written under the wrong name");
+}
+
+#[test]
 fn grad_reads_stdin_and_files() {
     let expected = "z = 162\n∂z/∂w = 18\n∂z/∂b = 63\n";
     let multi_line = "x = 2*w + 3*b\ny = 2*b + 1\nx*y\n";

@@ -887,11 +887,30 @@ impl Tape {
             let call = crate::custom::Call::of(self, index);
             return call.partials_f64(self).into_iter().collect();
         }
+        self.sends(index, 1.0)
+            .into_iter()
+            .map(|d| d.unwrap_or(0.0))
+            .collect()
+    }
+
+    /// What the numeric sweep sends from node `index`, whose adjoint is
+    /// `g`, to each of its inputs, in operand order: the op table's
+    /// vector-Jacobian product, `None` where it sends nothing. It can
+    /// differ from `partials × g` in the last bit (`ln` sends `g / x`).
+    pub(crate) fn sends(&self, index: usize, g: f64) -> Vec<Option<f64>> {
+        if self.with(|t| t.ops[index]) == Op::Custom {
+            let call = crate::custom::Call::of(self, index);
+            return call
+                .partials_f64(self)
+                .into_iter()
+                .map(|p| Some(g * p))
+                .collect();
+        }
         self.with(|t| {
-            let partials = SmallVec::from_elem(0.0, crate::backward::input_count(t, index));
+            let partials = SmallVec::from_elem(None, crate::backward::input_count(t, index));
             let words = t.words(index);
             let mut p = Partials { t, words, partials };
-            op::pullback(&mut p, t.ops[index], t.values[index], 1.0);
+            op::pullback(&mut p, t.ops[index], t.values[index], g);
             p.partials.into_vec()
         })
     }
@@ -1018,7 +1037,7 @@ impl fmt::Debug for Tape {
 struct Partials<'a> {
     t: &'a Inner,
     words: [u32; 3],
-    partials: SmallVec<[f64; 2]>,
+    partials: SmallVec<[Option<f64>; 2]>,
 }
 
 impl op::Pullback for Partials<'_> {
@@ -1036,7 +1055,7 @@ impl op::Pullback for Partials<'_> {
         self.t.lists[(start + i) as usize]
     }
     fn accumulate(&mut self, slot: u32, _index: u32, d: f64) {
-        self.partials[slot as usize] = d;
+        self.partials[slot as usize] = Some(d);
     }
     fn custom(&mut self, _out: f64, _g: f64) {
         // `Tape::partials` reads a custom node's partials before it gets
