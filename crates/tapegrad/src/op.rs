@@ -266,6 +266,14 @@ pub(crate) trait Pullback {
     fn custom(&mut self, out: Self::S, g: Self::S);
 }
 
+/// The operands of the node being evaluated by [`eval_node`].
+pub(crate) trait Operands {
+    /// The value of the input whose index is operand word `j`.
+    fn value(&self, j: usize) -> f64;
+    /// The constant whose place in the pool is operand word `j`.
+    fn constant(&self, j: usize) -> f64;
+}
+
 macro_rules! op_table {
     (
         nullary { $( $(#[$nm:meta])* $N:ident $nname:literal; )* }
@@ -409,6 +417,20 @@ macro_rules! op_table {
             match op {
                 $( Op::$B => { let ($bx, $by) = (x, y); $bval } )*
                 _ => unreachable!("{op:?} is not a two-input op"),
+            }
+        }
+
+        /// The value of a node of a one-input op, an op with a constant or
+        /// a two-input op, its operands read through `r`: one match over
+        /// every op, so that a replay dispatches once per node. `None` for
+        /// the other shapes, which the caller computes.
+        #[inline(always)]
+        pub(crate) fn eval_node<R: Operands>(op: Op, r: &R) -> Option<f64> {
+            match op {
+                $( Op::$U => { let $ux = r.value(0); Some($uval) } )*
+                $( Op::$C => { let ($cx, $cc) = (r.value(0), r.constant(1)); Some($cval) } )*
+                $( Op::$B => { let ($bx, $by) = (r.value(0), r.value(1)); Some($bval) } )*
+                _ => None,
             }
         }
 

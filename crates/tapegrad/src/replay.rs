@@ -695,45 +695,129 @@ impl Compiled {
 /// Recomputes the value of every node but the leaves and constants, in
 /// tape order, with the formulas recording used.
 fn replay(t: &mut Inner, scratch: &mut Vec<f64>) {
+    debug_assert!(well_formed(t));
+    let n = t.ops.len();
+    let values = t.values.as_mut_ptr();
+    let (args, consts) = (t.args.as_ptr(), t.consts.as_slice());
     let mut at = 0;
-    for i in 0..t.ops.len() {
-        let op = t.ops[i];
-        let w = &t.args[at..at + op.words()];
-        at += op.words();
-        let v = &t.values;
-        let value = match op.shape() {
-            Shape::Nullary => continue,
-            Shape::Unary => op::eval_unary(op, v[w[0] as usize]),
-            Shape::UnaryConst { .. } => {
-                op::eval_unary_const(op, v[w[0] as usize], t.consts[w[1] as usize])
-            }
-            Shape::Binary => op::eval_binary(op, v[w[0] as usize], v[w[1] as usize]),
-            Shape::Nary => {
-                // As `Tape::sum` adds: from 0, in the terms' order.
-                let mut sum = 0.0;
-                for &x in &t.lists[w[0] as usize..(w[0] + w[1]) as usize] {
-                    sum += v[x as usize];
-                }
-                sum
-            }
-            Shape::Dot => {
-                // As `Vars::dot` adds.
-                let (x, n, k) = (w[0] as usize, w[1] as usize, w[2] as usize);
-                let mut sum = 0.0;
-                for (&x, &c) in v[x..x + n].iter().zip(&t.consts[k..k + n]) {
-                    sum += x * c;
-                }
-                sum
-            }
-            Shape::Custom => {
-                scratch.clear();
-                let list = &t.lists[w[0] as usize..(w[0] + w[1]) as usize];
-                scratch.extend(list.iter().map(|&x| v[x as usize]));
-                t.customs[w[2] as usize].value(scratch)
-            }
-        };
-        t.values[i] = value;
+    for i in 0..n {
+        // SAFETY: `Program::build` made the program, so it is well formed
+        // (checked above in debug builds): `values` holds `ops.len()`
+        // numbers, every node's `Op::words` operand words follow the last
+        // node's in `args`, each input word names an earlier node and each
+        // constant word a place in `consts`. Only node `i` is written, and
+        // no reference into `values` is live while it is.
+        unsafe {
+            let op = *t.ops.get_unchecked(i);
+            let row = Row {
+                values,
+                words: args.add(at),
+                consts,
+            };
+            at += op.words();
+            let value = match op::eval_node(op, &row) {
+                Some(value) => value,
+                None => match op.shape() {
+                    Shape::Nullary => continue,
+                    Shape::Nary => {
+                        // As `Tape::sum` adds: from 0, in the terms' order.
+                        let (start, len) = (row.word(0), row.word(1));
+                        let mut sum = 0.0;
+                        for &x in t.lists.get_unchecked(start..start + len) {
+                            sum += *values.add(x as usize);
+                        }
+                        sum
+                    }
+                    Shape::Dot => {
+                        // As `Vars::dot` adds.
+                        let (x, len, k) = (row.word(0), row.word(1), row.word(2));
+                        let mut sum = 0.0;
+                        for (j, &c) in consts.get_unchecked(k..k + len).iter().enumerate() {
+                            sum += *values.add(x + j) * c;
+                        }
+                        sum
+                    }
+                    Shape::Custom => {
+                        let (start, len) = (row.word(0), row.word(1));
+                        scratch.clear();
+                        let list = t.lists.get_unchecked(start..start + len);
+                        scratch.extend(list.iter().map(|&x| *values.add(x as usize)));
+                        t.customs[row.word(2)].value(scratch)
+                    }
+                    Shape::Unary | Shape::UnaryConst { .. } | Shape::Binary => {
+                        unreachable!("{op:?} is evaluated by the op table")
+                    }
+                },
+            };
+            *values.add(i) = value;
+        }
     }
+}
+
+/// The operands of the node being replayed, read without bounds checks
+/// (see the invariant in [`replay`]).
+struct Row<'a> {
+    values: *const f64,
+    /// The node's operand words.
+    words: *const u32,
+    consts: &'a [f64],
+}
+
+impl Row<'_> {
+    #[inline(always)]
+    fn word(&self, j: usize) -> usize {
+        // SAFETY: the node has at least `j + 1` words (see `replay`).
+        unsafe { *self.words.add(j) as usize }
+    }
+}
+
+impl op::Operands for Row<'_> {
+    #[inline(always)]
+    fn value(&self, j: usize) -> f64 {
+        // SAFETY: word `j` names an earlier node (see `replay`).
+        unsafe { *self.values.add(self.word(j)) }
+    }
+
+    #[inline(always)]
+    fn constant(&self, j: usize) -> f64 {
+        // SAFETY: word `j` names a place in `consts` (see `replay`).
+        unsafe { *self.consts.get_unchecked(self.word(j)) }
+    }
+}
+
+/// Whether every operand word of `t` is where [`replay`] reads without
+/// checks: inputs before their node, constants and lists in their pools.
+fn well_formed(t: &Inner) -> bool {
+    let n = t.ops.len();
+    let mut at = 0;
+    let ok = t.values.len() == n
+        && t.ops.iter().enumerate().all(|(i, &op)| {
+            let Some(w) = t.args.get(at..at + op.words()) else {
+                return false;
+            };
+            at += op.words();
+            let (node, konst) = (
+                |x: u32| (x as usize) < i,
+                |x: u32| (x as usize) < t.consts.len(),
+            );
+            let list = |s: u32, l: u32| {
+                t.lists
+                    .get(s as usize..(s + l) as usize)
+                    .is_some_and(|l| l.iter().all(|&x| node(x)))
+            };
+            match op.shape() {
+                Shape::Nullary => true,
+                Shape::Unary => node(w[0]),
+                Shape::UnaryConst { .. } => node(w[0]) && konst(w[1]),
+                Shape::Binary => node(w[0]) && node(w[1]),
+                Shape::Nary => list(w[0], w[1]),
+                Shape::Dot => {
+                    (w[0] + w[1]) as usize <= i && (w[2] + w[1]) as usize <= t.consts.len()
+                }
+                Shape::Custom => list(w[0], w[1]) && (w[2] as usize) < t.customs.len(),
+            }
+        });
+    ok && at == t.args.len()
 }
 
 /// `file.rs:line`, as errors name a place.
