@@ -44,11 +44,12 @@ fn one_example_prints_and_names_its_picture_folder() {
         .assert()
         .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    // ∂z/∂w = 18 and ∂z/∂b = 63 from the tape, and four graph pictures.
+    // ∂z/∂w = 18 and ∂z/∂b = 63 from the tape, and four graph pictures,
+    // each with its backprop page.
     assert!(text.contains("∂z/∂w = 18, ∂z/∂b = 63"));
     assert!(
         text.trim_end()
-            .ends_with(&format!("4 pictures written to {}", folder.display())),
+            .ends_with(&format!("8 pictures written to {}", folder.display())),
         "{text}"
     );
     assert!(folder.join("linear-flow3.svg").exists());
@@ -173,7 +174,7 @@ fn cargo_target_dir_at_run_time_holds_the_default_folder() {
     assert!(folder.join("chain-flow.svg").is_file(), "{text}");
     assert!(
         text.trim_end()
-            .ends_with(&format!("2 pictures written to {}", folder.display())),
+            .ends_with(&format!("4 pictures written to {}", folder.display())),
         "{text}"
     );
     assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
@@ -196,7 +197,7 @@ fn a_relative_cargo_target_dir_is_below_the_current_folder() {
     let shown = Path::new("build").join("tapegrad-examples");
     assert!(
         text.trim_end()
-            .ends_with(&format!("2 pictures written to {}", shown.display())),
+            .ends_with(&format!("4 pictures written to {}", shown.display())),
         "{text}"
     );
 }

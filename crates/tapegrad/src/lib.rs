@@ -257,13 +257,16 @@
 //!
 //! The core (tape, ops, backward, gradient graphs, Hessians, Jacobians,
 //! checks, the text dump) depends on smallvec, thiserror and libm only.
-//! Two default features add graph views:
+//! Three default features add graph views:
 //!
 //! - `petgraph`: [`Graph::to_petgraph`], [`Graph::to_dot`] and
 //!   [`Graph::write_dot`], and the re-export `tapegrad::graph::petgraph`
 //!   (the one dependency the views add).
 //! - `svg`: [`Graph::to_svg`] and [`Graph::write_svg`], laid out and drawn
 //!   by tapegrad's own code, with no dependency.
+//! - `html` (enables `svg`): [`Graph::to_html`] and [`Graph::write_html`],
+//!   a self-contained web page that steps through the backward sweep over
+//!   the SVG picture, with no dependency.
 //!
 //! For gradients alone: `tapegrad = { version = "0.1", default-features = false }`.
 //!
