@@ -46,7 +46,7 @@ fn the_default_folder_is_the_workspace_target_from_any_folder() {
         assert!(!cwd.join("target").exists(), "{}", cwd.display());
         assert!(
             text.trim_end()
-                .ends_with(&format!("2 pictures written to {}", folder.display())),
+                .ends_with(&format!("4 pictures written to {}", folder.display())),
             "{text}"
         );
     }
@@ -59,7 +59,7 @@ fn the_default_folder_is_the_workspace_target_from_any_folder() {
     );
     assert!(
         text.trim_end()
-            .ends_with("2 pictures written to target/tapegrad-examples"),
+            .ends_with("4 pictures written to target/tapegrad-examples"),
         "{text}"
     );
 }
