@@ -24,7 +24,7 @@
 //!
 //! - [`Neuron`], [`Layer`], [`Mlp`] and the [`Model`] trait: parameters
 //!   listed, counted, recorded, and run on plain numbers; saved and loaded
-//!   as JSON ([`file`]).
+//!   as JSON ([`mod@file`]).
 //! - [`loss`]: squared, absolute, hinge, log loss from the logit,
 //!   exponential and softmax cross-entropy, on the tape; the 0-1 error as a
 //!   metric.
