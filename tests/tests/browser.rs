@@ -21,6 +21,9 @@ use serde_json::Value;
 use tapegrad::graph::format_number;
 use tapegrad::{Detail, Graph, Tape, Var};
 
+mod tutorial;
+use tutorial::tutorial;
+
 const IGNORED: &str =
     "needs Chromium: run `cargo test -p tapegrad-tests --test browser -- --ignored`";
 
@@ -210,16 +213,6 @@ impl Page_ {
         let loads = self.eval("performance.getEntriesByType('resource').length");
         assert_eq!(loads, 0, "{} loaded resources", self.path.display());
     }
-}
-
-/// The tutorial's example: x = 2w + 3b, y = 2b + 1, z = x·y at w = 3, b = 4.
-fn tutorial(tape: &Tape) -> [Var<'_>; 5] {
-    let w = tape.var(3.0).named("w");
-    let b = tape.var(4.0).named("b");
-    let x = (2.0 * w + 3.0 * b).named("x");
-    let y = (2.0 * b + 1.0).named("y");
-    let z = (x * y).named("z");
-    [w, b, x, y, z]
 }
 
 /// The picture's label for a number, as `Graph::digits` rounds it (4

@@ -9,15 +9,8 @@ use std::collections::BTreeSet;
 use tapegrad::graph::format_number;
 use tapegrad::{Constants, CustomOp, Detail, Direction, Error, Graph, Op, Pow, Real, Tape, Var};
 
-/// The tutorial's graph at w = 3, b = 4: x = 2w + 3b, y = 2b + 1, z = x·y.
-fn tutorial(tape: &Tape) -> [Var<'_>; 5] {
-    let w = tape.var(3.0).named("w");
-    let b = tape.var(4.0).named("b");
-    let x = (2.0 * w + 3.0 * b).named("x");
-    let y = (2.0 * b + 1.0).named("y");
-    let z = (x * y).named("z");
-    [w, b, x, y, z]
-}
+mod tutorial;
+use tutorial::tutorial;
 
 /// The chain x² → ln → √ at x = 2.
 fn chain(tape: &Tape) -> (Var<'_>, Var<'_>) {

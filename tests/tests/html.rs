@@ -2,17 +2,10 @@
 //! one self-contained file, and that no name can break out of its script.
 //! tests/browser.rs runs the pages in Chromium.
 
-use tapegrad::{Detail, Graph, Tape, Var};
+use tapegrad::{Detail, Graph, Tape};
 
-/// The tutorial's example: x = 2w + 3b, y = 2b + 1, z = x·y at w = 3, b = 4.
-fn tutorial(tape: &Tape) -> [Var<'_>; 5] {
-    let w = tape.var(3.0).named("w");
-    let b = tape.var(4.0).named("b");
-    let x = (2.0 * w + 3.0 * b).named("x");
-    let y = (2.0 * b + 1.0).named("y");
-    let z = (x * y).named("z");
-    [w, b, x, y, z]
-}
+mod tutorial;
+use tutorial::tutorial;
 
 /// The page's JSON blob.
 fn data(html: &str) -> &str {
