@@ -270,8 +270,19 @@ impl Inner {
     /// that keeps locations.
     #[inline(always)]
     fn locate(&mut self, at: &'static Location<'static>, count: usize) {
+        // Only the test is inlined into every recording method: the rest
+        // stays out of line, so recording on a tape without locations
+        // costs one predictable branch and no code size.
+        if self.locations.is_some() {
+            self.locate_slow(at, count);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn locate_slow(&mut self, at: &'static Location<'static>, count: usize) {
+        let at = self.recording_at.unwrap_or(at);
         if let Some(l) = &mut self.locations {
-            let at = self.recording_at.unwrap_or(at);
             l.extend(std::iter::repeat_n(at, count));
         }
     }
