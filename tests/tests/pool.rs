@@ -36,6 +36,28 @@ fn a_new_tape_takes_the_buffers_a_dropped_tape_left() {
 }
 
 #[test]
+fn the_tape_dropped_last_stays_and_older_buffers_make_room() {
+    // A node reserves 17 bytes (op, value, two operand words): a tape of
+    // 0.4 of the pool's bound, then one of 0.75, dropped in that order.
+    let nodes = |share: f64| (Tape::POOL_BYTES as f64 * share / 17.0) as usize;
+    let small = Tape::with_capacity(nodes(0.4));
+    let big = Tape::with_capacity(nodes(0.75));
+    let (s, b) = (small.bytes_reserved(), big.bytes_reserved());
+    assert!(
+        s + b > Tape::POOL_BYTES && b <= Tape::POOL_BYTES,
+        "{s} + {b}"
+    );
+    drop(small);
+    drop(big);
+    // Both do not fit: the big one, dropped last, is what a loop making a
+    // tape per step takes back next, so it stays and the small one goes.
+    let next = Tape::new();
+    assert_eq!(next.bytes_reserved(), b);
+    let other = Tape::new();
+    assert_eq!(other.bytes_reserved(), 0);
+}
+
+#[test]
 fn a_huge_tape_is_freed_when_dropped() {
     let nodes = Tape::POOL_BYTES / 9 + 1;
     let tape = Tape::with_capacity(nodes);

@@ -69,10 +69,13 @@ impl Drop for Tape {
         // During thread teardown the pool may be gone: then free.
         let _ = POOL.try_with(|p| {
             let mut p = p.borrow_mut();
-            let pooled: usize = p.iter().map(|(_, b)| b).sum();
-            if pooled + bytes <= Tape::POOL_BYTES {
-                p.push((inner, bytes));
+            // The tape dropped last is the one a loop takes back next, so
+            // it stays, and the oldest buffers make room for it.
+            let mut pooled = bytes + p.iter().map(|(_, b)| b).sum::<usize>();
+            while pooled > Tape::POOL_BYTES {
+                pooled -= p.remove(0).1;
             }
+            p.push((inner, bytes));
         });
     }
 }
@@ -351,8 +354,9 @@ impl Tape {
     /// A tape dropped on this thread leaves its buffers in a small
     /// per-thread pool, and a new tape takes them back, so a loop that makes
     /// a tape per step allocates no more than one that clears a tape. The
-    /// pool keeps at most [`POOL_BYTES`](Tape::POOL_BYTES) in all: a huge
-    /// tape's buffers are freed when it is dropped.
+    /// pool keeps at most [`POOL_BYTES`](Tape::POOL_BYTES) in all, the
+    /// buffers of the tapes dropped last: older ones are freed to make room,
+    /// and a huge tape's buffers are freed when it is dropped.
     pub fn new() -> Tape {
         let inner = POOL
             .try_with(|p| p.borrow_mut().pop())
