@@ -58,6 +58,26 @@ fn the_tape_dropped_last_stays_and_older_buffers_make_room() {
 }
 
 #[test]
+fn a_tape_taken_back_from_the_pool_does_not_grow_again() {
+    // A neuron op by op: a leaf per weight (no operand words) and a product
+    // per weight (two), so the node arrays and the word stream fill at
+    // different times. The second tape takes the first one's buffers and
+    // must find room in them: growing the node arrays because the word
+    // stream was full would double them for nothing.
+    let neuron = || {
+        let tape = Tape::new();
+        let ws: Vec<_> = (0..3_000).map(|i| tape.var(i as f64 * 1e-3)).collect();
+        let z = tape.sum(ws.iter().map(|&w| w * 0.5));
+        let _ = z.backward();
+        tape.bytes_reserved()
+    };
+    let first = neuron();
+    for _ in 0..3 {
+        assert_eq!(neuron(), first);
+    }
+}
+
+#[test]
 fn a_huge_tape_is_freed_when_dropped() {
     let nodes = Tape::POOL_BYTES / 9 + 1;
     let tape = Tape::with_capacity(nodes);

@@ -198,15 +198,31 @@ impl Inner {
         Some(index)
     }
 
-    /// Grows the node arrays together (amortised doubling), or returns
-    /// false if the tape holds its most nodes already.
+    /// Grows what is full (amortised doubling): the node arrays, or the
+    /// word stream, or both; or returns false if the tape holds its most
+    /// nodes already.
+    ///
+    /// Only what is full grows: a tape of many leaves (no words) fills its
+    /// node arrays first, and one of binary ops its words. Growing both
+    /// whenever either was full would double the other for nothing, and a
+    /// tape taken back from the pool would outgrow the pool's bound.
     #[cold]
     #[inline(never)]
     fn reserve_nodes(&mut self) -> bool {
-        if self.ops.len() >= self.limit {
+        let len = self.ops.len();
+        if len >= self.limit {
             return false;
         }
-        self.reserve_nodes_for(self.ops.len().max(64));
+        let more = len.max(64);
+        if self.ops.capacity() == len || self.values.capacity() == len {
+            self.ops.reserve(more);
+            self.values.reserve(more);
+        }
+        if self.args.capacity() - self.args.len() < 2 {
+            self.args.reserve(2 * more);
+        }
+        self.set_room();
+        debug_assert!(self.room > len);
         true
     }
 
