@@ -218,7 +218,10 @@ impl Inner {
             self.ops.reserve(more);
             self.values.reserve(more);
         }
-        if self.args.capacity() - self.args.len() < 2 {
+        // The word stream grows when it has room for fewer than 64 more
+        // two-word nodes: then a stretch of leaves (no words) after binary
+        // ops does not come back here for every node.
+        if self.args.capacity() - self.args.len() < 2 * 64 {
             self.args.reserve(2 * more);
         }
         self.set_room();
