@@ -198,14 +198,17 @@ impl Inner {
         Some(index)
     }
 
-    /// Grows what is full (amortised doubling): the node arrays, or the
-    /// word stream, or both; or returns false if the tape holds its most
-    /// nodes already.
+    /// Grows the buffers that bind (amortised doubling, at least
+    /// [`Inner::MIN_GROWTH`] nodes): the node arrays when full, the word
+    /// stream when fewer than that many two-word nodes fit; or returns false
+    /// if the tape holds its most nodes already.
     ///
-    /// Only what is full grows: a tape of many leaves (no words) fills its
-    /// node arrays first, and one of binary ops its words. Growing both
-    /// whenever either was full would double the other for nothing, and a
-    /// tape taken back from the pool would outgrow the pool's bound.
+    /// A tape of many leaves (no words) fills its node arrays first, and one
+    /// of binary ops its words. Growing both whenever either binds would
+    /// double the other for nothing, and a tape taken back from the pool
+    /// would outgrow the pool's bound. The word stream grows a little early
+    /// so that a stretch of leaves after binary ops does not come back here
+    /// for every node.
     #[cold]
     #[inline(never)]
     fn reserve_nodes(&mut self) -> bool {
@@ -213,21 +216,21 @@ impl Inner {
         if len >= self.limit {
             return false;
         }
-        let more = len.max(64);
+        let more = len.max(Inner::MIN_GROWTH);
         if self.ops.capacity() == len || self.values.capacity() == len {
             self.ops.reserve(more);
             self.values.reserve(more);
         }
-        // The word stream grows when it has room for fewer than 64 more
-        // two-word nodes: then a stretch of leaves (no words) after binary
-        // ops does not come back here for every node.
-        if self.args.capacity() - self.args.len() < 2 * 64 {
+        if self.args.capacity() - self.args.len() < 2 * Inner::MIN_GROWTH {
             self.args.reserve(2 * more);
         }
         self.set_room();
         debug_assert!(self.room > len);
         true
     }
+
+    /// The fewest nodes a tape grows by.
+    const MIN_GROWTH: usize = 64;
 
     /// Whether `more` entries fit in a pool that holds `len` now.
     fn fits(&self, len: usize, more: usize) -> bool {
