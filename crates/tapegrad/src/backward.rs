@@ -7,6 +7,7 @@ use std::ops::Index;
 use crate::custom::Call;
 use crate::error::{Error, Result};
 use crate::op::{Op, Pullback, Shape, pullback};
+use crate::replay::Fused;
 use crate::tape::{Inner, Tape, Var, Vars};
 
 /// The adjoints of one backward pass: `∂output/∂node` for every node.
@@ -227,7 +228,7 @@ impl<'t> Var<'t> {
         // Gradients are numbers code can branch on, like values.
         self.tape.note_read(self.index);
         let mut adjoints = self.take_buffer();
-        let fault = sweep(self.tape, self.index as usize, &mut adjoints, None);
+        let fault = sweep(self.tape, self.index as usize, &mut adjoints, None, &[]);
         debug_assert!(fault.is_none());
         self.gradients(adjoints)
     }
@@ -266,7 +267,7 @@ impl<'t> Var<'t> {
         // (none when its own value is).
         let fault = match (value_fault, needed) {
             (Some(i), _) => Some((i, None)),
-            (None, Some(needed)) => sweep(self.tape, out, &mut adjoints, Some(&needed))
+            (None, Some(needed)) => sweep(self.tape, out, &mut adjoints, Some(&needed), &[])
                 .map(|(i, input)| (i, Some((input as usize, adjoints[input as usize])))),
             (None, None) => None,
         };
@@ -303,29 +304,41 @@ enum Stop {
 /// The numeric sweep from node `out` down to node 0, into `adjoints`. With
 /// `check`, the mask of nodes that lie on paths to leaves, it stops at the
 /// first contribution that makes such a node's adjoint non-finite and
-/// returns the node and the input.
+/// returns the node and the input. `fused` lists a compiled program's sums
+/// of products, in increasing order ([`Fused`]); a tape has none.
 ///
-/// The sweep runs inside the tape's borrow from one custom node to the
-/// next; a custom op's partials are user code, so they run between two
-/// borrows.
+/// The sweep runs inside the tape's borrow from one custom node or fused
+/// sum to the next; a custom op's partials are user code, so they run
+/// between two borrows.
 pub(crate) fn sweep(
     tape: &Tape,
     out: usize,
     adjoints: &mut Vec<f64>,
     check: Option<&[bool]>,
+    fused: &[Fused],
 ) -> Option<(usize, u32)> {
+    debug_assert!(check.is_none() || fused.is_empty());
     adjoints.clear();
     adjoints.resize(out + 1, 0.0);
     adjoints[out] = 1.0;
     let mut from = out + 1;
     let mut at = tape.with(|t| t.words_end(out));
+    let mut fused = &fused[..fused.partition_point(|f| f.sum as usize <= out)];
     loop {
+        // Sweep down to the next fused sum, if any is left.
+        let to = fused.last().map_or(0, |f| f.sum as usize + 1);
         let stop = tape.with(|t| match check {
-            None => segment::<false>(t, out, from, at, adjoints, &[]),
-            Some(needed) => segment::<true>(t, out, from, at, adjoints, needed),
+            None => segment::<false>(t, out, from..to, at, adjoints, &[]),
+            Some(needed) => segment::<true>(t, out, from..to, at, adjoints, needed),
         });
         match stop {
-            None => return None,
+            None => match fused.split_last() {
+                None => return None,
+                Some((f, rest)) => {
+                    tape.with(|t| fused_pullback(t, f, adjoints));
+                    (fused, from, at) = (rest, f.first as usize, f.first_at as usize);
+                }
+            },
             Some(Stop::Fault(i, input)) => return Some((i, input)),
             Some(Stop::Custom(i, words_at)) => {
                 (from, at) = (i, words_at);
@@ -345,19 +358,105 @@ pub(crate) fn sweep(
     }
 }
 
-/// Sweeps nodes `from - 1` down to 0, whose operand words end at `at`,
-/// until the end, a custom node or (when `CHECKED`) a fault. One
-/// monomorphised loop each, so that the unchecked one stays tight.
+/// Sends the adjoint of a fused sum through the sum and then through its
+/// products, last first: the contributions, and their order, of sweeping
+/// the sum and each product as nodes of their own. A product's adjoint
+/// would be `0 + g`, from the sum alone, so it is not stored.
+fn fused_pullback(t: &Inner, f: &Fused, adjoints: &mut [f64]) {
+    let (first, sum) = (f.first as usize, f.sum as usize);
+    let g = adjoints[sum];
+    if g == 0.0 {
+        return;
+    }
+    let mut sweep = Sweep {
+        values: &t.values,
+        args: &t.args,
+        at: f.first_at as usize + 2 * (sum - first),
+        consts: &t.consts,
+        lists: &t.lists,
+        adjoints,
+    };
+    let mut terms = Below {
+        sweep: &mut sweep,
+        first: f.first,
+    };
+    pullback(&mut terms, Op::Sum, t.values[sum], g);
+    // Each product's match on its op folds away: the op is a literal here.
+    match f.op {
+        Op::Mul => products(&mut sweep, Op::Mul, f, g),
+        Op::MulConst => products(&mut sweep, Op::MulConst, f, g),
+        op => unreachable!("{op:?} is not fused"),
+    }
+}
+
+/// The pullbacks of a fused sum's products, last first.
+#[inline(always)]
+fn products(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
+    let g = 0.0 + g;
+    for k in (0..(f.sum - f.first) as usize).rev() {
+        sweep.at = f.first_at as usize + 2 * k;
+        let out = sweep.input(f.first + k as u32);
+        pullback(sweep, op, out, g);
+    }
+}
+
+/// The numeric sweep of a fused sum's own pullback: it sends nothing to
+/// the nodes from `first` on, its products.
+struct Below<'s, 'a> {
+    sweep: &'s mut Sweep<'a>,
+    first: u32,
+}
+
+impl Pullback for Below<'_, '_> {
+    type S = f64;
+
+    #[inline(always)]
+    fn arg(&self, j: usize) -> u32 {
+        self.sweep.arg(j)
+    }
+
+    #[inline(always)]
+    fn input(&mut self, index: u32) -> f64 {
+        self.sweep.input(index)
+    }
+
+    #[inline(always)]
+    fn constant(&mut self, k: u32) -> f64 {
+        self.sweep.constant(k)
+    }
+
+    #[inline(always)]
+    fn list_input(&mut self, start: u32, i: u32) -> u32 {
+        self.sweep.list_input(start, i)
+    }
+
+    #[inline(always)]
+    fn wants(&self, index: u32) -> bool {
+        index < self.first
+    }
+
+    #[inline(always)]
+    fn accumulate(&mut self, slot: u32, index: u32, d: f64) {
+        self.sweep.accumulate(slot, index, d);
+    }
+
+    fn custom(&mut self, _out: f64, _g: f64) {}
+}
+
+/// Sweeps nodes `nodes.start - 1` down to `nodes.end`, whose operand words
+/// end at `at`, until the end, a custom node or (when `CHECKED`) a fault.
+/// One monomorphised loop each, so that the unchecked one stays tight.
 #[inline(always)]
 fn segment<const CHECKED: bool>(
     t: &Inner,
     out: usize,
-    from: usize,
+    nodes: std::ops::Range<usize>,
     at: usize,
     adjoints: &mut [f64],
     needed: &[bool],
 ) -> Option<Stop> {
-    debug_assert!(from <= out + 1 && adjoints.len() == out + 1);
+    let (from, to) = (nodes.start, nodes.end);
+    debug_assert!(to <= from && from <= out + 1 && adjoints.len() == out + 1);
     let (ops, values) = (&t.ops[..from], &t.values[..from]);
     let adjoints = &mut adjoints[..=out];
     let mut sweep = Sweep {
@@ -368,7 +467,7 @@ fn segment<const CHECKED: bool>(
         lists: &t.lists,
         adjoints,
     };
-    for i in (0..ops.len()).rev() {
+    for i in (to..ops.len()).rev() {
         // Walk the operand words back to this node's, swept or not.
         sweep.at -= ops[i].words();
         let g = sweep.adjoints[i];

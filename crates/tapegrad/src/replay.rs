@@ -116,6 +116,64 @@ pub(crate) struct Notes {
     read: Vec<u64>,
 }
 
+/// A sum whose terms include the run of products recorded just before it
+/// (all `x·y`, or all `x·c`), each used by the sum alone: a neuron's
+/// `Σ wᵢ·xᵢ`. A compiled program replays the run and its sum as one step,
+/// forward and back, without dispatching on each product's op. The
+/// formulas are the op table's and the order is the tape's, so the numbers
+/// are those of the nodes one by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fused {
+    /// The first product: the run is the nodes `first..sum`.
+    pub(crate) first: u32,
+    /// Where the first product's operand words start (two a product).
+    pub(crate) first_at: u32,
+    /// The sum.
+    pub(crate) sum: u32,
+    /// The products' op, [`Op::Mul`] or [`Op::MulConst`].
+    pub(crate) op: Op,
+}
+
+/// The sums of products of program `p` ([`Fused`]), in increasing order.
+/// A product in `read` (the output, a guard's operand) is not fused: its
+/// value is read on its own.
+fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
+    let n = p.ops.len();
+    let mut uses = vec![0u32; n];
+    let mut user = vec![u32::MAX; n];
+    for i in 0..n {
+        for_each_input(p, i, |x| {
+            uses[x as usize] += 1;
+            user[x as usize] = i as u32;
+        });
+    }
+    for i in read {
+        uses[i as usize] += 1;
+    }
+    let mut fused = Vec::new();
+    let mut at = 0;
+    for s in 0..n {
+        let (op, words) = (p.ops[s], p.ops[s].words());
+        at += words;
+        if op != Op::Sum || s == 0 || !matches!(p.ops[s - 1], Op::Mul | Op::MulConst) {
+            continue;
+        }
+        let product = p.ops[s - 1];
+        let only_for_s = |q: usize| p.ops[q] == product && uses[q] == 1 && user[q] == s as u32;
+        let first = (0..s).rev().take_while(|&q| only_for_s(q)).last();
+        if let Some(first) = first {
+            fused.push(Fused {
+                first: first as u32,
+                // Back over the sum's words and two words a product.
+                first_at: (at - words - 2 * (s - first)) as u32,
+                sum: s as u32,
+                op: product,
+            });
+        }
+    }
+    fused
+}
+
 impl Notes {
     pub(crate) fn clear(&mut self) {
         self.guards.clear();
@@ -409,6 +467,12 @@ impl Program {
             }
         }
         p.set_room();
+        let guard_operands = guards.iter().flat_map(|g| [g.lhs, g.rhs]);
+        let read = guard_operands.filter_map(|s| match s {
+            Side::Node(i) => Some(slot[i as usize]),
+            Side::Const(_) => None,
+        });
+        let fused = fuse(&mut p, read.chain([slot[out]]));
         let remap = |s: Side| match s {
             Side::Node(i) => Side::Node(slot[i as usize]),
             c => c,
@@ -437,6 +501,7 @@ impl Program {
                 })
                 .collect(),
             program: Tape::from_inner(p),
+            fused,
             adjoints: Vec::new(),
             scratch: Vec::new(),
         })
@@ -477,6 +542,8 @@ pub struct Compiled {
     /// The program: a tape of its own holding the kept nodes, in the
     /// recorded order, renumbered.
     program: Tape,
+    /// The program's sums of products, replayed as one step each.
+    fused: Vec<Fused>,
     output: u32,
     inputs: Vec<u32>,
     /// Each guard, with its comparison as the recording tape named it.
@@ -503,6 +570,7 @@ impl Clone for Compiled {
     fn clone(&self) -> Compiled {
         Compiled {
             program: self.program.clone_inner(),
+            fused: self.fused.clone(),
             output: self.output,
             inputs: self.inputs.clone(),
             guards: self.guards.clone(),
@@ -519,6 +587,7 @@ impl fmt::Debug for Compiled {
             .field("nodes", &self.len())
             .field("inputs", &self.inputs.len())
             .field("guards", &self.guards.len())
+            .field("fused_sums", &self.fused.len())
             .finish()
     }
 }
@@ -567,7 +636,7 @@ impl Compiled {
         self.check_len("gradient buffer", grad.len())?;
         self.forward(at)?;
         let out = self.output as usize;
-        let fault = sweep(&self.program, out, &mut self.adjoints, None);
+        let fault = sweep(&self.program, out, &mut self.adjoints, None, &self.fused);
         debug_assert!(fault.is_none());
         for (g, &i) in grad.iter_mut().zip(&self.inputs) {
             // An input recorded after the output does not reach it.
@@ -651,7 +720,7 @@ impl Compiled {
 
     /// Bytes the program occupies: its nodes, constants and input lists.
     pub fn bytes_used(&self) -> usize {
-        self.program.bytes_used()
+        self.program.bytes_used() + self.fused.len() * size_of::<Fused>()
     }
 
     fn values(&mut self) -> &[f64] {
@@ -677,7 +746,7 @@ impl Compiled {
         for (&i, &x) in self.inputs.iter().zip(at) {
             t.values[i as usize] = x;
         }
-        replay(t, &mut self.scratch);
+        replay(t, &self.fused, &mut self.scratch);
         for (g, text) in &self.guards {
             let value = |s: Side| match s {
                 Side::Node(i) => t.values[i as usize],
@@ -693,32 +762,57 @@ impl Compiled {
 }
 
 /// Recomputes the value of every node but the leaves and constants, in
-/// tape order, with the formulas recording used.
-fn replay(t: &mut Inner, scratch: &mut Vec<f64>) {
-    debug_assert!(well_formed(t));
+/// tape order, with the formulas recording used; a fused sum of products
+/// (`fused`, in increasing order) as one step.
+fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
+    debug_assert!(well_formed(t, fused));
     let n = t.ops.len();
     let values = t.values.as_mut_ptr();
     let (args, consts) = (t.args.as_ptr(), t.consts.as_slice());
-    let mut at = 0;
-    for i in 0..n {
+    let mut fused = fused.iter().peekable();
+    let (mut i, mut at) = (0, 0);
+    while i < n {
         // SAFETY: `Program::build` made the program, so it is well formed
         // (checked above in debug builds): `values` holds `ops.len()`
         // numbers, every node's `Op::words` operand words follow the last
         // node's in `args`, each input word names an earlier node and each
-        // constant word a place in `consts`. Only node `i` is written, and
-        // no reference into `values` is live while it is.
+        // constant word a place in `consts`; a fused run is a sum's
+        // products, of its op, at the words it names. Only nodes `i` and
+        // up are written, and no reference into `values` is live while
+        // they are.
         unsafe {
-            let op = *t.ops.get_unchecked(i);
-            let row = Row {
+            let row = |at: usize| Row {
                 values,
                 words: args.add(at),
                 consts,
             };
+            if let Some(f) = fused.next_if(|f| f.first as usize == i) {
+                // The products, then their sum (below). Each product's
+                // match on its op folds away: the op is a literal here.
+                let count = (f.sum - f.first) as usize;
+                let products = |op: Op| {
+                    for k in 0..count {
+                        let value = op::eval_node(op, &row(at + 2 * k));
+                        *values.add(i + k) = value.unwrap_unchecked();
+                    }
+                };
+                match f.op {
+                    Op::Mul => products(Op::Mul),
+                    _ => products(Op::MulConst),
+                }
+                at += 2 * count;
+                i = f.sum as usize;
+            }
+            let op = *t.ops.get_unchecked(i);
+            let row = row(at);
             at += op.words();
             let value = match op::eval_node(op, &row) {
                 Some(value) => value,
                 None => match op.shape() {
-                    Shape::Nullary => continue,
+                    Shape::Nullary => {
+                        i += 1;
+                        continue;
+                    }
                     Shape::Nary => {
                         // As `Tape::sum` adds: from 0, in the terms' order.
                         let (start, len) = (row.word(0), row.word(1));
@@ -750,6 +844,7 @@ fn replay(t: &mut Inner, scratch: &mut Vec<f64>) {
                 },
             };
             *values.add(i) = value;
+            i += 1;
         }
     }
 }
@@ -786,11 +881,30 @@ impl op::Operands for Row<'_> {
 }
 
 /// Whether every operand word of `t` is where [`replay`] reads without
-/// checks: inputs before their node, constants and lists in their pools.
-fn well_formed(t: &Inner) -> bool {
+/// checks: inputs before their node, constants and lists in their pools,
+/// and each fused run a sum's products at the words it names, in order.
+fn well_formed(t: &Inner, fused: &[Fused]) -> bool {
     let n = t.ops.len();
+    let mut offsets = Vec::with_capacity(n);
     let mut at = 0;
-    let ok = t.values.len() == n
+    for op in &t.ops {
+        offsets.push(at);
+        at += op.words();
+    }
+    let runs = fused.iter().all(|f| {
+        let (first, sum) = (f.first as usize, f.sum as usize);
+        first < sum
+            && sum < n
+            && t.ops[sum] == Op::Sum
+            && matches!(f.op, Op::Mul | Op::MulConst)
+            && t.ops[first..sum].iter().all(|&op| op == f.op)
+            && offsets[first] == f.first_at as usize
+    });
+    let ordered = fused.windows(2).all(|w| w[0].sum < w[1].first);
+    let mut at = 0;
+    let ok = runs
+        && ordered
+        && t.values.len() == n
         && t.ops.iter().enumerate().all(|(i, &op)| {
             let Some(w) = t.args.get(at..at + op.words()) else {
                 return false;
