@@ -394,7 +394,10 @@ fn neurons<'t>(tape: &'t Tape, p: &[Var<'t>]) -> Var<'t> {
     // A product the sum takes twice is used twice.
     let twice = p[1] * p[2];
     let doubled = tape.sum([twice, twice]);
-    (1.0 - score).relu() + mixed * shared + squares * 1e-2 + doubled
+    // Products summed in another order than recorded: summed as nodes.
+    let (a, b) = (p[0] * p[4], p[1] * p[5]);
+    let reversed = tape.sum([b, a]);
+    (1.0 - score).relu() + mixed * shared + squares * 1e-2 + doubled + reversed
 }
 
 #[test]
@@ -403,7 +406,8 @@ fn fused_sums_of_products_replay_as_recorded_bit_for_bit() {
     let leaves: Vec<Var> = (0..6).map(|i| tape.var(0.1 * i as f64)).collect();
     let mut f = tape.compile(neurons(&tape, &leaves), &leaves).unwrap();
     // Three neurons, the score, the mixed sum's last two products and the
-    // squares; the shared product is used twice and stays a node.
+    // squares; the shared product is used twice and stays a node, and so
+    // do products that do not end their sum's list in recorded order.
     assert!(format!("{f:?}").contains("fused_sums: 6"), "{f:?}");
     let mut grad = [0.0; 6];
     let points = [

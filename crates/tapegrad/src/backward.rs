@@ -325,20 +325,15 @@ pub(crate) fn sweep(
     let mut at = tape.with(|t| t.words_end(out));
     let mut fused = &fused[..fused.partition_point(|f| f.sum as usize <= out)];
     loop {
-        // Sweep down to the next fused sum, if any is left.
-        let to = fused.last().map_or(0, |f| f.sum as usize + 1);
         let stop = tape.with(|t| match check {
-            None => segment::<false>(t, out, from..to, at, adjoints, &[]),
-            Some(needed) => segment::<true>(t, out, from..to, at, adjoints, needed),
+            None if fused.is_empty() => {
+                segment::<false, false>(t, out, from, at, adjoints, &[], &mut fused)
+            }
+            None => segment::<false, true>(t, out, from, at, adjoints, &[], &mut fused),
+            Some(needed) => segment::<true, false>(t, out, from, at, adjoints, needed, &mut fused),
         });
         match stop {
-            None => match fused.split_last() {
-                None => return None,
-                Some((f, rest)) => {
-                    tape.with(|t| fused_pullback(t, f, adjoints));
-                    (fused, from, at) = (rest, f.first as usize, f.first_at as usize);
-                }
-            },
+            None => return None,
             Some(Stop::Fault(i, input)) => return Some((i, input)),
             Some(Stop::Custom(i, words_at)) => {
                 (from, at) = (i, words_at);
@@ -358,105 +353,22 @@ pub(crate) fn sweep(
     }
 }
 
-/// Sends the adjoint of a fused sum through the sum and then through its
-/// products, last first: the contributions, and their order, of sweeping
-/// the sum and each product as nodes of their own. A product's adjoint
-/// would be `0 + g`, from the sum alone, so it is not stored.
-fn fused_pullback(t: &Inner, f: &Fused, adjoints: &mut [f64]) {
-    let (first, sum) = (f.first as usize, f.sum as usize);
-    let g = adjoints[sum];
-    if g == 0.0 {
-        return;
-    }
-    let mut sweep = Sweep {
-        values: &t.values,
-        args: &t.args,
-        at: f.first_at as usize + 2 * (sum - first),
-        consts: &t.consts,
-        lists: &t.lists,
-        adjoints,
-    };
-    let mut terms = Below {
-        sweep: &mut sweep,
-        first: f.first,
-    };
-    pullback(&mut terms, Op::Sum, t.values[sum], g);
-    // Each product's match on its op folds away: the op is a literal here.
-    match f.op {
-        Op::Mul => products(&mut sweep, Op::Mul, f, g),
-        Op::MulConst => products(&mut sweep, Op::MulConst, f, g),
-        op => unreachable!("{op:?} is not fused"),
-    }
-}
-
-/// The pullbacks of a fused sum's products, last first.
+/// Sweeps nodes `from - 1` down to 0, whose operand words end at `at`,
+/// until the end, a custom node or (when `CHECKED`) a fault; with `FUSED`,
+/// the fused sums of `fused` (the last first) as one step each, taking
+/// each off the list. One monomorphised loop each, so that the tape's
+/// unchecked one stays tight.
 #[inline(always)]
-fn products(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
-    let g = 0.0 + g;
-    for k in (0..(f.sum - f.first) as usize).rev() {
-        sweep.at = f.first_at as usize + 2 * k;
-        let out = sweep.input(f.first + k as u32);
-        pullback(sweep, op, out, g);
-    }
-}
-
-/// The numeric sweep of a fused sum's own pullback: it sends nothing to
-/// the nodes from `first` on, its products.
-struct Below<'s, 'a> {
-    sweep: &'s mut Sweep<'a>,
-    first: u32,
-}
-
-impl Pullback for Below<'_, '_> {
-    type S = f64;
-
-    #[inline(always)]
-    fn arg(&self, j: usize) -> u32 {
-        self.sweep.arg(j)
-    }
-
-    #[inline(always)]
-    fn input(&mut self, index: u32) -> f64 {
-        self.sweep.input(index)
-    }
-
-    #[inline(always)]
-    fn constant(&mut self, k: u32) -> f64 {
-        self.sweep.constant(k)
-    }
-
-    #[inline(always)]
-    fn list_input(&mut self, start: u32, i: u32) -> u32 {
-        self.sweep.list_input(start, i)
-    }
-
-    #[inline(always)]
-    fn wants(&self, index: u32) -> bool {
-        index < self.first
-    }
-
-    #[inline(always)]
-    fn accumulate(&mut self, slot: u32, index: u32, d: f64) {
-        self.sweep.accumulate(slot, index, d);
-    }
-
-    fn custom(&mut self, _out: f64, _g: f64) {}
-}
-
-/// Sweeps nodes `nodes.start - 1` down to `nodes.end`, whose operand words
-/// end at `at`, until the end, a custom node or (when `CHECKED`) a fault.
-/// One monomorphised loop each, so that the unchecked one stays tight.
-#[inline(always)]
-fn segment<const CHECKED: bool>(
+fn segment<const CHECKED: bool, const FUSED: bool>(
     t: &Inner,
     out: usize,
-    nodes: std::ops::Range<usize>,
+    from: usize,
     at: usize,
     adjoints: &mut [f64],
     needed: &[bool],
+    fused: &mut &[Fused],
 ) -> Option<Stop> {
-    let (from, to) = (nodes.start, nodes.end);
-    debug_assert!(to <= from && from <= out + 1 && adjoints.len() == out + 1);
+    debug_assert!(from <= out + 1 && adjoints.len() == out + 1);
     let (ops, values) = (&t.ops[..from], &t.values[..from]);
     let adjoints = &mut adjoints[..=out];
     let mut sweep = Sweep {
@@ -467,7 +379,20 @@ fn segment<const CHECKED: bool>(
         lists: &t.lists,
         adjoints,
     };
-    for i in (to..ops.len()).rev() {
+    let next = |fused: &[Fused]| fused.last().map_or(usize::MAX, |f| f.sum as usize);
+    let mut fused_sum = if FUSED { next(fused) } else { usize::MAX };
+    let mut i = ops.len();
+    while i > 0 {
+        i -= 1;
+        if FUSED && i == fused_sum {
+            let Some((f, rest)) = fused.split_last() else {
+                unreachable!("the fused sum is on the list")
+            };
+            fused_pullback(&mut sweep, f);
+            (i, sweep.at, *fused) = (f.first as usize, f.first_at as usize, rest);
+            fused_sum = next(fused);
+            continue;
+        }
         // Walk the operand words back to this node's, swept or not.
         sweep.at -= ops[i].words();
         let g = sweep.adjoints[i];
@@ -492,6 +417,87 @@ fn segment<const CHECKED: bool>(
         }
     }
     None
+}
+
+/// Sends the adjoint of a fused sum, whose operand words end at
+/// `sweep.at`, through the sum to its terms before the products and then
+/// through the products, last first: the contributions, and their order,
+/// of sweeping the sum and each product as nodes of their own. A
+/// product's adjoint would be `0 + g`, from the sum alone, so it is not
+/// stored.
+#[inline(always)]
+fn fused_pullback(sweep: &mut Sweep<'_>, f: &Fused) {
+    let (first, sum) = (f.first, f.sum);
+    let g = sweep.adjoints[sum as usize];
+    if g == 0.0 {
+        return;
+    }
+    sweep.at -= Op::Sum.words();
+    let mut terms = Prefix {
+        sweep,
+        products: sum - first,
+    };
+    let value = terms.input(sum);
+    pullback(&mut terms, Op::Sum, value, g);
+    // Each product's match on its op folds away: the op is a literal here.
+    match f.op {
+        Op::Mul => products(sweep, Op::Mul, f, g),
+        Op::MulConst => products(sweep, Op::MulConst, f, g),
+        op => unreachable!("{op:?} is not fused"),
+    }
+}
+
+/// The pullbacks of a fused sum's products, last first.
+#[inline(always)]
+fn products(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
+    let g = 0.0 + g;
+    for k in (0..f.sum - f.first).rev() {
+        sweep.at = f.first_at as usize + 2 * k as usize;
+        let out = sweep.input(f.first + k);
+        pullback(sweep, op, out, g);
+    }
+}
+
+/// A fused sum as the sum of its terms before its products, which end its
+/// input list (see [`Fused`]).
+struct Prefix<'s, 'a> {
+    sweep: &'s mut Sweep<'a>,
+    products: u32,
+}
+
+impl Pullback for Prefix<'_, '_> {
+    type S = f64;
+
+    #[inline(always)]
+    fn arg(&self, j: usize) -> u32 {
+        // Word 1 is the list's length.
+        match j {
+            1 => self.sweep.arg(1) - self.products,
+            _ => self.sweep.arg(j),
+        }
+    }
+
+    #[inline(always)]
+    fn input(&mut self, index: u32) -> f64 {
+        self.sweep.input(index)
+    }
+
+    #[inline(always)]
+    fn constant(&mut self, k: u32) -> f64 {
+        self.sweep.constant(k)
+    }
+
+    #[inline(always)]
+    fn list_input(&mut self, start: u32, i: u32) -> u32 {
+        self.sweep.list_input(start, i)
+    }
+
+    #[inline(always)]
+    fn accumulate(&mut self, slot: u32, index: u32, d: f64) {
+        self.sweep.accumulate(slot, index, d);
+    }
+
+    fn custom(&mut self, _out: f64, _g: f64) {}
 }
 
 /// The numeric sweep: reads recorded values, adds into adjoints.

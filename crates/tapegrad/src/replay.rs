@@ -116,12 +116,13 @@ pub(crate) struct Notes {
     read: Vec<u64>,
 }
 
-/// A sum whose terms include the run of products recorded just before it
-/// (all `x·y`, or all `x·c`), each used by the sum alone: a neuron's
-/// `Σ wᵢ·xᵢ`. A compiled program replays the run and its sum as one step,
-/// forward and back, without dispatching on each product's op. The
-/// formulas are the op table's and the order is the tape's, so the numbers
-/// are those of the nodes one by one.
+/// A sum whose input list ends with the run of products recorded just
+/// before it, in order (all `x·y`, or all `x·c`), each used by the sum
+/// alone: a neuron's `b + Σ wᵢ·xᵢ`. A compiled program replays the run and
+/// its sum as one step, forward and back, without dispatching on each
+/// product's op or reading the products back. The formulas are the op
+/// table's and the order is the tape's, so the numbers are those of the
+/// nodes one by one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Fused {
     /// The first product: the run is the nodes `first..sum`.
@@ -160,12 +161,18 @@ fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
         }
         let product = p.ops[s - 1];
         let only_for_s = |q: usize| p.ops[q] == product && uses[q] == 1 && user[q] == s as u32;
-        let first = (0..s).rev().take_while(|&q| only_for_s(q)).last();
-        if let Some(first) = first {
+        // The list's last entries are the nodes just before the sum, in order.
+        let (start, len) = (p.args[at - 2] as usize, p.args[at - 1] as usize);
+        let list = &p.lists[start..start + len];
+        let run = list.iter().rev().zip((0..s).rev());
+        let count = run
+            .take_while(|&(&x, q)| x as usize == q && only_for_s(q))
+            .count();
+        if count > 0 {
             fused.push(Fused {
-                first: first as u32,
+                first: (s - count) as u32,
                 // Back over the sum's words and two words a product.
-                first_at: (at - words - 2 * (s - first)) as u32,
+                first_at: (at - words - 2 * count) as u32,
                 sum: s as u32,
                 op: product,
             });
@@ -787,21 +794,31 @@ fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
                 consts,
             };
             if let Some(f) = fused.next_if(|f| f.first as usize == i) {
-                // The products, then their sum (below). Each product's
-                // match on its op folds away: the op is a literal here.
+                // The terms before the products, then each product as it is
+                // computed: the order `Tape::sum` added them in. Each
+                // product's match on its op folds away: the op is a literal.
                 let count = (f.sum - f.first) as usize;
-                let products = |op: Op| {
+                let sum_row = row(at + 2 * count);
+                let (start, len) = (sum_row.word(0), sum_row.word(1));
+                let mut sum = 0.0;
+                for &x in t.lists.get_unchecked(start..start + len - count) {
+                    sum += *values.add(x as usize);
+                }
+                let mut products = |op: Op| {
                     for k in 0..count {
-                        let value = op::eval_node(op, &row(at + 2 * k));
-                        *values.add(i + k) = value.unwrap_unchecked();
+                        let value = op::eval_node(op, &row(at + 2 * k)).unwrap_unchecked();
+                        *values.add(i + k) = value;
+                        sum += value;
                     }
                 };
                 match f.op {
                     Op::Mul => products(Op::Mul),
                     _ => products(Op::MulConst),
                 }
-                at += 2 * count;
-                i = f.sum as usize;
+                *values.add(f.sum as usize) = sum;
+                i = f.sum as usize + 1;
+                at += 2 * count + Op::Sum.words();
+                continue;
             }
             let op = *t.ops.get_unchecked(i);
             let row = row(at);
@@ -899,6 +916,16 @@ fn well_formed(t: &Inner, fused: &[Fused]) -> bool {
             && matches!(f.op, Op::Mul | Op::MulConst)
             && t.ops[first..sum].iter().all(|&op| op == f.op)
             && offsets[first] == f.first_at as usize
+            && {
+                // The list ends with the products, in order.
+                let (start, len) = (
+                    t.args[offsets[sum]] as usize,
+                    t.args[offsets[sum] + 1] as usize,
+                );
+                t.lists
+                    .get(start..start + len)
+                    .is_some_and(|l| l.ends_with(&(first as u32..sum as u32).collect::<Vec<_>>()))
+            }
     });
     let ordered = fused.windows(2).all(|w| w[0].sum < w[1].first);
     let mut at = 0;
