@@ -397,7 +397,24 @@ fn neurons<'t>(tape: &'t Tape, p: &[Var<'t>]) -> Var<'t> {
     // Products summed in another order than recorded: summed as nodes.
     let (a, b) = (p[0] * p[4], p[1] * p[5]);
     let reversed = tape.sum([b, a]);
-    (1.0 - score).relu() + mixed * shared + squares * 1e-2 + doubled + reversed
+    // A neuron written as a loop of additions (`acc = acc + w·h`), and one
+    // with plain data (`w·x`), then a loop of one addition.
+    let mut looped = p[5];
+    for (&w, &h) in p.iter().zip(&h) {
+        looped += w * h;
+    }
+    let mut data = h[0];
+    for (&w, &x) in p.iter().zip(&[0.5, -2.0, 3.0]) {
+        data += w * x;
+    }
+    let once = score + p[2] * p[2];
+    (1.0 - score).relu()
+        + mixed * shared
+        + squares * 1e-2
+        + doubled
+        + reversed
+        + looped * data
+        + once
 }
 
 #[test]
@@ -406,9 +423,11 @@ fn fused_sums_of_products_replay_as_recorded_bit_for_bit() {
     let leaves: Vec<Var> = (0..6).map(|i| tape.var(0.1 * i as f64)).collect();
     let mut f = tape.compile(neurons(&tape, &leaves), &leaves).unwrap();
     // Three neurons, the score, the mixed sum's last two products and the
-    // squares; the shared product is used twice and stays a node, and so
-    // do products that do not end their sum's list in recorded order.
-    assert!(format!("{f:?}").contains("fused_sums: 6"), "{f:?}");
+    // squares as sums; the shared product is used twice and stays a node,
+    // and so do products that do not end their sum's list in recorded
+    // order. As chains: the two loops, `once`, and the three products
+    // that the last line adds to its total (`+ mixed * shared`, …): 12.
+    assert!(format!("{f:?}").contains("fused_runs: 12"), "{f:?}");
     let mut grad = [0.0; 6];
     let points = [
         [0.3, -0.2, 0.1, 0.7, 0.4, -0.5],
@@ -437,6 +456,49 @@ fn fused_sums_of_products_replay_as_recorded_bit_for_bit() {
 }
 
 #[test]
+fn a_loop_of_additions_read_midway_is_fused_on_each_side_of_the_read() {
+    let tape = Tape::new();
+    let w: Vec<Var> = (0..6).map(|i| tape.var(0.5 + i as f64)).collect();
+    let mut acc = w[0];
+    for i in 1..6 {
+        acc += w[i] * w[i - 1];
+        if i == 3 {
+            // A guard reads the running total here.
+            assert!(acc > 0.0);
+        }
+    }
+    let mut f = tape.compile(acc, &w).unwrap();
+    // w1·w0 … w3·w2 up to the guard, w4·w3 and w5·w4 after it.
+    assert!(format!("{f:?}").contains("fused_runs: 2"), "{f:?}");
+    let at = [1.0, -2.0, 0.5, 4.0, -0.25, 3.0];
+    let fresh = Tape::new();
+    let xs: Vec<Var> = at.iter().map(|&x| fresh.var(x)).collect();
+    let mut z = xs[0];
+    for i in 1..6 {
+        z += xs[i] * xs[i - 1];
+    }
+    let want = z.backward().wrt_all(&xs);
+    let mut grad = [0.0; 6];
+    // 1 - 2 - 1 + 2 - 1 - 0.75 = -1.75 > 0 is false at i = 3: the branch
+    // changed, so the replay refuses; at a point where it holds it agrees.
+    assert!(matches!(
+        f.gradient(&at, &mut grad),
+        Err(Error::BranchChanged { .. })
+    ));
+    let at = [1.0, 2.0, 0.5, 4.0, -0.25, 3.0];
+    let fresh = Tape::new();
+    let xs: Vec<Var> = at.iter().map(|&x| fresh.var(x)).collect();
+    let mut z = xs[0];
+    for i in 1..6 {
+        z += xs[i] * xs[i - 1];
+    }
+    let want_here = z.backward().wrt_all(&xs);
+    assert!(same(f.gradient(&at, &mut grad).unwrap(), z.value()));
+    assert_eq!(grad.to_vec(), want_here);
+    assert_ne!(want, want_here);
+}
+
+#[test]
 fn products_the_caller_reads_are_not_fused() {
     let tape = Tape::new();
     let (w, x) = (tape.var(2.0), tape.var(3.0));
@@ -448,7 +510,7 @@ fn products_the_caller_reads_are_not_fused() {
         tape.sum([x, p])
     };
     let f = tape.compile(y, &[w, x]).unwrap();
-    assert!(format!("{f:?}").contains("fused_sums: 0"), "{f:?}");
+    assert!(format!("{f:?}").contains("fused_runs: 0"), "{f:?}");
     let mut f = f;
     assert!(matches!(
         f.value(&[-2.0, 3.0]),

@@ -7,7 +7,7 @@ use std::ops::Index;
 use crate::custom::Call;
 use crate::error::{Error, Result};
 use crate::op::{Op, Pullback, Shape, pullback};
-use crate::replay::Fused;
+use crate::replay::{Fused, Run};
 use crate::tape::{Inner, Tape, Var, Vars};
 
 /// The adjoints of one backward pass: `∂output/∂node` for every node.
@@ -299,6 +299,8 @@ enum Stop {
     Fault(usize, u32),
     /// Custom node `node`, whose words start at `at`, awaits its partials.
     Custom(usize, usize),
+    /// A fused chain awaits its pullback, outside the segment's loop.
+    Chain(Fused),
 }
 
 /// The numeric sweep from node `out` down to node 0, into `adjoints`. With
@@ -323,7 +325,7 @@ pub(crate) fn sweep(
     adjoints[out] = 1.0;
     let mut from = out + 1;
     let mut at = tape.with(|t| t.words_end(out));
-    let mut fused = &fused[..fused.partition_point(|f| f.sum as usize <= out)];
+    let mut fused = &fused[..fused.partition_point(|f| f.last as usize <= out)];
     loop {
         let stop = tape.with(|t| match check {
             None if fused.is_empty() => {
@@ -335,6 +337,23 @@ pub(crate) fn sweep(
         match stop {
             None => return None,
             Some(Stop::Fault(i, input)) => return Some((i, input)),
+            Some(Stop::Chain(f)) => {
+                tape.with(|t| {
+                    let mut sweep = Sweep {
+                        values: &t.values,
+                        args: &t.args,
+                        at: f.first_at as usize,
+                        consts: &t.consts,
+                        lists: &t.lists,
+                        adjoints,
+                    };
+                    match f.op {
+                        Op::Mul => chain_run(&mut sweep, Op::Mul, &f),
+                        _ => chain_run(&mut sweep, Op::MulConst, &f),
+                    }
+                });
+                (from, at) = (f.first as usize, f.first_at as usize);
+            }
             Some(Stop::Custom(i, words_at)) => {
                 (from, at) = (i, words_at);
                 let words = tape.with(|t| [t.args[at], t.args[at + 1], t.args[at + 2]]);
@@ -379,18 +398,23 @@ fn segment<const CHECKED: bool, const FUSED: bool>(
         lists: &t.lists,
         adjoints,
     };
-    let next = |fused: &[Fused]| fused.last().map_or(usize::MAX, |f| f.sum as usize);
-    let mut fused_sum = if FUSED { next(fused) } else { usize::MAX };
+    let next = |fused: &[Fused]| fused.last().map_or(usize::MAX, |f| f.last as usize);
+    let mut fused_last = if FUSED { next(fused) } else { usize::MAX };
     let mut i = ops.len();
     while i > 0 {
         i -= 1;
-        if FUSED && i == fused_sum {
+        if FUSED && i == fused_last {
             let Some((f, rest)) = fused.split_last() else {
-                unreachable!("the fused sum is on the list")
+                unreachable!("the fused run is on the list")
             };
+            *fused = rest;
+            if f.kind == Run::Chain {
+                // Out of this loop, which stays tight for the sums.
+                return Some(Stop::Chain(*f));
+            }
             fused_pullback(&mut sweep, f);
-            (i, sweep.at, *fused) = (f.first as usize, f.first_at as usize, rest);
-            fused_sum = next(fused);
+            (i, sweep.at) = (f.first as usize, f.first_at as usize);
+            fused_last = next(fused);
             continue;
         }
         // Walk the operand words back to this node's, swept or not.
@@ -419,60 +443,94 @@ fn segment<const CHECKED: bool, const FUSED: bool>(
     None
 }
 
-/// Sends the adjoint of a fused sum, whose operand words end at
-/// `sweep.at`, through the sum to its terms before the products and then
-/// through the products, last first: the contributions, and their order,
-/// of sweeping the sum and each product as nodes of their own. A
-/// product's adjoint would be `0 + g`, from the sum alone, so it is not
-/// stored.
+/// Sends the adjoint of a fused sum through the run: to the nodes before
+/// it that the sum takes, and through the products, last first (a chain's
+/// is [`chain_run`], the same for its first addition). Those are the
+/// contributions, and their order, of sweeping each node of the run on its
+/// own; a product's adjoint, and an addition's inside a chain, would be
+/// `0 + g`, from the one node that uses it, so none is stored.
 #[inline(always)]
 fn fused_pullback(sweep: &mut Sweep<'_>, f: &Fused) {
-    let (first, sum) = (f.first, f.sum);
-    let g = sweep.adjoints[sum as usize];
+    let g = sweep.adjoints[f.last as usize];
     if g == 0.0 {
         return;
     }
-    sweep.at -= Op::Sum.words();
-    let mut terms = Prefix {
-        sweep,
-        products: sum - first,
-    };
-    let value = terms.input(sum);
-    pullback(&mut terms, Op::Sum, value, g);
-    // Each product's match on its op folds away: the op is a literal here.
     match f.op {
-        Op::Mul => products(sweep, Op::Mul, f, g),
-        Op::MulConst => products(sweep, Op::MulConst, f, g),
-        op => unreachable!("{op:?} is not fused"),
+        Op::Mul => sum_run(sweep, Op::Mul, f, g),
+        _ => sum_run(sweep, Op::MulConst, f, g),
     }
 }
 
-/// The pullbacks of a fused sum's products, last first.
+/// [`fused_pullback`] for a sum of products of op `op`, a literal at each
+/// call, so that the products' match on it folds away.
 #[inline(always)]
-fn products(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
+fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
+    let (first, at) = (f.first, f.first_at as usize);
+    // The sum sends `g` to its terms before the products.
+    let count = f.last - first;
+    sweep.at = at + 2 * count as usize;
+    let value = sweep.input(f.last);
+    let mut outside = Outside {
+        sweep: &mut *sweep,
+        first,
+        cut: count,
+    };
+    pullback(&mut outside, Op::Sum, value, g);
     let g = 0.0 + g;
-    for k in (0..f.sum - f.first).rev() {
-        sweep.at = f.first_at as usize + 2 * k as usize;
-        let out = sweep.input(f.first + k);
-        pullback(sweep, op, out, g);
+    for k in (0..count).rev() {
+        sweep.at = at + 2 * k as usize;
+        let value = sweep.input(first + k);
+        pullback(sweep, op, value, g);
     }
 }
 
-/// A fused sum as the sum of its terms before its products, which end its
-/// input list (see [`Fused`]).
-struct Prefix<'s, 'a> {
-    sweep: &'s mut Sweep<'a>,
-    products: u32,
+/// The pullback of a fused chain of additions of products of op `op`, a
+/// literal at each call, as [`fused_pullback`] sends a sum's.
+#[inline(always)]
+fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
+    let g = sweep.adjoints[f.last as usize];
+    if g == 0.0 {
+        return;
+    }
+    let (first, at) = (f.first, f.first_at as usize);
+    let inner = 0.0 + g;
+    for k in (0..f.products()).rev() {
+        if k == 0 {
+            // The first addition sends its adjoint to its total.
+            let add = first + 1;
+            sweep.at = at + 2;
+            let value = sweep.input(add);
+            let g = if add == f.last { g } else { inner };
+            let mut outside = Outside {
+                sweep: &mut *sweep,
+                first,
+                cut: 0,
+            };
+            pullback(&mut outside, Op::Add, value, g);
+        }
+        sweep.at = at + 4 * k as usize;
+        let value = sweep.input(first + 2 * k);
+        pullback(sweep, op, value, inner);
+    }
 }
 
-impl Pullback for Prefix<'_, '_> {
+/// A node of a fused run as the rest of the tape sees it: it sends
+/// adjoints only to nodes before the run, and a sum's input list ends
+/// `cut` entries early, before its products.
+struct Outside<'s, 'a> {
+    sweep: &'s mut Sweep<'a>,
+    first: u32,
+    cut: u32,
+}
+
+impl Pullback for Outside<'_, '_> {
     type S = f64;
 
     #[inline(always)]
     fn arg(&self, j: usize) -> u32 {
-        // Word 1 is the list's length.
+        // A sum's word 1 is its list's length.
         match j {
-            1 => self.sweep.arg(1) - self.products,
+            1 => self.sweep.arg(1) - self.cut,
             _ => self.sweep.arg(j),
         }
     }
@@ -490,6 +548,11 @@ impl Pullback for Prefix<'_, '_> {
     #[inline(always)]
     fn list_input(&mut self, start: u32, i: u32) -> u32 {
         self.sweep.list_input(start, i)
+    }
+
+    #[inline(always)]
+    fn wants(&self, index: u32) -> bool {
+        index < self.first
     }
 
     #[inline(always)]

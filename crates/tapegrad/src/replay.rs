@@ -116,28 +116,52 @@ pub(crate) struct Notes {
     read: Vec<u64>,
 }
 
-/// A sum whose input list ends with the run of products recorded just
-/// before it, in order (all `x·y`, or all `x·c`), each used by the sum
-/// alone: a neuron's `b + Σ wᵢ·xᵢ`. A compiled program replays the run and
-/// its sum as one step, forward and back, without dispatching on each
-/// product's op or reading the products back. The formulas are the op
-/// table's and the order is the tape's, so the numbers are those of the
-/// nodes one by one.
+/// A run of products that one node adds up, which a compiled program
+/// replays with that node as one step, forward and back, without
+/// dispatching on each product's op or reading the products back: a
+/// neuron's `b + Σ wᵢ·xᵢ`, as one sum or as a loop of additions. The
+/// products are all `x·y` or all `x·c`, each used once, by the run alone,
+/// and not read by the caller. The formulas are the op table's and the
+/// order is the tape's, so the numbers are those of the nodes one by one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Fused {
-    /// The first product: the run is the nodes `first..sum`.
+    /// The run's first node, a product.
     pub(crate) first: u32,
-    /// Where the first product's operand words start (two a product).
+    /// Where the first product's operand words start.
     pub(crate) first_at: u32,
-    /// The sum.
-    pub(crate) sum: u32,
+    /// The run's last node: the sum, or the last addition.
+    pub(crate) last: u32,
     /// The products' op, [`Op::Mul`] or [`Op::MulConst`].
     pub(crate) op: Op,
+    pub(crate) kind: Run,
 }
 
-/// The sums of products of program `p` ([`Fused`]), in increasing order.
-/// A product in `read` (the output, a guard's operand) is not fused: its
-/// value is read on its own.
+/// How a fused run adds its products up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Run {
+    /// The nodes `first..last` are products, and the sum `last`'s input
+    /// list ends with them, in order: `tape.sum(once(b).chain(products))`.
+    Sum,
+    /// The nodes `first..=last` alternate a product and an addition of it
+    /// to the addition before (`acc = acc + w·x` in a loop), each addition
+    /// used by the next alone; the first adds to a node before the run.
+    Chain,
+}
+
+impl Fused {
+    /// How many products the run adds up.
+    #[inline(always)]
+    pub(crate) fn products(&self) -> u32 {
+        match self.kind {
+            Run::Sum => self.last - self.first,
+            Run::Chain => (self.last - self.first).div_ceil(2),
+        }
+    }
+}
+
+/// The fused runs of program `p` ([`Fused`]), in increasing order. A
+/// node in `read` (the output, a guard's operand) is not fused inside a
+/// run: its value is read on its own.
 fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
     let n = p.ops.len();
     let mut uses = vec![0u32; n];
@@ -151,33 +175,64 @@ fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
     for i in read {
         uses[i as usize] += 1;
     }
-    let mut fused = Vec::new();
+    let mut offsets = Vec::with_capacity(n);
     let mut at = 0;
-    for s in 0..n {
-        let (op, words) = (p.ops[s], p.ops[s].words());
-        at += words;
-        if op != Op::Sum || s == 0 || !matches!(p.ops[s - 1], Op::Mul | Op::MulConst) {
+    for op in &p.ops {
+        offsets.push(at);
+        at += op.words();
+    }
+    let only_for = |q: usize, by: usize| uses[q] == 1 && user[q] == by as u32;
+    let words = |j: usize| (p.args[offsets[j]] as usize, p.args[offsets[j] + 1] as usize);
+    let mut fused = Vec::new();
+    // From the end, so that a chain is found whole from its last addition.
+    let mut floor = n;
+    for s in (1..n).rev() {
+        let product = p.ops[s - 1];
+        if s >= floor || !matches!(product, Op::Mul | Op::MulConst) {
             continue;
         }
-        let product = p.ops[s - 1];
-        let only_for_s = |q: usize| p.ops[q] == product && uses[q] == 1 && user[q] == s as u32;
-        // The list's last entries are the nodes just before the sum, in order.
-        let (start, len) = (p.args[at - 2] as usize, p.args[at - 1] as usize);
-        let list = &p.lists[start..start + len];
-        let run = list.iter().rev().zip((0..s).rev());
-        let count = run
-            .take_while(|&(&x, q)| x as usize == q && only_for_s(q))
-            .count();
-        if count > 0 {
+        let (first, kind) = match p.ops[s] {
+            Op::Sum => {
+                // The list's last entries are the nodes just before the sum.
+                let (start, len) = words(s);
+                let list = &p.lists[start..start + len];
+                let run = list.iter().rev().zip((0..s).rev());
+                let count = run
+                    .take_while(|&(&x, q)| x as usize == q && p.ops[q] == product && only_for(q, s))
+                    .count();
+                (s - count, Run::Sum)
+            }
+            Op::Add => {
+                let (mut j, mut first) = (s, s);
+                loop {
+                    let (total, term) = words(j);
+                    if term != j - 1 || p.ops[j - 1] != product || !only_for(j - 1, j) {
+                        break;
+                    }
+                    first = j - 1;
+                    // Go on while the total is the addition just before.
+                    if j >= 3 && total == j - 2 && p.ops[total] == Op::Add && only_for(total, j) {
+                        j = total;
+                    } else {
+                        break;
+                    }
+                }
+                (first, Run::Chain)
+            }
+            _ => continue,
+        };
+        if first < s {
+            floor = first;
             fused.push(Fused {
-                first: (s - count) as u32,
-                // Back over the sum's words and two words a product.
-                first_at: (at - words - 2 * count) as u32,
-                sum: s as u32,
+                first: first as u32,
+                first_at: offsets[first] as u32,
+                last: s as u32,
                 op: product,
+                kind,
             });
         }
     }
+    fused.reverse();
     fused
 }
 
@@ -549,7 +604,7 @@ pub struct Compiled {
     /// The program: a tape of its own holding the kept nodes, in the
     /// recorded order, renumbered.
     program: Tape,
-    /// The program's sums of products, replayed as one step each.
+    /// The program's runs of products added up, replayed as one step each.
     fused: Vec<Fused>,
     output: u32,
     inputs: Vec<u32>,
@@ -594,7 +649,7 @@ impl fmt::Debug for Compiled {
             .field("nodes", &self.len())
             .field("inputs", &self.inputs.len())
             .field("guards", &self.guards.len())
-            .field("fused_sums", &self.fused.len())
+            .field("fused_runs", &self.fused.len())
             .finish()
     }
 }
@@ -769,7 +824,7 @@ impl Compiled {
 }
 
 /// Recomputes the value of every node but the leaves and constants, in
-/// tape order, with the formulas recording used; a fused sum of products
+/// tape order, with the formulas recording used; a fused run of products
 /// (`fused`, in increasing order) as one step.
 fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
     debug_assert!(well_formed(t, fused));
@@ -783,8 +838,8 @@ fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
         // (checked above in debug builds): `values` holds `ops.len()`
         // numbers, every node's `Op::words` operand words follow the last
         // node's in `args`, each input word names an earlier node and each
-        // constant word a place in `consts`; a fused run is a sum's
-        // products, of its op, at the words it names. Only nodes `i` and
+        // constant word a place in `consts`; a fused run is of the shape
+        // it claims, at the words it names. Only nodes `i` and
         // up are written, and no reference into `values` is live while
         // they are.
         unsafe {
@@ -794,10 +849,20 @@ fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
                 consts,
             };
             if let Some(f) = fused.next_if(|f| f.first as usize == i) {
-                // The terms before the products, then each product as it is
-                // computed: the order `Tape::sum` added them in. Each
+                if f.kind == Run::Chain {
+                    // Chains are rarer than sums: a call keeps this loop tight.
+                    match f.op {
+                        Op::Mul => replay_chain::<true>(t, values, f),
+                        _ => replay_chain::<false>(t, values, f),
+                    }
+                    i = f.last as usize + 1;
+                    at += 2 * (f.last - f.first + 1) as usize;
+                    continue;
+                }
+                // A sum's terms before the products, then each product as
+                // it is computed: the order `Tape::sum` added them in. Each
                 // product's match on its op folds away: the op is a literal.
-                let count = (f.sum - f.first) as usize;
+                let count = (f.last - f.first) as usize;
                 let sum_row = row(at + 2 * count);
                 let (start, len) = (sum_row.word(0), sum_row.word(1));
                 let mut sum = 0.0;
@@ -815,8 +880,8 @@ fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
                     Op::Mul => products(Op::Mul),
                     _ => products(Op::MulConst),
                 }
-                *values.add(f.sum as usize) = sum;
-                i = f.sum as usize + 1;
+                *values.add(f.last as usize) = sum;
+                i = f.last as usize + 1;
                 at += 2 * count + Op::Sum.words();
                 continue;
             }
@@ -866,6 +931,35 @@ fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
     }
 }
 
+/// Replays fused chain `f` (see [`replay`]) of additions of `x·y` (`MUL`)
+/// or of `x·c`: a product and an addition in turn, from the first
+/// addition's other operand.
+///
+/// # Safety
+/// As in [`replay`]: the program is well formed, `values` is its values,
+/// and no reference into them is live.
+#[inline(never)]
+unsafe fn replay_chain<const MUL: bool>(t: &Inner, values: *mut f64, f: &Fused) {
+    let op = if MUL { Op::Mul } else { Op::MulConst };
+    let (first, at) = (f.first as usize, f.first_at as usize);
+    // SAFETY: as in `replay`; `well_formed` checks the chain's shape, so
+    // its words lie within `args`.
+    unsafe {
+        let row = |at: usize| Row {
+            values,
+            words: t.args.as_ptr().add(at),
+            consts: &t.consts,
+        };
+        let mut total = op::Operands::value(&row(at + 2), 0);
+        for k in 0..f.products() as usize {
+            let term = op::eval_node(op, &row(at + 4 * k)).unwrap_unchecked();
+            *values.add(first + 2 * k) = term;
+            total = op::eval_binary(Op::Add, total, term);
+            *values.add(first + 2 * k + 1) = total;
+        }
+    }
+}
+
 /// The operands of the node being replayed, read without bounds checks
 /// (see the invariant in [`replay`]).
 struct Row<'a> {
@@ -899,7 +993,8 @@ impl op::Operands for Row<'_> {
 
 /// Whether every operand word of `t` is where [`replay`] reads without
 /// checks: inputs before their node, constants and lists in their pools,
-/// and each fused run a sum's products at the words it names, in order.
+/// and each fused run of the shape it claims, at the words it names, in
+/// order.
 fn well_formed(t: &Inner, fused: &[Fused]) -> bool {
     let n = t.ops.len();
     let mut offsets = Vec::with_capacity(n);
@@ -909,25 +1004,40 @@ fn well_formed(t: &Inner, fused: &[Fused]) -> bool {
         at += op.words();
     }
     let runs = fused.iter().all(|f| {
-        let (first, sum) = (f.first as usize, f.sum as usize);
-        first < sum
-            && sum < n
-            && t.ops[sum] == Op::Sum
+        let (first, last) = (f.first as usize, f.last as usize);
+        let words = |j: usize| (t.args[offsets[j]] as usize, t.args[offsets[j] + 1] as usize);
+        first < last
+            && last < n
             && matches!(f.op, Op::Mul | Op::MulConst)
-            && t.ops[first..sum].iter().all(|&op| op == f.op)
             && offsets[first] == f.first_at as usize
-            && {
-                // The list ends with the products, in order.
-                let (start, len) = (
-                    t.args[offsets[sum]] as usize,
-                    t.args[offsets[sum] + 1] as usize,
-                );
-                t.lists
-                    .get(start..start + len)
-                    .is_some_and(|l| l.ends_with(&(first as u32..sum as u32).collect::<Vec<_>>()))
+            && match f.kind {
+                Run::Sum => {
+                    // The list ends with the products, in order.
+                    let (start, len) = words(last);
+                    t.ops[last] == Op::Sum
+                        && t.ops[first..last].iter().all(|&op| op == f.op)
+                        && t.lists.get(start..start + len).is_some_and(|l| {
+                            l.ends_with(&(first as u32..last as u32).collect::<Vec<_>>())
+                        })
+                }
+                Run::Chain => {
+                    // A product, then its addition to the total before.
+                    (last - first) % 2 == 1
+                        && (first..=last).step_by(2).all(|j| {
+                            let (total, term) = words(j + 1);
+                            t.ops[j] == f.op
+                                && t.ops[j + 1] == Op::Add
+                                && term == j
+                                && if j == first {
+                                    total < first
+                                } else {
+                                    total == j - 1
+                                }
+                        })
+                }
             }
     });
-    let ordered = fused.windows(2).all(|w| w[0].sum < w[1].first);
+    let ordered = fused.windows(2).all(|w| w[0].last < w[1].first);
     let mut at = 0;
     let ok = runs
         && ordered

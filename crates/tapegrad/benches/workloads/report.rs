@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use crate::common::TapeSize;
 use crate::{w1, w2, w3};
 
-const SYSTEMS: [&str; 12] = [
+const SYSTEMS: [&str; 13] = [
     "f64",
     "hand",
     "tapegrad_reused",
@@ -19,6 +19,7 @@ const SYSTEMS: [&str; 12] = [
     "tapegrad_ops_fresh",
     "replay_value",
     "replay_gradient",
+    "replay_ops_gradient",
     "reverse_reused",
     "reverse_ops_reused",
     "reverse_fresh",
@@ -26,12 +27,13 @@ const SYSTEMS: [&str; 12] = [
 
 /// Systems that only some workloads have (op-by-op forms, replays): no row
 /// where they are missing.
-const OPTIONAL: [&str; 6] = [
+const OPTIONAL: [&str; 7] = [
     "tapegrad_located_reused",
     "tapegrad_ops_reused",
     "tapegrad_ops_fresh",
     "replay_value",
     "replay_gradient",
+    "replay_ops_gradient",
     "reverse_ops_reused",
 ];
 

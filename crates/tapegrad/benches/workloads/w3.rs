@@ -177,6 +177,14 @@ fn compiled(m: &Model) -> Compiled {
     tape.compile(l, &ps).expect("the step compiles")
 }
 
+/// The step recorded once op by op (`acc = acc + w·x`) and compiled.
+fn compiled_ops(m: &Model) -> Compiled {
+    let tape = Tape::new();
+    let ps: Vec<Var> = m.params.iter().map(|&p| tape.var(p)).collect();
+    let l = loss(OpByOp(&tape), &ps, m);
+    tape.compile(l, &ps).expect("the step compiles")
+}
+
 fn reverse<'t>(
     tape: &'t reverse::Tape,
     m: &Model,
@@ -253,6 +261,11 @@ pub fn check() -> TapeSize {
         assert_close("w3 replay value", l, value);
         assert_all_close("w3 replay gradient", &out, &want);
     }
+    let mut f_ops = compiled_ops(&m);
+    out.fill(f64::NAN);
+    let l = f_ops.gradient(&m.params, &mut out).unwrap();
+    assert_close("w3 op-by-op replay value", l, value);
+    assert_all_close("w3 op-by-op replay gradient", &out, &want);
     println!(
         "w3 op by op: {} nodes, {:.2} bytes/op",
         ops_size.0,
@@ -346,6 +359,14 @@ pub fn bench(c: &mut Criterion) {
     g.bench_function("replay_gradient", |b| {
         b.iter(|| {
             let l = f.gradient(black_box(&m.params), &mut out).unwrap();
+            black_box(&out);
+            l
+        })
+    });
+    let mut f_ops = compiled_ops(m);
+    g.bench_function("replay_ops_gradient", |b| {
+        b.iter(|| {
+            let l = f_ops.gradient(black_box(&m.params), &mut out).unwrap();
             black_box(&out);
             l
         })
