@@ -470,7 +470,7 @@ fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
     let count = f.last - first;
     sweep.at = at + 2 * count as usize;
     let value = sweep.input(f.last);
-    let mut outside = Outside {
+    let mut outside = Outside::<true> {
         sweep: &mut *sweep,
         first,
         cut: count,
@@ -501,7 +501,7 @@ fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
             sweep.at = at + 2;
             let value = sweep.input(add);
             let g = if add == f.last { g } else { inner };
-            let mut outside = Outside {
+            let mut outside = Outside::<false> {
                 sweep: &mut *sweep,
                 first,
                 cut: 0,
@@ -517,20 +517,20 @@ fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
 /// A node of a fused run as the rest of the tape sees it: it sends
 /// adjoints only to nodes before the run, and a sum's input list ends
 /// `cut` entries early, before its products.
-struct Outside<'s, 'a> {
+struct Outside<'s, 'a, const SUM: bool> {
     sweep: &'s mut Sweep<'a>,
     first: u32,
     cut: u32,
 }
 
-impl Pullback for Outside<'_, '_> {
+impl<const SUM: bool> Pullback for Outside<'_, '_, SUM> {
     type S = f64;
 
     #[inline(always)]
     fn arg(&self, j: usize) -> u32 {
         // A sum's word 1 is its list's length.
         match j {
-            1 => self.sweep.arg(1) - self.cut,
+            1 if SUM => self.sweep.arg(1) - self.cut,
             _ => self.sweep.arg(j),
         }
     }
@@ -552,7 +552,8 @@ impl Pullback for Outside<'_, '_> {
 
     #[inline(always)]
     fn wants(&self, index: u32) -> bool {
-        index < self.first
+        // A sum's terms before the cut all precede the run.
+        SUM || index < self.first
     }
 
     #[inline(always)]
