@@ -306,11 +306,11 @@ enum Stop {
 /// The numeric sweep from node `out` down to node 0, into `adjoints`. With
 /// `check`, the mask of nodes that lie on paths to leaves, it stops at the
 /// first contribution that makes such a node's adjoint non-finite and
-/// returns the node and the input. `fused` lists a compiled program's sums
-/// of products, in increasing order ([`Fused`]); a tape has none.
+/// returns the node and the input. `fused` lists a compiled program's runs
+/// of products added up, in increasing order ([`Fused`]); a tape has none.
 ///
 /// The sweep runs inside the tape's borrow from one custom node or fused
-/// sum to the next; a custom op's partials are user code, so they run
+/// chain to the next; a custom op's partials are user code, so they run
 /// between two borrows.
 pub(crate) fn sweep(
     tape: &Tape,
@@ -374,9 +374,9 @@ pub(crate) fn sweep(
 
 /// Sweeps nodes `from - 1` down to 0, whose operand words end at `at`,
 /// until the end, a custom node or (when `CHECKED`) a fault; with `FUSED`,
-/// the fused sums of `fused` (the last first) as one step each, taking
-/// each off the list. One monomorphised loop each, so that the tape's
-/// unchecked one stays tight.
+/// the fused sums of `fused` (the last first) as one step each and until
+/// a fused chain, taking each run off the list. One monomorphised loop
+/// each, so that the tape's unchecked one stays tight.
 #[inline(always)]
 fn segment<const CHECKED: bool, const FUSED: bool>(
     t: &Inner,
