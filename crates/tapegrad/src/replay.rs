@@ -576,9 +576,11 @@ impl Program {
 /// Made by [`Tape::compile`].
 ///
 /// Replays run the op table's formulas in tape order and keep their
-/// buffers between calls. Non-finite numbers follow IEEE arithmetic, as
-/// [`Var::backward`] does; [`Compiled::try_gradient`] reports them, as
-/// [`Var::try_backward`] does.
+/// buffers between calls. A neuron's weighted sum, recorded as
+/// `tape.sum` of products or as a loop `acc = acc + w * x`, replays as one
+/// step, forward and back, with the same numbers to the bit. Non-finite
+/// numbers follow IEEE arithmetic, as [`Var::backward`] does;
+/// [`Compiled::try_gradient`] reports them, as [`Var::try_backward`] does.
 ///
 /// ```
 /// use tapegrad::Tape;
