@@ -145,6 +145,7 @@ pub(crate) enum Run {
     /// The nodes `first..=last` alternate a product and an addition of it
     /// to the addition before (`acc = acc + w·x` in a loop), each addition
     /// used by the next alone; the first adds to a node before the run.
+    /// At least two products: one and its addition gain nothing as a run.
     Chain,
 }
 
@@ -217,7 +218,7 @@ fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
                         break;
                     }
                 }
-                (first, Run::Chain)
+                (if s - first < 3 { s } else { first }, Run::Chain)
             }
             _ => continue,
         };
