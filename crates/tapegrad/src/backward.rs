@@ -339,14 +339,7 @@ pub(crate) fn sweep(
             Some(Stop::Fault(i, input)) => return Some((i, input)),
             Some(Stop::Chain(f)) => {
                 tape.with(|t| {
-                    let mut sweep = Sweep {
-                        values: &t.values,
-                        args: &t.args,
-                        at: f.first_at as usize,
-                        consts: &t.consts,
-                        lists: &t.lists,
-                        adjoints,
-                    };
+                    let mut sweep = Sweep::new(t, f.first_at as usize, adjoints);
                     match f.op {
                         Op::Mul => chain_run(&mut sweep, Op::Mul, &f),
                         _ => chain_run(&mut sweep, Op::MulConst, &f),
@@ -390,14 +383,7 @@ fn segment<const CHECKED: bool, const FUSED: bool>(
     debug_assert!(from <= out + 1 && adjoints.len() == out + 1);
     let (ops, values) = (&t.ops[..from], &t.values[..from]);
     let adjoints = &mut adjoints[..=out];
-    let mut sweep = Sweep {
-        values: &t.values,
-        args: &t.args,
-        at,
-        consts: &t.consts,
-        lists: &t.lists,
-        adjoints,
-    };
+    let mut sweep = Sweep::new(t, at, adjoints);
     let next = |fused: &[Fused]| fused.last().map_or(usize::MAX, |f| f.last as usize);
     let mut fused_last = if FUSED { next(fused) } else { usize::MAX };
     let mut i = ops.len();
@@ -445,9 +431,8 @@ fn segment<const CHECKED: bool, const FUSED: bool>(
 
 /// Sends the adjoint of a fused sum through the run: to the nodes before
 /// it that the sum takes, and through the products, last first (a chain's
-/// is [`chain_run`], the same for its first addition). Those are the
-/// contributions, and their order, of sweeping each node of the run on its
-/// own; a product's adjoint, and an addition's inside a chain, would be
+/// is [`chain_run`]). Those are the contributions, and their order, of
+/// sweeping each node of the run on its own; a product's adjoint would be
 /// `0 + g`, from the one node that uses it, so none is stored.
 #[inline(always)]
 fn fused_pullback(sweep: &mut Sweep<'_>, f: &Fused) {
@@ -494,24 +479,27 @@ fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
     }
     let (first, at) = (f.first, f.first_at as usize);
     let inner = 0.0 + g;
-    for k in (0..f.products()).rev() {
-        if k == 0 {
-            // The first addition sends its adjoint to its total.
-            let add = first + 1;
-            sweep.at = at + 2;
-            let value = sweep.input(add);
-            let g = if add == f.last { g } else { inner };
-            let mut outside = Outside::<false> {
-                sweep: &mut *sweep,
-                first,
-                cut: 0,
-            };
-            pullback(&mut outside, Op::Add, value, g);
-        }
+    let product = |sweep: &mut Sweep<'_>, k: u32| {
         sweep.at = at + 4 * k as usize;
         let value = sweep.input(first + 2 * k);
         pullback(sweep, op, value, inner);
+    };
+    // The products after the first, last first; then the first addition
+    // sends its adjoint to its total, and the first product its own.
+    for k in (1..f.products()).rev() {
+        product(sweep, k);
     }
+    sweep.at = at + 2;
+    let value = sweep.input(first + 1);
+    let mut outside = Outside::<false> {
+        sweep: &mut *sweep,
+        first,
+        cut: 0,
+    };
+    // A chain has at least two additions, so the first one's adjoint is
+    // `0 + g`, from the next.
+    pullback(&mut outside, Op::Add, value, inner);
+    product(sweep, 0);
 }
 
 /// A node of a fused run as the rest of the tape sees it: it sends
@@ -573,6 +561,20 @@ pub(crate) struct Sweep<'a> {
     consts: &'a [f64],
     lists: &'a [u32],
     adjoints: &'a mut [f64],
+}
+
+impl<'a> Sweep<'a> {
+    /// The sweep of tape `t` into `adjoints`, at operand word `at`.
+    fn new(t: &'a Inner, at: usize, adjoints: &'a mut [f64]) -> Self {
+        Sweep {
+            values: &t.values,
+            args: &t.args,
+            at,
+            consts: &t.consts,
+            lists: &t.lists,
+            adjoints,
+        }
+    }
 }
 
 // The sweep reads operand words, inputs, constants and list entries by the

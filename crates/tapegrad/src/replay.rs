@@ -160,6 +160,20 @@ impl Fused {
     }
 }
 
+/// Where each node's operand words start in `t.args`, all at once (the
+/// tape's own index is built on demand, node by node).
+fn word_offsets(t: &Inner) -> Vec<usize> {
+    let mut at = 0;
+    t.ops
+        .iter()
+        .map(|op| {
+            let start = at;
+            at += op.words();
+            start
+        })
+        .collect()
+}
+
 /// The fused runs of program `p` ([`Fused`]), in increasing order. A
 /// node in `read` (the output, a guard's operand) is not fused inside a
 /// run: its value is read on its own.
@@ -176,12 +190,7 @@ fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
     for i in read {
         uses[i as usize] += 1;
     }
-    let mut offsets = Vec::with_capacity(n);
-    let mut at = 0;
-    for op in &p.ops {
-        offsets.push(at);
-        at += op.words();
-    }
+    let offsets = word_offsets(p);
     let only_for = |q: usize, by: usize| uses[q] == 1 && user[q] == by as u32;
     let words = |j: usize| (p.args[offsets[j]] as usize, p.args[offsets[j] + 1] as usize);
     let mut fused = Vec::new();
@@ -1000,12 +1009,7 @@ impl op::Operands for Row<'_> {
 /// order.
 fn well_formed(t: &Inner, fused: &[Fused]) -> bool {
     let n = t.ops.len();
-    let mut offsets = Vec::with_capacity(n);
-    let mut at = 0;
-    for op in &t.ops {
-        offsets.push(at);
-        at += op.words();
-    }
+    let offsets = word_offsets(t);
     let runs = fused.iter().all(|f| {
         let (first, last) = (f.first as usize, f.last as usize);
         let words = |j: usize| (t.args[offsets[j]] as usize, t.args[offsets[j] + 1] as usize);
