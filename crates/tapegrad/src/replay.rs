@@ -174,6 +174,12 @@ fn word_offsets(t: &Inner) -> Vec<usize> {
         .collect()
 }
 
+/// The first two operand words of node `j`, whose words start at
+/// `offsets[j]`, as indices.
+fn two_words(t: &Inner, offsets: &[usize], j: usize) -> (usize, usize) {
+    (t.args[offsets[j]] as usize, t.args[offsets[j] + 1] as usize)
+}
+
 /// The fused runs of program `p` ([`Fused`]), in increasing order. A
 /// node in `read` (the output, a guard's operand) is not fused inside a
 /// run: its value is read on its own.
@@ -192,7 +198,7 @@ fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
     }
     let offsets = word_offsets(p);
     let only_for = |q: usize, by: usize| uses[q] == 1 && user[q] == by as u32;
-    let words = |j: usize| (p.args[offsets[j]] as usize, p.args[offsets[j] + 1] as usize);
+    let words = |j: usize| two_words(p, &offsets, j);
     let mut fused = Vec::new();
     // From the end, so that a chain is found whole from its last addition.
     let mut floor = n;
@@ -1012,7 +1018,7 @@ fn well_formed(t: &Inner, fused: &[Fused]) -> bool {
     let offsets = word_offsets(t);
     let runs = fused.iter().all(|f| {
         let (first, last) = (f.first as usize, f.last as usize);
-        let words = |j: usize| (t.args[offsets[j]] as usize, t.args[offsets[j] + 1] as usize);
+        let words = |j: usize| two_words(t, &offsets, j);
         first < last
             && last < n
             && matches!(f.op, Op::Mul | Op::MulConst)
