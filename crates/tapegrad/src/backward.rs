@@ -227,6 +227,12 @@ impl<'t> Var<'t> {
     pub fn backward(self) -> Gradients<'t> {
         // Gradients are numbers code can branch on, like values.
         self.tape.note_read(self.index);
+        self.backward_unnoted()
+    }
+
+    /// [`Var::backward`] for the engine's own views, which never note a
+    /// read: looking at a graph changes nothing a later `compile` sees.
+    pub(crate) fn backward_unnoted(self) -> Gradients<'t> {
         let mut adjoints = self.take_buffer();
         let fault = sweep(self.tape, self.index as usize, &mut adjoints, None, &[]);
         debug_assert!(fault.is_none());

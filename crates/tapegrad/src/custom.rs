@@ -89,11 +89,12 @@ impl Call {
     /// The call of custom node `node`, whose operand words are `words`.
     pub(crate) fn new(tape: &Tape, node: usize, words: [u32; 3]) -> Call {
         let [start, len, id] = words;
-        tape.with(|t| Call {
-            op: Arc::clone(&t.customs[id as usize]),
+        let inputs = tape.with(|t| t.lists[start as usize..(start + len) as usize].to_vec());
+        Call {
+            op: tape.custom_op(id),
             node,
-            inputs: t.lists[start as usize..(start + len) as usize].to_vec(),
-        })
+            inputs,
+        }
     }
 
     /// The call of custom node `node`, found by its index.

@@ -254,7 +254,7 @@ impl Error {
                 ids[i] = n.id;
             }
         }
-        let n = tape.node(node);
+        let n = tape.node_view(node);
         let cause = match sent {
             Some((input, adjoint)) => NonFinite::Adjoint {
                 input,

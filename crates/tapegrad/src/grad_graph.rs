@@ -6,6 +6,7 @@
 //! carry the numeric gradients' values bit for bit (but for the sign of a
 //! zero: the numeric sweep adds into a +0).
 
+use std::cmp::Ordering;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::custom::Call;
@@ -246,15 +247,53 @@ impl Apply for Adjoint<'_> {
     }
 }
 
+/// A formula choosing its form by an adjoint's value or an input's is kept
+/// as the `Var`'s guard, or noted as its read: a compiled replay of the
+/// gradient graph must choose the same form, or refuse. A constant chooses
+/// the same way at every replay.
 impl Real for Adjoint<'_> {
     fn value(self) -> f64 {
         match self {
             Adjoint::Const(c) => c,
-            Adjoint::Var(v) => v.value,
+            Adjoint::Var(v) => Real::value(v),
         }
     }
     fn constant(self, c: f64) -> Self {
         Adjoint::Const(c)
+    }
+    fn order(self, c: f64) -> Option<Ordering> {
+        match self {
+            Adjoint::Const(x) => x.order(c),
+            Adjoint::Var(v) => v.order(c),
+        }
+    }
+    fn abs_order(self, c: f64) -> Option<Ordering> {
+        match self {
+            Adjoint::Const(x) => x.abs_order(c),
+            Adjoint::Var(v) => v.abs_order(c),
+        }
+    }
+    fn order_with(self, other: Self) -> Option<Ordering> {
+        match (self, other) {
+            (Adjoint::Const(x), Adjoint::Const(y)) => x.order_with(y),
+            (Adjoint::Var(x), Adjoint::Var(y)) => x.order_with(y),
+            (Adjoint::Var(x), Adjoint::Const(y)) => x.order(y),
+            (Adjoint::Const(x), Adjoint::Var(y)) => y.order(x).map(Ordering::reverse),
+        }
+    }
+    fn abs_order_with(self, other: Self) -> Option<Ordering> {
+        match (self, other) {
+            (Adjoint::Const(x), Adjoint::Const(y)) => x.abs_order_with(y),
+            (Adjoint::Var(x), Adjoint::Var(y)) => x.abs_order_with(y),
+            (Adjoint::Var(x), Adjoint::Const(y)) => x.abs_order(y.abs()),
+            (Adjoint::Const(x), Adjoint::Var(y)) => y.abs_order(x.abs()).map(Ordering::reverse),
+        }
+    }
+    fn sign(self) -> f64 {
+        match self {
+            Adjoint::Const(x) => x.sign(),
+            Adjoint::Var(v) => v.sign(),
+        }
     }
 }
 

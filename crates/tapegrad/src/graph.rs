@@ -1397,7 +1397,7 @@ struct Walked {
 impl Walk {
     /// Reads the node at tape index `index` and returns its position.
     fn add(&mut self, tape: &Tape, index: usize) -> usize {
-        let node = tape.node(index);
+        let node = tape.node_view(index);
         let sources = sources(&node);
         let p = self.nodes.len();
         self.position.insert(index, p);
@@ -1476,7 +1476,7 @@ impl<'t> Graph<'t> {
             }
             None => {
                 let mut used = vec![false; self.tape.len()];
-                for n in self.tape.nodes() {
+                for n in (0..self.tape.len()).map(|i| self.tape.node_view(i)) {
                     n.inputs.iter().for_each(|&i| used[i] = true);
                 }
                 (0..used.len()).filter(|&i| !used[i]).collect()
@@ -1646,7 +1646,7 @@ impl<'t> Graph<'t> {
                         Source::Node { index, slot } => match walk.id(index) {
                             Some(from) => (from, Some(partials[slot])),
                             None => {
-                                operands.push(Operand::Const(tape.get(index).value()));
+                                operands.push(Operand::Const(tape.get(index).value));
                                 continue;
                             }
                         },
@@ -1754,7 +1754,7 @@ fn formula_tokens(tape: &Tape, walk: &Walk, top: usize) -> Vec<Token> {
                     format!("{}(", crate::escape::text(node.op_name()))
                 }
                 // A folded recorded constant.
-                (_, None) => format_number(tape.get(i).value()),
+                (_, None) => format_number(tape.get(i).value),
             },
         };
         length += text.chars().count();

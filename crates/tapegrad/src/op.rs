@@ -13,6 +13,7 @@
 //! recorded graph, is too: no subtraction that cancels (`1 - σ`, `1 - x·x`
 //! near 1), and a cheap form only where it is as exact as the careful one.
 
+use std::cmp::Ordering::{self, Equal, Greater, Less};
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -73,7 +74,7 @@ pub(crate) use sealed::Apply;
 /// derivative (`-2x` as `-(x + x)` or `(1 - x) - (1 + x)`) cancels no more.
 #[inline(always)]
 fn one_minus_square<S: Real>(x: S) -> S {
-    if x.value().abs() < 0.5 {
+    if x.abs_order(0.5) == Some(Less) {
         (x * x).rsub(1.0)
     } else {
         x.rsub(1.0) * (x + 1.0)
@@ -114,7 +115,7 @@ fn gaussian<S: Real>(x: S) -> S {
 /// magnifies by `|ln x|`), else `at_zero()`, which forms `x^(p-1)`.
 #[inline(always)]
 fn power_less_one<S: Real>(x: S, z: S, at_zero: impl FnOnce() -> S) -> S {
-    if x.value() != 0.0 && z.value().is_normal() {
+    if x.order(0.0) != Some(Equal) && is_normal(z) {
         z / x
     } else {
         at_zero()
@@ -126,8 +127,16 @@ fn power_less_one<S: Real>(x: S, z: S, at_zero: impl FnOnce() -> S) -> S {
 /// `(a/h)/h` with `h = hypot(x, y)`.
 #[inline(always)]
 fn over_sum_of_squares<S: Real>(a: S, x: S, y: S) -> S {
-    let big = x.value().abs().max(y.value().abs());
-    if (1e-75..=1e75).contains(&big) {
+    // `max(|x|, |y|)` within [1e-75, 1e75], asked by comparisons (which a
+    // recorded formula keeps as guards): `f64::max` takes the other operand
+    // of a NaN, so a NaN bounds nothing unless both are.
+    let at_least = |o: Option<Ordering>| matches!(o, Some(Greater | Equal));
+    let at_most = |o: Option<Ordering>| matches!(o, Some(Less | Equal));
+    let (x_hi, y_hi) = (x.abs_order(1e75), y.abs_order(1e75));
+    let below_hi = (at_most(x_hi) || x_hi.is_none())
+        && (at_most(y_hi) || y_hi.is_none())
+        && (x_hi.is_some() || y_hi.is_some());
+    if below_hi && (at_least(x.abs_order(1e-75)) || at_least(y.abs_order(1e-75))) {
         a / (x * x + y * y)
     } else {
         let h = x.hypot(y);
@@ -140,29 +149,33 @@ fn over_sum_of_squares<S: Real>(a: S, x: S, y: S) -> S {
 /// subtract nearly equal terms when `b ≪ a`), `a/h` elsewhere.
 #[inline(always)]
 fn hypot_partial<S: Real>(a: S, b: S, h: S) -> S {
-    if a.value().abs() >= b.value().abs() {
+    if matches!(a.abs_order_with(b), Some(Greater | Equal)) {
         let r = b / a;
-        (r * r + 1.0).sqrt().rdiv(a.value().signum())
+        (r * r + 1.0).sqrt().rdiv(a.sign())
     } else {
         a / h
     }
 }
 
-/// The share of a `max`'s adjoint `g` that goes to an operand of value `mine`
-/// against `other`: all to the winner, nothing to the loser, half on a tie,
-/// and NaN when either is NaN (the result is NaN, so is its derivative).
-/// (A `min` is a `max` of the negated values.)
+/// The share of a `max`'s adjoint `g` that goes to an operand that orders
+/// `ord` against the other: all to the winner, nothing to the loser, half
+/// on a tie, and NaN when either is NaN (the result is NaN, so is its
+/// derivative). (A `min` is a `max` of the negated values.)
 #[inline(always)]
-fn share<S: Real>(mine: f64, other: f64, g: S) -> Option<S> {
-    if mine > other {
-        Some(g)
-    } else if mine < other {
-        None
-    } else if mine == other {
-        Some(g * 0.5)
-    } else {
-        Some(g * f64::NAN)
+fn share<S: Real>(ord: Option<Ordering>, g: S) -> Option<S> {
+    match ord {
+        Some(Greater) => Some(g),
+        Some(Less) => None,
+        Some(Equal) => Some(g * 0.5),
+        None => Some(g * f64::NAN),
     }
+}
+
+/// `z.value().is_normal()`, asked by comparisons.
+#[inline(always)]
+fn is_normal<S: Real>(z: S) -> bool {
+    matches!(z.abs_order(f64::MIN_POSITIVE), Some(Greater | Equal))
+        && z.abs_order(f64::INFINITY) == Some(Less)
 }
 
 /// The logistic function in its stable form: it never overflows, and it is
@@ -525,11 +538,42 @@ macro_rules! op_table {
             + Div<f64, Output = Self>
             + Pow<Self, Output = Self>
         {
-            /// The number's value.
+            /// The number's value. A formula that chooses by it should
+            /// compare instead ([`Real::order`]): read while a gradient graph
+            /// is recorded, a value is noted as a read, which
+            /// [`Tape::compile`](crate::Tape::compile) reports.
             fn value(self) -> f64;
             /// The constant `c` as a number of the same kind (for a `Var`,
             /// recorded on the same tape).
             fn constant(self, c: f64) -> Self;
+            /// How the value compares with `c` (`None` if either is NaN),
+            /// for a formula that chooses its form by it. While a gradient
+            /// graph is recorded the answer is kept as a guard, which a
+            /// compiled replay checks ([`Tape::compile`](crate::Tape::compile)).
+            ///
+            /// ```
+            /// use std::cmp::Ordering;
+            /// use tapegrad::{Real, Tape};
+            ///
+            /// assert_eq!(2.0.order(1.0), Some(Ordering::Greater));
+            /// let tape = Tape::new();
+            /// assert_eq!(tape.var(-1.0).order(0.0), Some(Ordering::Less));
+            /// ```
+            fn order(self, c: f64) -> Option<Ordering>;
+            /// How `|value|` compares with `c`, kept as [`Real::order`]
+            /// keeps its answer.
+            fn abs_order(self, c: f64) -> Option<Ordering>;
+            /// How the value compares with `other`'s, kept as
+            /// [`Real::order`] keeps its answer.
+            fn order_with(self, other: Self) -> Option<Ordering>;
+            /// How `|value|` compares with `|other|`, kept as
+            /// [`Real::order`] keeps its answer.
+            fn abs_order_with(self, other: Self) -> Option<Ordering>;
+            /// The value's sign by its sign bit ([`f64::signum`]: ±1, NaN
+            /// for NaN), for a formula's constant factor. Kept as the
+            /// comparison with 0, and as a read where the value is ±0 or
+            /// NaN, whose sign no comparison tells.
+            fn sign(self) -> f64;
             /// `c - self`.
             #[inline(always)]
             fn rsub(self, c: f64) -> Self {
@@ -617,6 +661,26 @@ impl Real for f64 {
     fn constant(self, c: f64) -> f64 {
         c
     }
+    #[inline(always)]
+    fn order(self, c: f64) -> Option<Ordering> {
+        self.partial_cmp(&c)
+    }
+    #[inline(always)]
+    fn abs_order(self, c: f64) -> Option<Ordering> {
+        self.abs().partial_cmp(&c)
+    }
+    #[inline(always)]
+    fn order_with(self, other: f64) -> Option<Ordering> {
+        self.partial_cmp(&other)
+    }
+    #[inline(always)]
+    fn abs_order_with(self, other: f64) -> Option<Ordering> {
+        self.abs().partial_cmp(&other.abs())
+    }
+    #[inline(always)]
+    fn sign(self) -> f64 {
+        self.signum()
+    }
 }
 
 // The op table. Each row: variant, name, forward value, vector-Jacobian
@@ -664,7 +728,7 @@ op_table! {
         /// stays exact where `1 - tanh² x` would round to 0.
         Tanh "tanh" tanh
             |x| x.tanh(),
-            |x, z, g| if x.value().abs() < 2.0 {
+            |x, z, g| if x.abs_order(2.0) == Some(Less) {
                 Some(g * (z * z).rsub(1.0))
             } else {
                 let e = (x.abs() * -2.0).exp();
@@ -678,7 +742,7 @@ op_table! {
         /// the output would lose every digit for large `x`.
         Sigmoid "sigmoid" sigmoid
             |x| sigmoid(x),
-            |x, z, g| if x.value().abs() < 2.0 {
+            |x, z, g| if x.abs_order(2.0) == Some(Less) {
                 let s = (x * 0.5).cosh().recip();
                 Some(g * (s * s * 0.25))
             } else {
@@ -688,19 +752,17 @@ op_table! {
         /// second derivative is 0 everywhere).
         Relu "relu" relu
             |x| relu(x),
-            |x, _z, g| if x.value() > 0.0 {
-                Some(g)
-            } else if x.value().is_nan() {
-                Some(g * f64::NAN)
-            } else {
-                None
+            |x, _z, g| match x.order(0.0) {
+                Some(Greater) => Some(g),
+                None => Some(g * f64::NAN),
+                Some(Less | Equal) => None,
             };
         /// `|x|`; the derivative is the sign of `x` by its sign bit: 1 at
         /// +0 and −1 at −0, as JAX and Julia's DiffRules take it, so that
         /// second derivatives through `abs` come out right (`|x|²` has 2).
         Abs "abs" abs
             |x| x.abs(),
-            |x, _z, g| Some(g * x.value().signum());
+            |x, _z, g| Some(g * x.sign());
         /// `1/x`; `d/dx = -1/x²`, read from the output.
         Recip "recip" recip
             |x| x.recip(),
@@ -719,7 +781,7 @@ op_table! {
         /// early.
         Atan "atan" atan
             |x| x.atan(),
-            |x, _z, g| if x.value().abs() <= 1.0 {
+            |x, _z, g| if matches!(x.abs_order(1.0), Some(Less | Equal)) {
                 Some(g / (x * x + 1.0))
             } else {
                 let r = x.recip();
@@ -848,7 +910,7 @@ op_table! {
         /// and `x ≥ 0`, where the limit is 0).
         ConstPow "pow" true
             |x, c| c.powf(x),
-            |x, c, z, g| if c == 0.0 && x.value() >= 0.0 { None } else { Some(g * z * c.ln()) };
+            |x, c, z, g| if c == 0.0 && matches!(x.order(0.0), Some(Greater | Equal)) { None } else { Some(g * z * c.ln()) };
         /// `log_c x` for a constant base `c`, as `f64::log` computes it;
         /// `d/dx = 1/(x ln c)`.
         LogBase "log" false
@@ -864,15 +926,15 @@ op_table! {
         /// and 0 where `z = 0` (a subgradient of the cone at its tip).
         HypotConst "hypot" false
             |x, c| x.hypot(c),
-            |x, c, z, g| if z.value() == 0.0 { None } else { Some(g * hypot_partial(x, x.constant(c), z)) };
+            |x, c, z, g| if z.order(0.0) == Some(Equal) { None } else { Some(g * hypot_partial(x, x.constant(c), z)) };
         /// `max(x, c)`; on a tie `x` gets half the adjoint.
         MaxConst "max" false
             |x, c| max(x, c),
-            |x, c, _z, g| share(x.value(), c, g);
+            |x, c, _z, g| share(x.order(c), g);
         /// `min(x, c)`; on a tie `x` gets half the adjoint.
         MinConst "min" false
             |x, c| min(x, c),
-            |x, c, _z, g| share(-x.value(), -c, g);
+            |x, c, _z, g| share(x.order(c).map(Ordering::reverse), g);
     }
     binary {
         /// `x + y`.
@@ -896,19 +958,19 @@ op_table! {
         Pow "pow"
             |x, y| x.powf(y),
             |x, y, z, g| (
-                if x.value() == 0.0 && y.value() == 0.0 { None } else { Some(g * y * power_less_one(x, z, || x.pow(y - 1.0))) },
-                if x.value() == 0.0 && y.value() >= 0.0 { None } else { Some(g * z * x.ln()) },
+                if x.order(0.0) == Some(Equal) && y.order(0.0) == Some(Equal) { None } else { Some(g * y * power_less_one(x, z, || x.pow(y - 1.0))) },
+                if x.order(0.0) == Some(Equal) && matches!(y.order(0.0), Some(Greater | Equal)) { None } else { Some(g * z * x.ln()) },
             );
         /// `max(x, y)`; on a tie each input gets half the adjoint, and a NaN
         /// input makes both partials NaN.
         Max "max"
             |x, y| max(x, y),
-            |x, y, _z, g| (share(x.value(), y.value(), g), share(y.value(), x.value(), g));
+            |x, y, _z, g| (share(x.order_with(y), g), share(x.order_with(y).map(Ordering::reverse), g));
         /// `min(x, y)`; on a tie each input gets half the adjoint, and a NaN
         /// input makes both partials NaN.
         Min "min"
             |x, y| min(x, y),
-            |x, y, _z, g| (share(-x.value(), -y.value(), g), share(-y.value(), -x.value(), g));
+            |x, y, _z, g| (share(x.order_with(y).map(Ordering::reverse), g), share(x.order_with(y), g));
         /// `atan2(y, x)`, the angle of the point `(x, y)`, with `y` the
         /// first input; `d/dy = x/(x² + y²)`, `d/dx = -y/(x² + y²)` (NaN at
         /// the origin, where the angle jumps).
@@ -920,8 +982,8 @@ op_table! {
         Hypot "hypot"
             |x, y| x.hypot(y),
             |x, y, z, g| (
-                if z.value() == 0.0 { None } else { Some(g * hypot_partial(x, y, z)) },
-                if z.value() == 0.0 { None } else { Some(g * hypot_partial(y, x, z)) },
+                if z.order(0.0) == Some(Equal) { None } else { Some(g * hypot_partial(x, y, z)) },
+                if z.order(0.0) == Some(Equal) { None } else { Some(g * hypot_partial(y, x, z)) },
             );
     }
     nary {

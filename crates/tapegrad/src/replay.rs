@@ -14,20 +14,31 @@
 //!
 //! A value read with [`Var::value`] can steer the user's code in ways no
 //! guard sees, so the tape notes the first read of each node; `compile`
-//! refuses an output recorded after a read of a node that depends on the
-//! inputs, unless the caller allows it ([`Tape::compile_allowing_reads`]).
+//! refuses if a node that depends on the inputs was read, unless the caller
+//! allows it ([`Tape::compile_allowing_reads`]).
+//!
+//! Every comparison and read made before `compile` counts, wherever it
+//! stands on the tape: code may choose which recorded node becomes the
+//! output by a comparison made after both candidates were recorded
+//! (`if p > n { p } else { n }`). A gradient graph's formulas that choose
+//! their form by a value (`abs`, `relu`, `max`, `tanh` near 0, …) compare
+//! through [`Real::order`](crate::Real::order) and its kin, which note
+//! guards like the user's own comparisons.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::fmt;
 use std::panic::Location;
+use std::sync::Arc;
 
 use crate::backward::{depends_on, for_each_input, sweep};
+use crate::custom::Erased;
 use crate::error::{Error, Result};
 use crate::op::{self, Op, Shape};
-use crate::tape::{Inner, Tape, Var};
+use crate::tape::{Full, Inner, Tape, Var};
 
 /// A comparison as the user wrote it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Cmp {
     Eq,
     Ne,
@@ -88,20 +99,59 @@ pub(crate) struct Guard {
     lhs: Side,
     rhs: Side,
     cmp: Cmp,
+    /// Whether the operands' absolute values were compared (a formula of
+    /// the op table asking `|x| < 2`).
+    abs: bool,
     /// How the operands compared when recorded.
     recorded: Option<Ordering>,
-    /// How many nodes the tape held then: only nodes from here on can
-    /// depend on the branch taken.
-    len: u32,
     location: &'static Location<'static>,
+}
+
+/// What makes two guards the same: equal guards need checking once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct GuardKey {
+    lhs: (bool, u64),
+    rhs: (bool, u64),
+    cmp: Cmp,
+    abs: bool,
+    recorded: Option<Ordering>,
+    location: usize,
+}
+
+impl Guard {
+    fn key(&self) -> GuardKey {
+        let side = |s: Side| match s {
+            Side::Node(i) => (true, u64::from(i)),
+            Side::Const(c) => (false, c.to_bits()),
+        };
+        GuardKey {
+            lhs: side(self.lhs),
+            rhs: side(self.rhs),
+            cmp: self.cmp,
+            abs: self.abs,
+            recorded: self.recorded,
+            location: std::ptr::from_ref(self.location) as usize,
+        }
+    }
+
+    /// How the operands compare with `value` giving each node's value.
+    #[inline]
+    fn order(&self, value: impl Fn(u32) -> f64) -> Option<Ordering> {
+        let operand = |s: Side| {
+            let v = match s {
+                Side::Node(i) => value(i),
+                Side::Const(c) => c,
+            };
+            if self.abs { v.abs() } else { v }
+        };
+        operand(self.lhs).partial_cmp(&operand(self.rhs))
+    }
 }
 
 /// The first read of a node's value.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Read {
     node: u32,
-    /// How many nodes the tape held when it was read.
-    len: u32,
     /// The caller's line; `None` for a read by a gradient graph's formula
     /// (the op table choosing a form by a value).
     location: Option<&'static Location<'static>>,
@@ -111,6 +161,9 @@ pub(crate) struct Read {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Notes {
     guards: Vec<Guard>,
+    /// The guards noted, so that a loop repeating comparisons (alternating
+    /// or not) adds each once.
+    seen: HashSet<GuardKey>,
     reads: Vec<Read>,
     /// One bit per node: whether its value has been read.
     read: Vec<u64>,
@@ -255,25 +308,24 @@ fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
 impl Notes {
     pub(crate) fn clear(&mut self) {
         self.guards.clear();
+        self.seen.clear();
         self.reads.clear();
         self.read.clear();
     }
 
     pub(crate) fn bytes_reserved(&self) -> usize {
+        // A hash set's table holds its keys and a control byte each.
         self.guards.capacity() * size_of::<Guard>()
+            + self.seen.capacity() * (size_of::<GuardKey>() + 1)
             + self.reads.capacity() * size_of::<Read>()
             + self.read.capacity() * size_of::<u64>()
     }
 
-    /// Notes a read of `node` at tape length `len`, unless it was read
-    /// before (the first read is the earliest, and so the one that matters).
+    /// Notes a read of `node`, unless it was read before (the first read is
+    /// the one reported). Nodes are below the tape's length, so the notes
+    /// stay within a bit and a `Read` per node.
     #[inline]
-    pub(crate) fn read(
-        &mut self,
-        node: u32,
-        len: usize,
-        location: Option<&'static Location<'static>>,
-    ) {
+    pub(crate) fn read(&mut self, node: u32, location: Option<&'static Location<'static>>) {
         let (word, bit) = (node as usize / 64, node % 64);
         if self.read.get(word).is_some_and(|w| w >> bit & 1 == 1) {
             return;
@@ -282,26 +334,23 @@ impl Notes {
             self.read.resize(word + 1, 0);
         }
         self.read[word] |= 1 << bit;
-        self.reads.push(Read {
-            node,
-            len: len as u32,
-            location,
-        });
+        self.reads.push(Read { node, location });
     }
 
-    /// Notes a guard, unless it repeats the last one (a loop comparing the
-    /// same operands at the same line adds nothing).
-    fn guard(&mut self, guard: Guard) {
-        let repeat = self.guards.last().is_some_and(|last| {
-            last.lhs == guard.lhs
-                && last.rhs == guard.rhs
-                && last.cmp == guard.cmp
-                && last.recorded == guard.recorded
-                && std::ptr::eq(last.location, guard.location)
-        });
-        if !repeat {
-            self.guards.push(guard);
+    /// Notes a guard unless an equal one was noted (a loop comparing the
+    /// same operands at the same lines adds nothing), or returns `false` if
+    /// the tape holds `limit` guards already.
+    fn guard(&mut self, guard: Guard, limit: usize) -> bool {
+        let key = guard.key();
+        if self.seen.contains(&key) {
+            return true;
         }
+        if self.guards.len() >= limit {
+            return false;
+        }
+        self.seen.insert(key);
+        self.guards.push(guard);
+        true
     }
 }
 
@@ -310,24 +359,47 @@ impl Tape {
     #[inline]
     #[track_caller]
     fn compare(&self, lhs: Side, rhs: Side, cmp: Cmp) -> Option<Ordering> {
-        let location = Location::caller();
-        self.with(|t| {
-            let value = |s: Side| match s {
-                Side::Node(i) => t.values[i as usize],
-                Side::Const(c) => c,
-            };
-            let recorded = value(lhs).partial_cmp(&value(rhs));
-            let len = t.ops.len() as u32;
-            t.notes.guard(Guard {
+        self.note_guard(lhs, rhs, cmp, false, Location::caller())
+    }
+
+    /// Compares two operands (their absolute values if `abs`) for a formula
+    /// of the op table, or a custom op's partials, recorded into a gradient
+    /// graph: noted at the line of the [`Var::grad_graph`] call.
+    #[track_caller]
+    pub(crate) fn formula_order(&self, lhs: Side, rhs: Side, abs: bool) -> Option<Ordering> {
+        let at = self.with(|t| t.recording_at);
+        self.note_guard(lhs, rhs, Cmp::Order, abs, at.unwrap_or(Location::caller()))
+    }
+
+    #[inline]
+    #[track_caller]
+    fn note_guard(
+        &self,
+        lhs: Side,
+        rhs: Side,
+        cmp: Cmp,
+        abs: bool,
+        location: &'static Location<'static>,
+    ) -> Option<Ordering> {
+        let noted = self.with(|t| {
+            let mut guard = Guard {
                 lhs,
                 rhs,
                 cmp,
-                recorded,
-                len,
+                abs,
+                recorded: None,
                 location,
-            });
-            recorded
-        })
+            };
+            guard.recorded = guard.order(|i| t.values[i as usize]);
+            let limit = t.limit();
+            t.notes
+                .guard(guard.clone(), limit)
+                .then_some(guard.recorded)
+        });
+        match noted {
+            Some(recorded) => recorded,
+            None => self.full(Full::Guards),
+        }
     }
 
     /// Notes that the value of node `index` was read at the caller's line.
@@ -335,7 +407,7 @@ impl Tape {
     #[track_caller]
     pub(crate) fn note_read(&self, index: u32) {
         let location = Location::caller();
-        self.with(|t| t.notes.read(index, t.ops.len(), Some(location)));
+        self.with(|t| t.notes.read(index, Some(location)));
     }
 
     /// Compiles the function from `inputs` to `output` recorded on this
@@ -344,11 +416,16 @@ impl Tape {
     /// values and gradients to the bit as recording the function afresh at
     /// that point, without recording anything.
     ///
-    /// The program holds the nodes the output (and every guard recorded
-    /// before it) depends on; leaves that are not inputs keep their
-    /// recorded values. Kinks (relu, abs, max, min, clamp) are evaluated at
-    /// the new point, as the recorded function would be; the user's own
-    /// branches are the comparisons of `Var`s, checked at every replay.
+    /// The program holds the nodes the output, and every guard, depends
+    /// on; leaves that are not inputs keep their recorded values. Kinks
+    /// (relu, abs, max, min, clamp) are evaluated at the new point, as the
+    /// recorded function would be; the user's own branches are the
+    /// comparisons of `Var`s, checked at every replay. Every comparison of
+    /// a `Var` that depends on the inputs made on this tape so far is a
+    /// guard, before or after the output was recorded: code may have
+    /// chosen the output by it. Compile before comparisons that have
+    /// nothing to do with the function (a convergence test), or record it
+    /// on a tape of its own, to keep them out.
     ///
     /// ```
     /// use tapegrad::{Error, Tape};
@@ -376,9 +453,11 @@ impl Tape {
     /// # Errors
     /// [`Error::NotALeaf`] if an input is not a leaf, [`Error::RepeatedInput`]
     /// if one is given twice, and [`Error::ValueRead`] if the value of a
-    /// node depending on the inputs was read (with [`Var::value`] or
-    /// [`Var::backward`]) before the output was recorded:
-    /// code may have branched on it where no guard can see.
+    /// node depending on the inputs was read (with [`Var::value`],
+    /// [`Var::backward`] or [`Tape::node`]) before this call, or a gradient
+    /// graph's formula took a constant from a value (`erf`'s): code may
+    /// have branched on it where no guard can see. Dumps and pictures are
+    /// not reads.
     ///
     /// # Panics
     /// If `output` or an input belongs to another tape.
@@ -424,7 +503,10 @@ impl Tape {
         self.check_owns(output);
         self.check_owns_all(inputs);
         let out = output.index();
-        let outcome = self.with(|t| {
+        let built = self.with(|t| {
+            // Where each node was first given as an input, to find a
+            // repeat in one pass.
+            let mut position_of = vec![u32::MAX; t.ops.len()];
             for (position, v) in inputs.iter().enumerate() {
                 if t.ops[v.index()] != Op::Leaf {
                     return Err(Error::NotALeaf {
@@ -433,18 +515,32 @@ impl Tape {
                         op: t.ops[v.index()].name().to_string(),
                     });
                 }
-                if let Some(first) = inputs[..position].iter().position(|w| w.index == v.index) {
+                let first = &mut position_of[v.index()];
+                if *first != u32::MAX {
                     return Err(Error::RepeatedInput {
-                        first,
+                        first: *first as usize,
                         position,
                         node: v.index(),
                     });
                 }
+                // A tape holds fewer than 2³² nodes, so fewer distinct inputs.
+                *first = position as u32;
             }
             Program::build(t, out, inputs, allow_reads)
         });
-        let program = outcome?;
-        Ok(program)
+        let (mut compiled, custom_ids) = built?;
+        // The user's ops are taken after the borrow has ended.
+        let customs: Vec<Arc<dyn Erased>> = custom_ids
+            .into_iter()
+            .map(|id| self.custom_op(id))
+            .collect();
+        compiled.program.set_customs(customs);
+        // Checked once here, so that every replay may read without checks.
+        assert!(
+            compiled.well_formed(),
+            "tapegrad: compile made a program its replay cannot run unchecked; this is a bug in tapegrad"
+        );
+        Ok(compiled)
     }
 }
 
@@ -452,26 +548,33 @@ impl Tape {
 struct Program;
 
 impl Program {
-    fn build(t: &mut Inner, out: usize, inputs: &[Var<'_>], allow_reads: bool) -> Result<Compiled> {
+    /// The program, and the custom ops its nodes name by their numbers on
+    /// the recording tape (taken by the caller after the borrow ends).
+    fn build(
+        t: &mut Inner,
+        out: usize,
+        inputs: &[Var<'_>],
+        allow_reads: bool,
+    ) -> Result<(Compiled, Vec<u32>)> {
         // Nodes that change with the inputs; guards and reads of nodes that
-        // do not cannot come out differently at a replay.
-        // Inputs recorded after the output belong to the program too.
-        let last = inputs.iter().map(|v| v.index()).fold(out, usize::max);
-        let varies = depends_on(t, last, inputs);
+        // do not cannot come out differently at a replay. Every other
+        // comparison and read made so far counts, wherever it stands on the
+        // tape: code may have chosen the output by it (`if p > n { p } else
+        // { n }` compares after both were recorded).
+        let varies = depends_on(t, t.ops.len() - 1, inputs);
         let varying = |s: Side| matches!(s, Side::Node(i) if varies[i as usize]);
-        let before_output = |len: u32| (len as usize) <= out;
         let guards: Vec<Guard> = t
             .notes
             .guards
             .iter()
-            .filter(|g| before_output(g.len) && (varying(g.lhs) || varying(g.rhs)))
+            .filter(|g| varying(g.lhs) || varying(g.rhs))
             .cloned()
             .collect();
         let reads: Vec<Read> = t
             .notes
             .reads
             .iter()
-            .filter(|r| before_output(r.len) && varies[r.node as usize])
+            .filter(|r| varies[r.node as usize])
             .copied()
             .collect();
         if let (false, Some(read)) = (allow_reads, reads.first()) {
@@ -480,6 +583,16 @@ impl Program {
                 location: read.location.map(place),
             });
         }
+        // The program runs up to the last node the output, an input or a
+        // guard names.
+        let guard_nodes = guards.iter().flat_map(|g| [g.lhs, g.rhs]);
+        let last = guard_nodes
+            .filter_map(|s| match s {
+                Side::Node(i) => Some(i as usize),
+                Side::Const(_) => None,
+            })
+            .chain(inputs.iter().map(|v| v.index()))
+            .fold(out, usize::max);
 
         // Keep what the output and the guards depend on, and the inputs.
         let mut keep = vec![false; last + 1];
@@ -501,6 +614,7 @@ impl Program {
         }
         let mut slot = vec![u32::MAX; last + 1];
         let mut p = Inner::default();
+        let mut custom_ids = Vec::new();
         for i in (0..=last).filter(|&i| keep[i]) {
             slot[i] = p.ops.len() as u32;
             let words = t.words(i);
@@ -519,8 +633,8 @@ impl Program {
                     let list = &t.lists[words[0] as usize..(words[0] + words[1]) as usize];
                     p.lists.extend(list.iter().map(|&x| map(x)));
                     if op == Op::Custom {
-                        p.customs.push(t.customs[words[2] as usize].clone());
-                        vec![start, words[1], p.customs.len() as u32 - 1]
+                        custom_ids.push(words[2]);
+                        vec![start, words[1], custom_ids.len() as u32 - 1]
                     } else {
                         vec![start, words[1]]
                     }
@@ -531,7 +645,10 @@ impl Program {
                     let k = p.consts.len() as u32;
                     let (at, n) = (words[2] as usize, words[1] as usize);
                     p.consts.extend_from_slice(&t.consts[at..at + n]);
-                    vec![map(words[0]), words[1], k]
+                    // An empty block names a leaf that need not be kept:
+                    // it reads nothing, so it starts at the node itself.
+                    let block = if n == 0 { slot[i] } else { map(words[0]) };
+                    vec![block, words[1], k]
                 }
             };
             p.ops.push(op);
@@ -567,7 +684,7 @@ impl Program {
                 (g, text)
             })
             .collect();
-        Ok(Compiled {
+        let compiled = Compiled {
             output: slot[out],
             inputs: inputs.iter().map(|v| slot[v.index()]).collect(),
             guards,
@@ -582,7 +699,8 @@ impl Program {
             fused,
             adjoints: Vec::new(),
             scratch: Vec::new(),
-        })
+        };
+        Ok((compiled, custom_ids))
     }
 }
 
@@ -803,6 +921,12 @@ impl Compiled {
         self.program.bytes_used() + self.fused.len() * size_of::<Fused>()
     }
 
+    /// Whether the program is one [`replay`] may run without checks.
+    fn well_formed(&mut self) -> bool {
+        let (t, customs) = self.program.parts_mut();
+        well_formed(t, customs.len(), &self.fused)
+    }
+
     fn values(&mut self) -> &[f64] {
         &self.program.inner_mut().values
     }
@@ -822,17 +946,15 @@ impl Compiled {
     /// Recomputes every node at `at`, then checks the guards.
     fn forward(&mut self, at: &[f64]) -> Result<()> {
         self.check_len("input", at.len())?;
-        let t = self.program.inner_mut();
+        let (t, customs) = self.program.parts_mut();
         for (&i, &x) in self.inputs.iter().zip(at) {
             t.values[i as usize] = x;
         }
-        replay(t, &self.fused, &mut self.scratch);
+        // SAFETY: `compile` checked that the program is well formed, and
+        // nothing changes its nodes after (a replay writes values only).
+        unsafe { replay(t, customs, &self.fused, &mut self.scratch) };
         for (g, text) in &self.guards {
-            let value = |s: Side| match s {
-                Side::Node(i) => t.values[i as usize],
-                Side::Const(c) => c,
-            };
-            let now = value(g.lhs).partial_cmp(&value(g.rhs));
+            let now = g.order(|i| t.values[i as usize]);
             if g.cmp.answer(now) != g.cmp.answer(g.recorded) {
                 return Err(branch_changed(g, text, now));
             }
@@ -843,17 +965,28 @@ impl Compiled {
 
 /// Recomputes the value of every node but the leaves and constants, in
 /// tape order, with the formulas recording used; a fused run of products
-/// (`fused`, in increasing order) as one step.
-fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
-    debug_assert!(well_formed(t, fused));
+/// (`fused`, in increasing order) as one step. The custom ops' `value`
+/// runs here, on the program's own tape, which only its `Compiled`
+/// reaches, through `&mut`.
+///
+/// # Safety
+/// `well_formed(t, customs.len(), fused)` holds: it reads every operand
+/// word without a check.
+unsafe fn replay(
+    t: &mut Inner,
+    customs: &[Arc<dyn Erased>],
+    fused: &[Fused],
+    scratch: &mut Vec<f64>,
+) {
+    debug_assert!(well_formed(t, customs.len(), fused));
     let n = t.ops.len();
     let values = t.values.as_mut_ptr();
     let (args, consts) = (t.args.as_ptr(), t.consts.as_slice());
     let mut fused = fused.iter().peekable();
     let (mut i, mut at) = (0, 0);
     while i < n {
-        // SAFETY: `Program::build` made the program, so it is well formed
-        // (checked above in debug builds): `values` holds `ops.len()`
+        // SAFETY: the program is well formed (the caller's promise,
+        // checked by `compile`): `values` holds `ops.len()`
         // numbers, every node's `Op::words` operand words follow the last
         // node's in `args`, each input word names an earlier node and each
         // constant word a place in `consts`; a fused run is of the shape
@@ -936,7 +1069,7 @@ fn replay(t: &mut Inner, fused: &[Fused], scratch: &mut Vec<f64>) {
                         scratch.clear();
                         let list = t.lists.get_unchecked(start..start + len);
                         scratch.extend(list.iter().map(|&x| *values.add(x as usize)));
-                        t.customs[row.word(2)].value(scratch)
+                        customs.get_unchecked(row.word(2)).value(scratch)
                     }
                     Shape::Unary | Shape::UnaryConst { .. } | Shape::Binary => {
                         unreachable!("{op:?} is evaluated by the op table")
@@ -1013,12 +1146,42 @@ impl op::Operands for Row<'_> {
 /// checks: inputs before their node, constants and lists in their pools,
 /// and each fused run of the shape it claims, at the words it names, in
 /// order.
-fn well_formed(t: &Inner, fused: &[Fused]) -> bool {
+fn well_formed(t: &Inner, customs: usize, fused: &[Fused]) -> bool {
     let n = t.ops.len();
+    // Every node's words first, in usize arithmetic that cannot wrap: the
+    // runs' checks below index the words this one has bounded.
+    let mut at = 0;
+    let nodes = t.values.len() == n
+        && t.ops.iter().enumerate().all(|(i, &op)| {
+            let Some(w) = t.args.get(at..at + op.words()) else {
+                return false;
+            };
+            at += op.words();
+            let w: Vec<usize> = w.iter().map(|&x| x as usize).collect();
+            let node = |x: usize| x < i;
+            let list = |s: usize, l: usize| {
+                t.lists
+                    .get(s..s + l)
+                    .is_some_and(|l| l.iter().all(|&x| node(x as usize)))
+            };
+            match op.shape() {
+                Shape::Nullary => true,
+                Shape::Unary => node(w[0]),
+                Shape::UnaryConst { .. } => node(w[0]) && w[1] < t.consts.len(),
+                Shape::Binary => node(w[0]) && node(w[1]),
+                Shape::Nary => list(w[0], w[1]),
+                Shape::Dot => w[0] + w[1] <= i && w[2] + w[1] <= t.consts.len(),
+                Shape::Custom => list(w[0], w[1]) && w[2] < customs,
+            }
+        })
+        && at == t.args.len();
+    if !nodes {
+        return false;
+    }
     let offsets = word_offsets(t);
+    let words = |j: usize| two_words(t, &offsets, j);
     let runs = fused.iter().all(|f| {
         let (first, last) = (f.first as usize, f.last as usize);
-        let words = |j: usize| two_words(t, &offsets, j);
         first < last
             && last < n
             && matches!(f.op, Op::Mul | Op::MulConst)
@@ -1050,38 +1213,7 @@ fn well_formed(t: &Inner, fused: &[Fused]) -> bool {
                 }
             }
     });
-    let ordered = fused.windows(2).all(|w| w[0].last < w[1].first);
-    let mut at = 0;
-    let ok = runs
-        && ordered
-        && t.values.len() == n
-        && t.ops.iter().enumerate().all(|(i, &op)| {
-            let Some(w) = t.args.get(at..at + op.words()) else {
-                return false;
-            };
-            at += op.words();
-            let (node, konst) = (
-                |x: u32| (x as usize) < i,
-                |x: u32| (x as usize) < t.consts.len(),
-            );
-            let list = |s: u32, l: u32| {
-                t.lists
-                    .get(s as usize..(s + l) as usize)
-                    .is_some_and(|l| l.iter().all(|&x| node(x)))
-            };
-            match op.shape() {
-                Shape::Nullary => true,
-                Shape::Unary => node(w[0]),
-                Shape::UnaryConst { .. } => node(w[0]) && konst(w[1]),
-                Shape::Binary => node(w[0]) && node(w[1]),
-                Shape::Nary => list(w[0], w[1]),
-                Shape::Dot => {
-                    (w[0] + w[1]) as usize <= i && (w[2] + w[1]) as usize <= t.consts.len()
-                }
-                Shape::Custom => list(w[0], w[1]) && (w[2] as usize) < t.customs.len(),
-            }
-        });
-    ok && at == t.args.len()
+    runs && fused.windows(2).all(|w| w[0].last < w[1].first)
 }
 
 /// `file.rs:line`, as errors name a place.
@@ -1098,6 +1230,12 @@ fn comparison(t: &Inner, g: &Guard) -> String {
             None => format!("tape.get({i})"),
         },
         Side::Const(c) => crate::graph::format_number(c),
+    };
+    // A formula's comparison of absolute values shows them as `|x|`.
+    let operand = |s: Side| match (g.abs, s) {
+        (true, Side::Const(c)) => operand(Side::Const(c.abs())),
+        (true, s) => format!("|{}|", operand(s)),
+        (false, s) => operand(s),
     };
     match g.cmp {
         Cmp::Order => format!("{}.partial_cmp(&{})", operand(g.lhs), operand(g.rhs)),

@@ -2,7 +2,7 @@
 
 use std::borrow::Borrow;
 use std::cell::{RefCell, UnsafeCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 use std::panic::Location;
@@ -47,20 +47,32 @@ pub struct Tape {
     // tape is not `Sync`, and no closure given to `with` runs user code or
     // panics, so there is never more than one live borrow (see `with`).
     inner: UnsafeCell<Inner>,
+    /// The user's ops of [`Op::Custom`] nodes, by the number in their words.
+    /// They live apart from `inner`, so that no closure given to `with` can
+    /// reach user code (a trait method, or a `Drop` of the last handle): a
+    /// caller clones an op out, the `RefCell`'s borrow ends, and only then
+    /// does the op run.
+    customs: RefCell<Vec<Arc<dyn Erased>>>,
 }
 
 thread_local! {
     /// Buffers of tapes dropped on this thread, each with its size, for
     /// [`Tape::new`]; at most [`Tape::POOL_BYTES`] in all.
-    static POOL: RefCell<Vec<(Inner, usize)>> = const { RefCell::new(Vec::new()) };
+    static POOL: RefCell<VecDeque<(Inner, usize)>> = const { RefCell::new(VecDeque::new()) };
 }
 
 impl Drop for Tape {
     fn drop(&mut self) {
+        // The user's ops are dropped here, with no borrow of the tape live.
+        self.customs.get_mut().clear();
         let mut inner = std::mem::take(self.inner.get_mut());
-        let bytes = inner.bytes_reserved();
-        if bytes == 0 || bytes > Tape::POOL_BYTES {
-            return; // nothing to keep, or too much: freed here
+        if inner.bytes_reserved() == 0 {
+            return; // nothing to keep
+        }
+        // Everything the pool would keep: the buffers and the header.
+        let bytes = inner.bytes_reserved() + size_of::<(Inner, usize)>();
+        if bytes > Tape::POOL_BYTES {
+            return; // too much: freed here
         }
         inner.clear();
         inner.locations = None;
@@ -70,12 +82,16 @@ impl Drop for Tape {
         let _ = POOL.try_with(|p| {
             let mut p = p.borrow_mut();
             // The tape dropped last is the one a loop takes back next, so
-            // it stays, and the oldest buffers make room for it.
+            // it stays, and the oldest buffers make room for it, each in
+            // O(1); the pool holds a few tapes, so the sum is short.
             let mut pooled = bytes + p.iter().map(|(_, b)| b).sum::<usize>();
-            while pooled > Tape::POOL_BYTES {
-                pooled -= p.remove(0).1;
+            while pooled > Tape::POOL_BYTES || p.len() >= Tape::POOL_TAPES {
+                let Some((_, freed)) = p.pop_front() else {
+                    break;
+                };
+                pooled -= freed;
             }
-            p.push((inner, bytes));
+            p.push_back((inner, bytes));
         });
     }
 }
@@ -93,6 +109,8 @@ pub(crate) enum Full {
     Nodes,
     Constants,
     Lists,
+    /// The guards noted by comparisons ([`Tape::compile`]).
+    Guards,
 }
 
 /// The recorded nodes: an op byte and a value per node, and the nodes'
@@ -126,8 +144,6 @@ pub(crate) struct Inner {
     /// Node ranges recorded by [`Var::grad_graph`]: the backward part, in
     /// increasing order and disjoint (each is recorded after the last).
     pub(crate) backward: Vec<std::ops::Range<u32>>,
-    /// The user's ops of [`Op::Custom`] nodes, by the number in their words.
-    pub(crate) customs: Vec<Arc<dyn Erased>>,
     /// The most nodes, constants and input-list entries the tape may hold,
     /// each (`u32::MAX` unless [`Tape::with_limit`] set fewer).
     limit: usize,
@@ -159,7 +175,6 @@ impl Default for Inner {
             scratch: Vec::new(),
             open_sums: 0,
             backward: Vec::new(),
-            customs: Vec::new(),
             limit: u32::MAX as usize,
             spare: Vec::new(),
             notes: Notes::default(),
@@ -232,6 +247,12 @@ impl Inner {
     /// The fewest nodes a tape grows by.
     const MIN_GROWTH: usize = 64;
 
+    /// The most nodes, constants, input-list entries and guards the tape
+    /// may hold, each.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
     /// Whether `more` entries fit in a pool that holds `len` now.
     fn fits(&self, len: usize, more: usize) -> bool {
         more <= self.limit - len.min(self.limit)
@@ -250,12 +271,19 @@ impl Inner {
         Some(self.ops.len() - 1)
     }
 
-    /// Makes room for `more` nodes of up to two words each.
-    fn reserve_nodes_for(&mut self, more: usize) {
-        self.ops.reserve(more);
-        self.values.reserve(more);
-        self.args.reserve(2 * more);
+    /// The bytes a node of up to two words takes: its op, value and words.
+    const NODE_BYTES: usize = size_of::<Op>() + size_of::<f64>() + 2 * size_of::<u32>();
+
+    /// Makes room for `more` nodes of up to two words each, or returns
+    /// false if the memory cannot be had (what was had is kept).
+    fn try_reserve_nodes_for(&mut self, more: usize) -> bool {
+        let reserved = self.ops.try_reserve(more).is_ok()
+            && self.values.try_reserve(more).is_ok()
+            && more
+                .checked_mul(2)
+                .is_some_and(|words| self.args.try_reserve(words).is_ok());
         self.set_room();
+        reserved
     }
 
     /// Notes how many nodes of up to two words fit without growing, and
@@ -283,7 +311,6 @@ impl Inner {
         self.open_sums = 0;
         self.scratch.clear();
         self.backward.clear();
-        self.customs.clear();
         self.notes.clear();
         if let Some(l) = &mut self.locations {
             l.clear();
@@ -323,6 +350,7 @@ impl Inner {
             + self.spare.capacity() * size_of::<f64>()
             + self.offsets.capacity() * size_of::<usize>()
             + self.scratch.capacity() * size_of::<u32>()
+            + self.backward.capacity() * size_of::<std::ops::Range<u32>>()
             + self.notes.bytes_reserved()
     }
 
@@ -381,7 +409,7 @@ impl Tape {
     /// and a huge tape's buffers are freed when it is dropped.
     pub fn new() -> Tape {
         let inner = POOL
-            .try_with(|p| p.borrow_mut().pop())
+            .try_with(|p| p.borrow_mut().pop_back())
             .ok()
             .flatten()
             .map_or_else(Inner::default, |(inner, _)| inner);
@@ -392,18 +420,35 @@ impl Tape {
     /// tapes (64 MiB); a tape that reserved more is freed when dropped.
     pub const POOL_BYTES: usize = 64 << 20;
 
+    /// The most dropped tapes whose buffers each thread keeps for new
+    /// tapes, however small they are.
+    pub const POOL_TAPES: usize = 8;
+
     /// An empty tape with room for `nodes` nodes before it reallocates.
     ///
     /// ```
     /// let tape = tapegrad::Tape::with_capacity(1000);
     /// assert!(tape.bytes_reserved() >= 1000 * 9);
     /// ```
+    ///
+    /// # Panics
+    /// If the memory for that many nodes (at most the tape's limit, 2³² − 1)
+    /// cannot be had; nothing aborts.
+    #[track_caller]
     pub fn with_capacity(nodes: usize) -> Tape {
         let tape = Tape::new();
-        tape.with(|t| {
+        let (nodes, reserved) = tape.with(|t| {
             let nodes = nodes.min(t.limit);
-            t.reserve_nodes_for(nodes)
+            (nodes, t.try_reserve_nodes_for(nodes))
         });
+        if !reserved {
+            let bytes = nodes.saturating_mul(Inner::NODE_BYTES);
+            panic!(
+                "tapegrad: cannot reserve room for {} nodes ({} bytes); ask for fewer, or let the tape grow as it records",
+                grouped(nodes),
+                grouped(bytes)
+            );
+        }
         tape
     }
 
@@ -490,11 +535,18 @@ impl Tape {
         f(unsafe { &mut *self.inner.get() })
     }
 
-    /// A tape holding `inner`, already recorded (a compiled program).
-    pub(crate) fn from_inner(inner: Inner) -> Tape {
+    /// A tape holding `inner`, already recorded (a compiled program), with
+    /// the custom ops its nodes name.
+    pub(crate) fn from_parts(inner: Inner, customs: Vec<Arc<dyn Erased>>) -> Tape {
         Tape {
             inner: UnsafeCell::new(inner),
+            customs: RefCell::new(customs),
         }
+    }
+
+    /// A tape holding `inner`, with no custom ops.
+    pub(crate) fn from_inner(inner: Inner) -> Tape {
+        Tape::from_parts(inner, Vec::new())
     }
 
     /// A copy of this tape's contents.
@@ -502,7 +554,24 @@ impl Tape {
         let mut inner = self.with(|t| t.clone());
         // A clone's capacities may differ: `room` must follow them.
         inner.set_room();
-        Tape::from_inner(inner)
+        Tape::from_parts(inner, self.customs.borrow().clone())
+    }
+
+    /// The user's op of custom node number `id` (its third operand word),
+    /// cloned out so that it runs with no borrow of the tape live.
+    pub(crate) fn custom_op(&self, id: u32) -> Arc<dyn Erased> {
+        Arc::clone(&self.customs.borrow()[id as usize])
+    }
+
+    /// The recorded nodes and the custom ops, through an exclusive borrow
+    /// of the tape (a compiled program's own).
+    pub(crate) fn parts_mut(&mut self) -> (&mut Inner, &[Arc<dyn Erased>]) {
+        (self.inner.get_mut(), self.customs.get_mut())
+    }
+
+    /// Sets the custom ops of a tape made by [`Tape::from_inner`].
+    pub(crate) fn set_customs(&mut self, customs: Vec<Arc<dyn Erased>>) {
+        *self.customs.get_mut() = customs;
     }
 
     /// The recorded nodes, through an exclusive borrow of the tape.
@@ -630,9 +699,33 @@ impl Tape {
             let term = *term.borrow();
             self.check_owns(term);
             value += term.value;
-            self.with(|t| t.scratch.push(term.index));
+            // The terms gathered (this sum's and any enclosing one's) are
+            // input-list entries to be: they count toward the limit before
+            // the stack grows.
+            let pushed = self.with(|t| {
+                let fits = t.fits(t.lists.len() + t.scratch.len(), 1);
+                if fits {
+                    t.scratch.push(term.index);
+                }
+                fits
+            });
+            if !pushed {
+                self.abandon_sum(base, depth);
+                self.full(Full::Lists);
+            }
         }
         self.close_sum(base, depth, value)
+    }
+
+    /// Drops the terms of a sum that will not be recorded.
+    #[cold]
+    fn abandon_sum(&self, base: usize, depth: usize) {
+        self.with(|t| {
+            if t.open_sums == depth {
+                t.scratch.truncate(base);
+                t.open_sums = depth - 1;
+            }
+        });
     }
 
     /// Opens a sum: its terms go on the scratch stack from the returned
@@ -729,8 +822,11 @@ impl Tape {
         let value = op.value(&xs);
         let op: Arc<dyn Erased> = Arc::new(op);
         let at = Location::caller();
+        let id = self.customs.borrow().len();
+        // The closure stores indices only: the op is stored after it, and
+        // on a full tape it is dropped after it, with no borrow live.
         let index = self.with(|t| {
-            let (start, id) = (t.lists.len(), t.customs.len());
+            let start = t.lists.len();
             if !t.fits(start, inputs.len()) {
                 return Err(Full::Lists);
             }
@@ -738,14 +834,21 @@ impl Tape {
                 return Err(Full::Nodes);
             }
             t.lists.extend(inputs.iter().map(|v| v.index));
-            t.customs.push(op);
             let words = [start as u32, inputs.len() as u32, id as u32];
             let index = t.push_node3(Op::Custom, words, value).ok_or(Full::Nodes)?;
             t.locate(at, 1);
             Ok(index)
         });
-        let index = index.unwrap_or_else(|full| self.full(full));
-        self.handle(index, value)
+        match index {
+            Ok(index) => {
+                self.customs.borrow_mut().push(op);
+                self.handle(index, value)
+            }
+            Err(full) => {
+                drop(op);
+                self.full(full)
+            }
+        }
     }
 
     /// Panics with the message for a full pool: outside any borrow.
@@ -754,12 +857,23 @@ impl Tape {
     #[track_caller]
     pub(crate) fn full(&self, full: Full) -> ! {
         let limit = self.with(|t| t.limit);
-        let what = match full {
-            Full::Nodes => "nodes",
-            Full::Constants => "constants",
-            Full::Lists => "input-list entries (the inputs of sums and custom ops)",
+        let (one, many) = match full {
+            Full::Nodes => ("node", "nodes"),
+            Full::Constants => ("constant", "constants"),
+            Full::Lists => (
+                "input-list entry (the inputs of sums and custom ops)",
+                "input-list entries (the inputs of sums and custom ops)",
+            ),
+            Full::Guards => (
+                "distinct comparison of Vars",
+                "distinct comparisons of Vars",
+            ),
         };
-        panic!("tapegrad: a tape holds at most {} {what}", grouped(limit))
+        match limit {
+            0 => panic!("tapegrad: a tape holds no {many}"),
+            1 => panic!("tapegrad: a tape holds at most 1 {one}"),
+            _ => panic!("tapegrad: a tape holds at most {} {many}", grouped(limit)),
+        }
     }
 
     /// The number of recorded nodes.
@@ -814,6 +928,8 @@ impl Tape {
     /// ```
     pub fn clear(&mut self) {
         self.inner.get_mut().clear();
+        // `&mut self`: no borrow of the tape is live while user ops drop.
+        self.customs.get_mut().clear();
     }
 
     /// Bytes the recorded nodes occupy (lengths, not capacities).
@@ -836,8 +952,8 @@ impl Tape {
         })
     }
 
-    // The limit never counts the scratch stack: it only holds the terms of
-    // sums being gathered, which become input-list entries.
+    // The limit counts the scratch stack with the input lists: it holds the
+    // terms of sums being gathered, which become input-list entries.
 
     /// Bytes the tape has reserved (capacities, adjoint buffer and node
     /// index included): what a training loop that clears and re-records
@@ -861,10 +977,20 @@ impl Tape {
     ///
     /// # Panics
     /// If `index` is not below [`Tape::len`].
+    ///
+    /// Its value is a read, noted as [`Var::value`] notes one: code may
+    /// branch on it.
     #[track_caller]
     pub fn node(&self, index: usize) -> Node {
         self.check_index(index);
-        self.with(|t| {
+        self.note_read(index as u32);
+        self.node_view(index)
+    }
+
+    /// [`Tape::node`] for the engine's own views and errors, which never
+    /// note a read. Callers check `index` first.
+    pub(crate) fn node_view(&self, index: usize) -> Node {
+        let mut node = self.with(|t| {
             let op = t.ops[index];
             let [a, b, k] = t.words(index);
             let mut coefficients = Vec::new();
@@ -885,7 +1011,7 @@ impl Tape {
                     ((a as usize..(a + b) as usize).collect(), None)
                 }
             };
-            Node {
+            let node = Node {
                 index,
                 op,
                 inputs,
@@ -895,9 +1021,15 @@ impl Tape {
                 name: t.names.get(&(index as u32)).map(|n| n.to_string()),
                 backward: in_ranges(&t.backward, index as u32),
                 location: t.locations.as_ref().map(|l| l[index]),
-                custom_name: (op == Op::Custom).then(|| t.customs[k as usize].name().to_string()),
-            }
-        })
+                custom_name: None,
+            };
+            (node, (op == Op::Custom).then_some(k))
+        });
+        // The user's `name` runs after the borrow has ended.
+        if let Some(id) = node.1 {
+            node.0.custom_name = Some(self.custom_op(id).name().to_string());
+        }
+        node.0
     }
 
     /// The local partial derivatives of node `index` with respect to each of
@@ -961,8 +1093,15 @@ impl Tape {
     /// let ops: Vec<String> = tape.nodes().map(|n| n.op_name().to_string()).collect();
     /// assert_eq!(ops, ["var", "add", "exp"]);
     /// ```
+    ///
+    /// Each node's value is a read, as with [`Tape::node`].
+    #[track_caller]
     pub fn nodes(&self) -> impl Iterator<Item = Node> + '_ {
-        (0..self.len()).map(|i| self.node(i))
+        let at = Location::caller();
+        (0..self.len()).map(move |i| {
+            self.with(|t| t.notes.read(i as u32, Some(at)));
+            self.node_view(i)
+        })
     }
 
     /// A handle to node `index`, to read or record from it.
@@ -1826,6 +1965,9 @@ impl fmt::Debug for Var<'_> {
     }
 }
 
+/// Prints the value as `f64` does. Printing is looking, not a read that a
+/// compiled replay must answer for: it is not noted (code that parses the
+/// text back and branches on it should read [`Var::value`] instead).
 impl fmt::Display for Var<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.value, f)
@@ -1915,12 +2057,47 @@ impl Real for Var<'_> {
     /// a read with no line of the user's.
     #[inline]
     fn value(self) -> f64 {
-        self.tape
-            .with(|t| t.notes.read(self.index, t.ops.len(), None));
+        self.tape.with(|t| t.notes.read(self.index, None));
         self.value
     }
     #[inline]
     fn constant(self, c: f64) -> Self {
         self.tape.constant(c)
+    }
+    /// Kept as a guard, which a compiled replay checks.
+    #[track_caller]
+    fn order(self, c: f64) -> Option<std::cmp::Ordering> {
+        use crate::replay::Side;
+        self.tape
+            .formula_order(Side::Node(self.index), Side::Const(c), false)
+    }
+    #[track_caller]
+    fn abs_order(self, c: f64) -> Option<std::cmp::Ordering> {
+        use crate::replay::Side;
+        self.tape
+            .formula_order(Side::Node(self.index), Side::Const(c), true)
+    }
+    #[track_caller]
+    fn order_with(self, other: Self) -> Option<std::cmp::Ordering> {
+        use crate::replay::Side;
+        self.tape.check_owns(other);
+        self.tape
+            .formula_order(Side::Node(self.index), Side::Node(other.index), false)
+    }
+    #[track_caller]
+    fn abs_order_with(self, other: Self) -> Option<std::cmp::Ordering> {
+        use crate::replay::Side;
+        self.tape.check_owns(other);
+        self.tape
+            .formula_order(Side::Node(self.index), Side::Node(other.index), true)
+    }
+    #[track_caller]
+    fn sign(self) -> f64 {
+        match self.order(0.0) {
+            Some(std::cmp::Ordering::Greater) => 1.0,
+            Some(std::cmp::Ordering::Less) => -1.0,
+            // ±0 or NaN: the sign bit, which no comparison tells.
+            _ => Real::value(self).signum(),
+        }
     }
 }

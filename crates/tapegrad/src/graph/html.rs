@@ -40,7 +40,7 @@ pub(super) fn render(graph: &Graph<'_>) -> String {
     let with_gradients;
     let graph = match (&graph.adjoints, graph.roots().first()) {
         (None, Some(&out)) => {
-            let gradients = graph.tape.get(out).backward();
+            let gradients = graph.tape.get(out).backward_unnoted();
             with_gradients = graph.clone().gradients(&gradients);
             &with_gradients
         }
@@ -172,7 +172,7 @@ fn sent(graph: &Graph<'_>, target: usize, operand: usize) -> Option<Option<f64>>
     if g == 0.0 {
         return None;
     }
-    let Source::Node { slot, .. } = *sources(&graph.tape.node(index)).get(operand)? else {
+    let Source::Node { slot, .. } = *sources(&graph.tape.node_view(index)).get(operand)? else {
         return None;
     };
     graph.tape.sends(index, g).get(slot).copied()
