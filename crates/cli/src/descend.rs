@@ -83,6 +83,9 @@ pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write)
             None => {
                 let tape = Tape::new();
                 let e = source.evaluate(&tape, &point, &label)?;
+                // Compiled before the gradients are read: a read would
+                // keep `compile` from trusting the recording.
+                steps.learn(&tape, &e);
                 let g = match e.output.try_backward() {
                     Ok(g) => g,
                     Err(err) if n == 1 => return Err(source.engine_error(&err, &e)),
@@ -91,7 +94,6 @@ pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write)
                         break End::Diverged(source.fault(message, &err, &e));
                     }
                 };
-                steps.learn(&tape, &e);
                 let grad = e.inputs.iter().map(|(_, v)| g.wrt(*v)).collect();
                 (e.output.value(), grad)
             }

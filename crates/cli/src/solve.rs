@@ -38,11 +38,13 @@ pub(crate) fn run(args: &SolveArgs, stdin: &mut dyn Read, out: &mut dyn Write) -
             None => {
                 let tape = Tape::new();
                 let e = source.evaluate(&tape, &point, &label)?;
+                // Compiled before the gradients are read: a read would
+                // keep `compile` from trusting the recording.
+                steps.learn(&tape, &e);
                 let g = e
                     .output
                     .try_backward()
                     .map_err(|err| source.engine_error(&err, &e))?;
-                steps.learn(&tape, &e);
                 let grad: Vec<f64> = e.inputs.iter().map(|(_, v)| g.wrt(*v)).collect();
                 (e.output.value(), grad)
             }
