@@ -1,6 +1,7 @@
 //! Data sets: a CSV loader with errors that say where, a seeded stratified
 //! split, standardisation, Fisher's Iris and micrograd's two moons.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -53,8 +54,11 @@ fn csv_error(line: usize, column: usize, name: &str, message: impl Into<String>)
 
 impl<'a> Table<'a> {
     /// Splits `text` on commas; blank lines are skipped, a field's spaces
-    /// trimmed.
+    /// trimmed, and a UTF-8 byte-order mark at the start dropped (editors
+    /// on Windows write one, and it would otherwise become an invisible
+    /// part of the first column's name).
     fn parse(text: &'a str) -> Result<Table<'a>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text
             .lines()
             .enumerate()
@@ -73,6 +77,23 @@ impl<'a> Table<'a> {
                 "",
                 "the header has an empty column name",
             ));
+        }
+        // Columns are found by name (`--label`, a model's features), so two
+        // of one name would make the second unreachable. A map keeps the
+        // check linear in the number of columns.
+        let mut seen = HashMap::with_capacity(header.len());
+        for (i, &name) in header.iter().enumerate() {
+            if let Some(first) = seen.insert(name, i) {
+                return Err(csv_error(
+                    header_line,
+                    i + 1,
+                    name,
+                    format!(
+                        "column {} has the same name; each column needs a name of its own",
+                        first + 1
+                    ),
+                ));
+            }
         }
         let mut rows = Vec::new();
         for (line, text) in lines {
@@ -131,7 +152,9 @@ impl Dataset {
     /// Reads a CSV text: a header row, numeric feature columns and an
     /// integer class label (0, 1, 2, …) in the last column, or in the
     /// column named `label`. Fields are separated by commas, without
-    /// quotes; blank lines are skipped.
+    /// quotes; blank lines are skipped, and so is a UTF-8 byte-order mark
+    /// at the start. The labels run from 0 to the largest with a row for
+    /// every class, so there are never more classes than rows.
     ///
     /// ```
     /// use tapegrad_nn::{Dataset, Error};
@@ -144,8 +167,19 @@ impl Dataset {
     ///
     /// # Errors
     /// [`Error::Csv`] for a field that is not a number or not a class label,
-    /// naming its line and column; [`Error::Data`] for an empty file, a
-    /// ragged row, an unknown `label` column or a single class.
+    /// or a label as large as the number of rows, naming its line and
+    /// column, and for a name given to two columns (naming both);
+    /// [`Error::Data`] for an empty file, a ragged row, an unknown `label`
+    /// column, a single class or a class without rows.
+    ///
+    /// ```
+    /// use tapegrad_nn::Dataset;
+    ///
+    /// let err = Dataset::from_csv("a,b,a,class\n1,2,3,0\n4,5,6,1\n", None).unwrap_err();
+    /// assert_eq!(err.to_string(), "line 1, column 3 (`a`): column 1 has the same name; each column needs a name of its own");
+    /// let err = Dataset::from_csv("x,class\n1,1\n2,2\n3,1\n", None).unwrap_err();
+    /// assert!(err.to_string().starts_with("no row has class 0"));
+    /// ```
     pub fn from_csv(text: &str, label: Option<&str>) -> Result<Dataset> {
         let table = Table::parse(text)?;
         let label_column = match label {
@@ -169,20 +203,49 @@ impl Dataset {
         for (line, fields) in &table.rows {
             for (column, field) in fields.iter().enumerate() {
                 if column == label_column {
-                    labels.push(parse_label(*line, column, table.header[column], field)?);
+                    let name = table.header[column];
+                    let label = parse_label(*line, column, name, field)?;
+                    // Every class from 0 to the largest needs a row (checked
+                    // below), so no label reaches the number of rows: this
+                    // bounds the classes, and the model's outputs, by the
+                    // data's own size.
+                    if label >= table.rows.len() {
+                        return Err(csv_error(
+                            *line,
+                            column + 1,
+                            name,
+                            format!(
+                                "the class label {label} is too large: the labels must be 0, 1, 2, … \
+                                 with a row for every class, so {} rows allow at most {}",
+                                table.rows.len(),
+                                table.rows.len() - 1
+                            ),
+                        ));
+                    }
+                    labels.push(label);
                 } else {
                     features.push(table.number(*line, column, field)?);
                 }
             }
         }
+        // Each label is below the number of rows, so this count is as long
+        // as the data at most.
         let classes = labels.iter().max().map_or(0, |&m| m + 1);
-        let mut seen = labels.clone();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.len() < 2 {
+        let mut rows_of = vec![0usize; classes];
+        for &c in &labels {
+            rows_of[c] += 1;
+        }
+        if rows_of.iter().filter(|&&n| n > 0).count() < 2 {
             return Err(Error::Data(format!(
                 "every row has class {}: a classifier needs at least two classes",
                 labels[0]
+            )));
+        }
+        if let Some(missing) = rows_of.iter().position(|&n| n == 0) {
+            return Err(Error::Data(format!(
+                "no row has class {missing}: the labels must be 0, 1, 2, … up to the largest ({}) \
+                 with a row for every class",
+                classes - 1
             )));
         }
         Ok(Dataset {

@@ -1,0 +1,158 @@
+//! `tapegrad train` and `tapegrad predict` against hostile files and flags
+//! (issue 23): one clear error line and exit code 1, never a panic, an
+//! abort, a huge allocation or a NaN reported as a result.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The shipped Iris data.
+fn iris() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../nn/data/iris.csv")
+}
+
+/// `(exit code, stdout, stderr)` of the command with `args`.
+fn tapegrad(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("tapegrad")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Asserts one error line, nothing on stdout and exit code 1, and returns
+/// the line.
+#[track_caller]
+fn error(args: &[&str]) -> String {
+    let (code, stdout, stderr) = tapegrad(args);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr.trim_end().to_string()
+}
+
+/// Writes `text` to `name` in `dir` and returns its path as a string.
+fn file(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// Trains on the whole Iris file for `epochs` and saves the model in `dir`.
+fn iris_model(dir: &Path, epochs: &str) -> String {
+    let model = dir.join("iris.json");
+    let iris = iris();
+    let (code, _, err) = tapegrad(&[
+        "train",
+        iris.to_str().unwrap(),
+        "--epochs",
+        epochs,
+        "--test-fraction",
+        "0",
+        "--save",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    model.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_name_given_to_two_columns_is_refused_by_train_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    // Columns 2 and 5 are both `a`: trained, the model would read column 2
+    // twice at prediction.
+    let twice = file(
+        dir.path(),
+        "twice.csv",
+        "x,a,y,z,a,class\n1,2,3,4,5,0\n6,7,8,9,10,1\n",
+    );
+    assert_eq!(
+        error(&["train", &twice]),
+        format!(
+            "error: {twice}: line 1, column 5 (`a`): column 2 has the same name; each column needs a name of its own"
+        )
+    );
+    // An Iris file whose petal_length appears twice: predict refuses it too.
+    let model = iris_model(dir.path(), "1");
+    let doubled = file(
+        dir.path(),
+        "doubled.csv",
+        "sepal_length,sepal_width,petal_length,petal_width,petal_length\n5.1,3.5,1.4,0.2,6.0\n",
+    );
+    assert_eq!(
+        error(&["predict", &model, &doubled]),
+        format!(
+            "error: {doubled}: line 1, column 5 (`petal_length`): column 3 has the same name; each column needs a name of its own"
+        )
+    );
+}
+
+#[test]
+fn a_byte_order_mark_does_not_rename_the_first_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris_text = std::fs::read_to_string(iris()).unwrap();
+    // Iris with a UTF-8 byte-order mark, and its label first, named by --label.
+    let mut marked = String::from("\u{feff}");
+    for line in iris_text.lines() {
+        let (features, label) = line.rsplit_once(',').unwrap();
+        marked.push_str(&format!("{label},{features}\n"));
+    }
+    let label = iris_text
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(',')
+        .next()
+        .unwrap();
+    let marked = file(dir.path(), "marked.csv", &marked);
+    let (code, out, err) = tapegrad(&[
+        "train", &marked, "--label", label, "--epochs", "2", "--json",
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["classes"].as_u64(), Some(3));
+    // predict finds `sepal_length`, the first column of a marked file.
+    let model = iris_model(dir.path(), "1");
+    let flowers = file(
+        dir.path(),
+        "flowers.csv",
+        "\u{feff}sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.5,0.2\n",
+    );
+    let (code, out, err) = tapegrad(&["predict", &model, &flowers]);
+    assert_eq!((code, err.as_str(), out.lines().count()), (0, "", 1));
+}
+
+#[test]
+fn labels_beyond_the_rows_are_an_error_before_any_model_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    // 10⁶ classes for 4 rows would be an MLP of 17 million parameters.
+    let million = file(
+        dir.path(),
+        "million.csv",
+        "a,class\n1,0\n2,1\n3,0\n4,1000000\n",
+    );
+    assert_eq!(
+        error(&["train", &million]),
+        format!(
+            "error: {million}: line 5, column 2 (`class`): the class label 1000000 is too large: \
+             the labels must be 0, 1, 2, … with a row for every class, so 4 rows allow at most 3"
+        )
+    );
+    // u64::MAX: label + 1 would wrap (release) or panic (debug).
+    let max = file(
+        dir.path(),
+        "max.csv",
+        &format!("a,class\n1,0\n2,{}\n", u64::MAX),
+    );
+    assert!(error(&["train", &max]).contains("is too large"));
+    // Labels 1, 2, 3 (counted from 1): no class 0.
+    let from_one = file(dir.path(), "one.csv", "a,class\n1,1\n2,2\n3,3\n4,1\n");
+    assert!(error(&["train", &from_one]).ends_with(
+        "no row has class 0: the labels must be 0, 1, 2, … up to the largest (3) with a row for every class"
+    ));
+}

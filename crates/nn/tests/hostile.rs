@@ -1,0 +1,71 @@
+//! tapegrad-nn against hostile input (issue 23): files whose columns share a
+//! name or start with a byte-order mark, labels and sizes far beyond memory,
+//! and training or prediction that overflows to NaN. Each is a clear error
+//! (or, for the mark, the file read as meant), never a panic, an abort or a
+//! NaN passed off as a result.
+
+use tapegrad_nn::{Dataset, data};
+
+fn csv_error(text: &str) -> String {
+    Dataset::from_csv(text, None).unwrap_err().to_string()
+}
+
+#[test]
+fn a_name_given_to_two_columns_is_an_error_naming_both() {
+    // Columns 1 and 4 are both `a`: a lookup by name could reach only the
+    // first, so a model would read one column twice.
+    assert_eq!(
+        csv_error("a,b,c,a,class\n1,2,3,4,0\n5,6,7,8,1\n"),
+        "line 1, column 4 (`a`): column 1 has the same name; each column needs a name of its own"
+    );
+    // The header's own line, after blank lines.
+    assert_eq!(
+        csv_error("\n\nx,y,x\n1,2,0\n3,4,1\n"),
+        "line 3, column 3 (`x`): column 1 has the same name; each column needs a name of its own"
+    );
+    // Reading features for prediction refuses the same file.
+    let err = data::read_features("a,b,a\n1,2,3\n", &["a".into(), "b".into()]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 1, column 3 (`a`): column 1 has the same name; each column needs a name of its own"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_name() {
+    // U+FEFF at the start is an encoding mark, not text: the first column is `a`.
+    let text = "\u{feff}a,b,class\n1,2,0\n3,4,1\n";
+    let d = Dataset::from_csv(text, None).unwrap();
+    assert_eq!(d.feature_names(), &["a".to_string(), "b".to_string()][..]);
+    // So `a` is found by name, as the label and as a feature.
+    let by_name = Dataset::from_csv("\u{feff}a,b\n0,2\n1,4\n", Some("a")).unwrap();
+    assert_eq!((by_name.label_name(), by_name.label(1)), ("a", 1));
+    let rows = data::read_features(text, &["a".into()]).unwrap();
+    assert_eq!(rows, vec![vec![1.0], vec![3.0]]);
+}
+
+#[test]
+fn labels_must_be_0_to_k_minus_1_with_a_row_for_each() {
+    // A label of 10⁶ in a file of 3 rows would mean a million classes
+    // (outputs) of which 999,998 have no row.
+    assert_eq!(
+        csv_error("x,c\n1,0\n2,1\n3,1000000\n"),
+        "line 4, column 2 (`c`): the class label 1000000 is too large: the labels must be 0, 1, 2, … \
+         with a row for every class, so 3 rows allow at most 2"
+    );
+    // The largest label a usize holds: the class count (label + 1) would wrap.
+    let max = format!("x,c\n1,0\n2,{}\n", usize::MAX);
+    assert!(
+        csv_error(&max).starts_with(&format!(
+            "line 3, column 2 (`c`): the class label {} is too large",
+            usize::MAX
+        )),
+        "{}",
+        csv_error(&max)
+    );
+    // A gap: labels 0 and 2, no class 1.
+    assert_eq!(
+        csv_error("x,c\n1,0\n2,2\n3,2\n"),
+        "no row has class 1: the labels must be 0, 1, 2, … up to the largest (2) with a row for every class"
+    );
+}
