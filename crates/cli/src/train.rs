@@ -95,10 +95,22 @@ fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
     s.parse()
 }
 
+/// The most epochs `train` runs: the history of every epoch is kept for
+/// the table, `--json` and `--plot` (about 100 bytes of JSON an epoch, so
+/// 100 MB at this bound), and each epoch passes over the whole training
+/// set, so more would be hours of work on the smallest file.
+pub const MAX_EPOCHS: usize = 1_000_000;
+
 fn check(args: &TrainArgs) -> Result<()> {
     let bad = |m: String| Err(Error::msg(m));
     if args.epochs == 0 {
         return bad("--epochs must be at least 1".into());
+    }
+    if args.epochs > MAX_EPOCHS {
+        return bad(format!(
+            "--epochs must be at most {MAX_EPOCHS}, not {}",
+            args.epochs
+        ));
     }
     if args.batch == 0 {
         return bad("--batch must be at least 1".into());
@@ -157,7 +169,15 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
     sizes.push(data.classes());
     let mut activations = vec![args.activation; args.hidden.len()];
     activations.push(Activation::Identity);
-    let mut mlp = Mlp::new(&sizes, &activations, &mut Rng::new(args.seed)).map_err(in_file)?;
+    // The size is checked (and its count overflow-checked) before any
+    // weight is allocated.
+    let mut mlp = Mlp::new(&sizes, &activations, &mut Rng::new(args.seed)).map_err(|e| {
+        let hidden: Vec<String> = args.hidden.iter().map(usize::to_string).collect();
+        Error::msg(format_args!(
+            "{shown} with --hidden {}: {e}",
+            hidden.join(",")
+        ))
+    })?;
     let options = FitOptions {
         loss,
         epochs: args.epochs,

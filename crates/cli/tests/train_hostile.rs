@@ -156,3 +156,36 @@ fn labels_beyond_the_rows_are_an_error_before_any_model_is_built() {
         "no row has class 0: the labels must be 0, 1, 2, … up to the largest (3) with a row for every class"
     ));
 }
+
+#[test]
+fn epochs_and_layers_beyond_memory_are_errors_before_anything_is_allocated() {
+    let iris = iris();
+    let iris = iris.to_str().unwrap();
+    // 10¹² epochs reserved 40 TB of history; u64::MAX overflowed its capacity.
+    for epochs in ["1000000000000", &u64::MAX.to_string()] {
+        assert_eq!(
+            error(&["train", iris, "--epochs", epochs]),
+            format!("error: --epochs must be at most 1000000, not {epochs}")
+        );
+    }
+    // 2⁶² neurons overflow the parameter count; 3.7·10¹⁸ wrap it.
+    let huge = (1u64 << 62).to_string();
+    assert_eq!(
+        error(&["train", iris, "--hidden", &huge]),
+        format!(
+            "error: {iris} with --hidden {huge}: an MLP 4-{huge}-3 would have more parameters than a usize counts, more than the 1048576 tapegrad-nn builds"
+        )
+    );
+    let wraps = "3700000000000000000";
+    assert!(
+        error(&["train", iris, "--hidden", wraps])
+            .contains(&format!("an MLP 4-{wraps}-3 would have"))
+    );
+    // Two layers of 2048: 4.2 million parameters, four times the bound.
+    assert_eq!(
+        error(&["train", iris, "--hidden", "2048,2048"]),
+        format!(
+            "error: {iris} with --hidden 2048,2048: an MLP 4-2048-2048-3 would have 4212739 parameters, more than the 1048576 tapegrad-nn builds"
+        )
+    );
+}

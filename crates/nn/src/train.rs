@@ -341,6 +341,9 @@ pub struct Epoch {
 /// assert!(history[39].train_accuracy > 0.8);
 /// ```
 ///
+/// The history grows an epoch at a time, so `epochs` reserves nothing up
+/// front.
+///
 /// # Errors
 /// As [`Backprop::gradient`], and [`Error::Data`] for an empty training set
 /// or a batch size of 0.
@@ -364,7 +367,9 @@ pub fn fit<M: Model + Sync>(
     let mut rng = Rng::new(options.seed);
     let mut sgd = options.sgd.clone();
     let mut backprop = Backprop::new().parallel(options.parallel);
-    let mut history = Vec::with_capacity(options.epochs);
+    // Not `with_capacity(epochs)`: the count is the caller's, and may be far
+    // more than memory holds; a few bytes an epoch only accrue as it runs.
+    let mut history = Vec::new();
     for epoch in 1..=options.epochs {
         let order = rng.permutation(train.len());
         let mut total = 0.0;

@@ -4,7 +4,7 @@
 //! (or, for the mark, the file read as meant), never a panic, an abort or a
 //! NaN passed off as a result.
 
-use tapegrad_nn::{Dataset, data};
+use tapegrad_nn::{Activation::*, Dataset, Layer, Mlp, Rng, data};
 
 fn csv_error(text: &str) -> String {
     Dataset::from_csv(text, None).unwrap_err().to_string()
@@ -68,4 +68,43 @@ fn labels_must_be_0_to_k_minus_1_with_a_row_for_each() {
         csv_error("x,c\n1,0\n2,2\n3,2\n"),
         "no row has class 1: the labels must be 0, 1, 2, … up to the largest (2) with a row for every class"
     );
+}
+
+#[test]
+fn sizes_beyond_the_bound_are_errors_before_anything_is_allocated() {
+    let mut rng = Rng::new(1);
+    // 2⁶² neurons of 5 parameters: the count overflows a usize.
+    let err = Mlp::new(&[4, 1 << 62, 3], &[Tanh, Identity], &mut rng).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("would have more parameters than a usize counts"),
+        "{err}"
+    );
+    // 3.7·10¹⁸ neurons: 5 × 3.7·10¹⁸ wraps to a small number in release
+    // builds if not checked.
+    let err = Mlp::new(
+        &[4, 3_700_000_000_000_000_000, 3],
+        &[Tanh, Identity],
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("more than"), "{err}");
+    // The 4-16-10⁶ MLP: 17,000,080 + … parameters, over the bound.
+    let err = Mlp::new(&[4, 16, 1_000_000], &[Tanh, Identity], &mut rng).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "an MLP 4-16-1000000 would have 17000080 parameters, more than the {} tapegrad-nn builds",
+            Mlp::MAX_PARAMETERS
+        )
+    );
+    assert!(Layer::new(usize::MAX, 2, Tanh, &mut rng).is_err());
+    // At the bound itself the count is exact: 2²⁰ parameters are 1 output
+    // of 2²⁰ - 1 inputs plus its bias, and such a layer is built.
+    assert_eq!(
+        Mlp::parameter_count_of(&[Mlp::MAX_PARAMETERS - 1, 1]),
+        Some(Mlp::MAX_PARAMETERS)
+    );
+    assert!(Layer::new(Mlp::MAX_PARAMETERS - 1, 1, Tanh, &mut rng).is_ok());
+    assert!(Layer::new(Mlp::MAX_PARAMETERS, 1, Tanh, &mut rng).is_err());
 }
