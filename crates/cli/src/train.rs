@@ -196,10 +196,23 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
             bar.inc(1);
         }
     })
-    .map_err(in_file)?;
+    .map_err(|e| match e {
+        // Nothing is saved or plotted: the model is not a result.
+        tapegrad_nn::Error::Diverged { epoch, what, value } => Error::msg(format_args!(
+            "{shown}: training diverged in epoch {epoch}: {what} is {value}; try a smaller --lr (now {}){}",
+            shortest(args.lr),
+            if args.no_standardize {
+                ", or standardised features (without --no-standardize)"
+            } else {
+                ""
+            }
+        )),
+        e => in_file(e),
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let history = history?;
     let last = history.last().expect("at least one epoch").clone();
     if let Some(path) = &args.plot {
         plot(path, &shown, &history)?;
@@ -250,7 +263,7 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
         sizes.join("-"),
         args.activation,
         model.mlp.parameter_count(),
-        args.lr,
+        shortest(args.lr),
         args.momentum,
         args.batch
     )?;
@@ -283,6 +296,17 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "model saved to {}", path.display())?;
     }
     Ok(())
+}
+
+/// `x` in the shorter of its decimal and its exponent forms: `0.05`, and
+/// `1e307` rather than 308 digits.
+fn shortest(x: f64) -> String {
+    let (plain, exponent) = (x.to_string(), format!("{x:e}"));
+    if exponent.len() < plain.len() {
+        exponent
+    } else {
+        plain
+    }
 }
 
 fn percent(x: f64) -> String {

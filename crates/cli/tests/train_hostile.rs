@@ -128,6 +128,64 @@ fn a_byte_order_mark_does_not_rename_the_first_column() {
 }
 
 #[test]
+fn a_learning_rate_that_diverges_is_an_error_and_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = iris();
+    let saved = dir.path().join("never.json");
+    for json in [false, true] {
+        let mut args = vec![
+            "train",
+            iris.to_str().unwrap(),
+            "--lr",
+            "1e307",
+            "--epochs",
+            "20",
+            "--save",
+            saved.to_str().unwrap(),
+        ];
+        if json {
+            args.push("--json");
+        }
+        let line = error(&args);
+        // Steps of 10³⁰⁷ throw the weights past f64::MAX (this printed
+        // `loss NaN` and exited 0): an error naming the epoch and the flag
+        // to change.
+        assert!(
+            line.starts_with(&format!(
+                "error: {}: training diverged in epoch ",
+                iris.display()
+            )),
+            "{line}"
+        );
+        assert!(line.ends_with("; try a smaller --lr (now 1e307)"), "{line}");
+        assert!(!saved.exists(), "a model of NaN was saved");
+    }
+}
+
+#[test]
+fn a_row_whose_logits_overflow_is_an_error_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = iris_model(dir.path(), "5");
+    // Line 3 is finite, but standardised (x - mean) / std it is beyond
+    // f64::MAX, and the weighted sums of +∞ and -∞ are NaN.
+    let rows = file(
+        dir.path(),
+        "huge.csv",
+        "sepal_length,sepal_width,petal_length,petal_width\n\
+         5.0,3.4,1.5,0.2\n\
+         1.7e308,-1.7e308,1.7e308,-1.7e308\n",
+    );
+    let line = error(&["predict", &model, &rows]);
+    assert!(
+        line.starts_with(&format!("error: {rows}: line 3: the model's output ")),
+        "{line}"
+    );
+    assert!(line.contains("not a finite number"), "{line}");
+    // With --json as well: no object with null probabilities.
+    assert!(error(&["predict", &model, &rows, "--json"]).contains("line 3"));
+}
+
+#[test]
 fn labels_beyond_the_rows_are_an_error_before_any_model_is_built() {
     let dir = tempfile::tempdir().unwrap();
     // 10⁶ classes for 4 rows would be an MLP of 17 million parameters.

@@ -493,9 +493,27 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
 /// ```
 ///
 /// # Errors
-/// [`Error::Data`] for an empty file, a ragged row or a missing column,
-/// [`Error::Csv`] for a field that is not a number.
+/// As [`read_feature_lines`].
 pub fn read_features(text: &str, names: &[String]) -> Result<Vec<Vec<f64>>> {
+    Ok(read_feature_lines(text, names)?
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect())
+}
+
+/// [`read_features`] with each row's line number (from 1; blank lines are
+/// skipped but counted), to say where a row that cannot be used is.
+///
+/// ```
+/// let rows = tapegrad_nn::data::read_feature_lines("a\n1\n\n3\n", &["a".into()]).unwrap();
+/// assert_eq!(rows, vec![(2, vec![1.0]), (4, vec![3.0])]);
+/// ```
+///
+/// # Errors
+/// [`Error::Data`] for an empty file, a ragged row or a missing column,
+/// [`Error::Csv`] for a field that is not a number or a name given to two
+/// columns.
+pub fn read_feature_lines(text: &str, names: &[String]) -> Result<Vec<(usize, Vec<f64>)>> {
     let table = Table::parse(text)?;
     let columns = names
         .iter()
@@ -512,10 +530,11 @@ pub fn read_features(text: &str, names: &[String]) -> Result<Vec<Vec<f64>>> {
         .rows
         .iter()
         .map(|(line, fields)| {
-            columns
+            let row = columns
                 .iter()
                 .map(|&c| table.number(*line, c, fields[c]))
-                .collect()
+                .collect::<Result<_>>()?;
+            Ok((*line, row))
         })
         .collect()
 }

@@ -153,7 +153,22 @@ impl Backprop {
     /// # Errors
     /// [`Error::Shape`] if the data's width is not the model's inputs, or
     /// the model's outputs do not fit the loss and the data's classes;
-    /// [`Error::Data`] for an empty batch or an index out of range.
+    /// [`Error::Data`] for an empty batch or an index out of range;
+    /// [`Error::NotFinite`] if the mean loss or a derivative is NaN or
+    /// infinite (parameters or features too large), rather than a number
+    /// that would pass for a result.
+    ///
+    /// ```
+    /// use tapegrad_nn::{Activation::*, Backprop, Dataset, Error, Loss, Mlp, Model, Rng};
+    ///
+    /// let data = Dataset::moons(16, 0.1, 1);
+    /// let mut mlp = Mlp::new(&[2, 1], &[Identity], &mut Rng::new(1)).unwrap();
+    /// // Outputs near ±f64::MAX (or ∞ - ∞), whose squares overflow.
+    /// mlp.set_parameters(&[f64::MAX, f64::MAX, f64::MAX]).unwrap();
+    /// let batch: Vec<usize> = (0..16).collect();
+    /// let err = Backprop::new().gradient(&mlp, Loss::Squared, &data, &batch).unwrap_err();
+    /// assert!(matches!(err, Error::NotFinite { .. }), "{err}");
+    /// ```
     pub fn gradient<M: Model + Sync>(
         &mut self,
         model: &M,
@@ -201,7 +216,20 @@ impl Backprop {
         }
         let n = batch.len() as f64;
         self.gradient.iter_mut().for_each(|g| *g /= n);
-        Ok(total / n)
+        let loss = total / n;
+        if !loss.is_finite() {
+            return Err(Error::NotFinite {
+                what: "the mini-batch's mean loss".into(),
+                value: loss,
+            });
+        }
+        if let Some(i) = self.gradient.iter().position(|g| !g.is_finite()) {
+            return Err(Error::NotFinite {
+                what: format!("the loss's derivative with respect to parameter {i}"),
+                value: self.gradient[i],
+            });
+        }
+        Ok(loss)
     }
 
     /// The gradient of the last [`Backprop::gradient`] call.
@@ -269,15 +297,63 @@ pub(crate) fn check_fit<M: Model>(model: &M, loss: Loss, data: &Dataset) -> Resu
 }
 
 /// The fraction of `data` that `model` classifies right (1 minus the mean
-/// 0-1 error), 0 for no data.
+/// 0-1 error), 0 for no data. A sample whose outputs are not all finite
+/// counts as wrong: NaN logits name no class.
+///
+/// ```
+/// use tapegrad_nn::{Activation::*, Dataset, Loss, Mlp, Model, Rng, accuracy};
+///
+/// let data = Dataset::from_csv("x,c\n-1,0\n1,1\n", None).unwrap();
+/// let mut mlp = Mlp::new(&[1, 1], &[Identity], &mut Rng::new(1)).unwrap();
+/// mlp.set_parameters(&[1.0, 0.0]).unwrap(); // logit x: right on both
+/// assert_eq!(accuracy(&mlp, Loss::Log, &data), 1.0);
+/// mlp.set_parameters(&[f64::NAN, 0.0]).unwrap(); // NaN logits: right on neither
+/// assert_eq!(accuracy(&mlp, Loss::Log, &data), 0.0);
+/// ```
 pub fn accuracy<M: Model>(model: &M, loss: Loss, data: &Dataset) -> f64 {
     if data.is_empty() {
         return 0.0;
     }
     let right = (0..data.len())
-        .filter(|&i| loss.predict(&model.predict(data.row(i))) == data.label(i))
+        .filter(|&i| {
+            let outputs = model.predict(data.row(i));
+            outputs.iter().all(|y| y.is_finite()) && loss.predict(&outputs) == data.label(i)
+        })
         .count();
     right as f64 / data.len() as f64
+}
+
+/// [`accuracy`], for training: an output that is not finite is an
+/// [`Error::NotFinite`] naming the sample, not a wrong answer.
+fn checked_accuracy<M: Model>(model: &M, loss: Loss, data: &Dataset, set: &str) -> Result<f64> {
+    if data.is_empty() {
+        return Ok(0.0);
+    }
+    let mut right = 0;
+    for i in 0..data.len() {
+        let outputs = model.predict(data.row(i));
+        if let Some(j) = outputs.iter().position(|y| !y.is_finite()) {
+            return Err(Error::NotFinite {
+                what: format!("the model's output {j} on {set} sample {i} (from 0)"),
+                value: outputs[j],
+            });
+        }
+        right += usize::from(loss.predict(&outputs) == data.label(i));
+    }
+    Ok(right as f64 / data.len() as f64)
+}
+
+/// The first parameter of `model` that is not finite, with its index in
+/// the model's order.
+pub(crate) fn non_finite_parameter<M: Model>(model: &M) -> Option<(usize, f64)> {
+    let mut at = 0;
+    for layer in model.layers() {
+        if let Some(i) = layer.params.iter().position(|w| !w.is_finite()) {
+            return Some((at + i, layer.params[i]));
+        }
+        at += layer.params.len();
+    }
+    None
 }
 
 /// How [`fit`] trains.
@@ -346,7 +422,23 @@ pub struct Epoch {
 ///
 /// # Errors
 /// As [`Backprop::gradient`], and [`Error::Data`] for an empty training set
-/// or a batch size of 0.
+/// or a batch size of 0. A loss, derivative, parameter or output that stops
+/// being finite ends training with [`Error::Diverged`], naming the epoch,
+/// instead of a history of NaN: the model is left as the failing step made
+/// it and should not be used.
+///
+/// ```
+/// use tapegrad_nn::{Activation::*, Dataset, Error, FitOptions, Loss, Mlp, Rng, Sgd, fit};
+///
+/// let data = Dataset::moons(100, 0.1, 1);
+/// let mut mlp = Mlp::new(&[2, 16, 1], &[Tanh, Identity], &mut Rng::new(1)).unwrap();
+/// // Steps of f64::MAX throw the weights beyond the largest float.
+/// let sgd = Sgd::new(f64::MAX).with_momentum(0.9);
+/// let options = FitOptions { loss: Loss::Log, epochs: 10, sgd, ..FitOptions::default() };
+/// let err = fit(&mut mlp, &data, None, &options, |_| {}).unwrap_err();
+/// assert!(matches!(err, Error::Diverged { .. }), "{err}");
+/// assert!(err.to_string().starts_with("training diverged in epoch "));
+/// ```
 pub fn fit<M: Model + Sync>(
     model: &mut M,
     train: &Dataset,
@@ -371,17 +463,44 @@ pub fn fit<M: Model + Sync>(
     // more than memory holds; a few bytes an epoch only accrue as it runs.
     let mut history = Vec::new();
     for epoch in 1..=options.epochs {
+        let diverged = |e: Error| match e {
+            Error::NotFinite { what, value } => Error::Diverged { epoch, what, value },
+            e => e,
+        };
         let order = rng.permutation(train.len());
         let mut total = 0.0;
         for batch in order.chunks(options.batch_size) {
-            total += backprop.gradient(model, options.loss, train, batch)? * batch.len() as f64;
+            let loss = backprop
+                .gradient(model, options.loss, train, batch)
+                .map_err(diverged)?;
+            total += loss * batch.len() as f64;
             sgd.step(model, backprop.last_gradient());
+            // A step can overflow even from a finite gradient (η·v).
+            if let Some((i, value)) = non_finite_parameter(model) {
+                return Err(Error::Diverged {
+                    epoch,
+                    what: format!("parameter {i} after an SGD step"),
+                    value,
+                });
+            }
+        }
+        let loss = total / train.len() as f64;
+        if !loss.is_finite() {
+            return Err(Error::Diverged {
+                epoch,
+                what: "the epoch's mean loss".into(),
+                value: loss,
+            });
         }
         let report = Epoch {
             epoch,
-            loss: total / train.len() as f64,
-            train_accuracy: accuracy(model, options.loss, train),
-            test_accuracy: test.map(|t| accuracy(model, options.loss, t)),
+            loss,
+            train_accuracy: checked_accuracy(model, options.loss, train, "training")
+                .map_err(diverged)?,
+            test_accuracy: test
+                .map(|t| checked_accuracy(model, options.loss, t, "held-out"))
+                .transpose()
+                .map_err(diverged)?,
         };
         on_epoch(&report);
         history.push(report);

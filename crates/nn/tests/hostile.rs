@@ -4,7 +4,10 @@
 //! (or, for the mark, the file read as meant), never a panic, an abort or a
 //! NaN passed off as a result.
 
-use tapegrad_nn::{Activation::*, Dataset, Layer, Mlp, Rng, data};
+use tapegrad_nn::{
+    Activation::*, Backprop, Classifier, Dataset, Error, FitOptions, Layer, Loss, Mlp, Model, Rng,
+    Sgd, data, fit,
+};
 
 fn csv_error(text: &str) -> String {
     Dataset::from_csv(text, None).unwrap_err().to_string()
@@ -107,4 +110,104 @@ fn sizes_beyond_the_bound_are_errors_before_anything_is_allocated() {
     );
     assert!(Layer::new(Mlp::MAX_PARAMETERS - 1, 1, Tanh, &mut rng).is_ok());
     assert!(Layer::new(Mlp::MAX_PARAMETERS, 1, Tanh, &mut rng).is_err());
+}
+
+/// A 2-16-1 MLP on the moons with SGD at the largest step there is: the
+/// first steps throw the weights to ±10³⁰⁸ and beyond.
+fn diverging(epochs: usize) -> (Mlp, Dataset, FitOptions) {
+    let data = Dataset::moons(100, 0.1, 1);
+    let mlp = Mlp::new(&[2, 16, 1], &[Tanh, Identity], &mut Rng::new(1)).unwrap();
+    let options = FitOptions {
+        loss: Loss::Log,
+        epochs,
+        sgd: Sgd::new(f64::MAX).with_momentum(0.9),
+        ..FitOptions::default()
+    };
+    (mlp, data, options)
+}
+
+#[test]
+fn training_that_diverges_is_an_error_naming_the_epoch_not_a_nan_history() {
+    let (mut mlp, data, options) = diverging(20);
+    let mut reported = Vec::new();
+    let err = fit(&mut mlp, &data, None, &options, |e| {
+        reported.push(e.clone())
+    })
+    .unwrap_err();
+    let Error::Diverged { epoch, value, .. } = &err else {
+        panic!("not a divergence: {err}");
+    };
+    // The failing epoch is never reported, and every reported one is finite.
+    assert_eq!(reported.len(), epoch - 1);
+    assert!(reported.iter().all(|e| e.loss.is_finite()));
+    assert!(!value.is_finite());
+    assert!(
+        err.to_string()
+            .starts_with(&format!("training diverged in epoch {epoch}: ")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_epoch_count_beyond_memory_reserves_nothing_up_front() {
+    // usize::MAX epochs: a history reserved up front overflows its capacity
+    // (a panic); grown as epochs run, training stops at the divergence.
+    let (mut mlp, data, options) = diverging(usize::MAX);
+    let err = fit(&mut mlp, &data, None, &options, |_| {}).unwrap_err();
+    assert!(matches!(err, Error::Diverged { .. }), "{err}");
+}
+
+#[test]
+fn a_non_finite_mini_batch_loss_is_an_error() {
+    let data = Dataset::moons(16, 0.1, 1);
+    let mut mlp = Mlp::new(&[2, 1], &[Identity], &mut Rng::new(1)).unwrap();
+    // Weights of f64::MAX: each output is ±MAX·(x + y + 1) (or ∞ - ∞), and
+    // its square overflows, so the squared loss is not finite.
+    mlp.set_parameters(&[f64::MAX; 3]).unwrap();
+    let batch: Vec<usize> = (0..16).collect();
+    let err = Backprop::new()
+        .gradient(&mlp, Loss::Squared, &data, &batch)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the mini-batch's mean loss is "),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_prediction_that_overflows_is_an_error_and_nan_weights_are_no_classifier() {
+    let data = Dataset::from_csv("x,c\n-1,0\n1,1\n", None).unwrap();
+    let mut mlp = Mlp::new(&[1, 2], &[Identity], &mut Rng::new(1)).unwrap();
+    // Logits (-2x, 2x): finite for a finite x up to f64::MAX / 2 only.
+    mlp.set_parameters(&[-2.0, 0.0, 2.0, 0.0]).unwrap();
+    let model = Classifier::new(mlp.clone(), Loss::SoftmaxCrossEntropy, &data, None).unwrap();
+    let (class, p) = model.predict(&[1.0]).unwrap();
+    // softmax(-2, 2)[1] = 1 / (1 + e⁻⁴).
+    assert_eq!(class, 1);
+    assert!((p[1] - 1.0 / (1.0 + (-4f64).exp())).abs() < 1e-15);
+    assert_eq!(
+        model.predict(&[f64::MAX]).unwrap_err().to_string(),
+        "the model's output 0 is -inf, not a finite number"
+    );
+    mlp.set_parameters(&[-2.0, 0.0, f64::NAN, 0.0]).unwrap();
+    assert_eq!(
+        Classifier::new(mlp, Loss::SoftmaxCrossEntropy, &data, None)
+            .unwrap_err()
+            .to_string(),
+        "parameter 2 is NaN, not a finite number"
+    );
+}
+
+#[test]
+fn accuracy_counts_non_finite_outputs_as_wrong() {
+    let data = Dataset::from_csv("x,c\n-1,0\n1,1\n", None).unwrap();
+    let mut mlp = Mlp::new(&[1, 2], &[Identity], &mut Rng::new(1)).unwrap();
+    // NaN logits: argmax would fall on class 0 and call the first row right.
+    mlp.set_parameters(&[f64::NAN, 0.0, f64::NAN, 0.0]).unwrap();
+    assert_eq!(
+        tapegrad_nn::accuracy(&mlp, Loss::SoftmaxCrossEntropy, &data),
+        0.0
+    );
+    assert_eq!(mlp.parameter_count(), 4);
 }
