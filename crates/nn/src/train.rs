@@ -90,8 +90,10 @@ type Part = (f64, Vec<f64>);
 /// in chunk order. The chunks do not depend on the number of threads, so
 /// the serial and the parallel runs give the same numbers to the last bit.
 ///
-/// Tapes, gradient buffers and adjoints are kept from step to step, so a
-/// training loop reaches a steady size.
+/// The chunks run in waves of [`Backprop::WAVE_PER_THREAD`] per thread
+/// (one at a time when serial), so a batch of any size keeps at most that
+/// many tapes and gradient buffers per thread; they are kept from step to
+/// step, so a training loop reaches a steady size.
 ///
 /// ```
 /// use tapegrad_nn::{Activation::*, Backprop, Dataset, Loss, Mlp, Model, Rng};
@@ -122,6 +124,12 @@ impl Default for Backprop {
 }
 
 impl Backprop {
+    /// How many chunks a thread takes in one wave of a parallel
+    /// [`Backprop::gradient`]: enough for rayon to balance uneven chunks,
+    /// and few enough that tapes for a wave, not for a whole batch, are
+    /// kept.
+    pub const WAVE_PER_THREAD: usize = 4;
+
     /// Serial, 16 samples a chunk.
     pub fn new() -> Backprop {
         Backprop {
@@ -186,32 +194,46 @@ impl Backprop {
                 data.len()
             )));
         }
-        let chunks = batch.len().div_ceil(self.chunk);
         let count = model.parameter_count();
-        while self.tapes.len() < chunks {
+        // The chunks run in waves (four per thread, for rayon to balance
+        // and to wake its threads once for most batches; one at a time when
+        // serial), and each wave's sums are added in chunk order before the
+        // next: the same additions in the same order as all chunks at once,
+        // with tapes and gradient buffers for one wave only, however large
+        // the batch.
+        let wave = if self.parallel {
+            Backprop::WAVE_PER_THREAD * rayon::current_num_threads().max(1)
+        } else {
+            1
+        };
+        let slots = wave.min(batch.len().div_ceil(self.chunk));
+        while self.tapes.len() < slots {
             self.tapes.push(Tape::new());
             self.parts.push((0.0, Vec::new()));
-        }
-        let work = self.tapes[..chunks]
-            .iter_mut()
-            .zip(&mut self.parts[..chunks])
-            .zip(batch.chunks(self.chunk));
-        let run = |((tape, part), samples): ((&mut Tape, &mut Part), &[usize])| {
-            part.1.resize(count, 0.0);
-            part.0 = chunk_gradient(tape, model, loss, data, samples, &mut part.1);
-        };
-        if self.parallel {
-            work.collect::<Vec<_>>().into_par_iter().for_each(run);
-        } else {
-            work.for_each(run);
         }
         self.gradient.clear();
         self.gradient.resize(count, 0.0);
         let mut total = 0.0;
-        for (sum, g) in &self.parts[..chunks] {
-            total += sum;
-            for (acc, x) in self.gradient.iter_mut().zip(g) {
-                *acc += x;
+        for group in batch.chunks(self.chunk.saturating_mul(wave)) {
+            let chunks = group.len().div_ceil(self.chunk);
+            let work = self.tapes[..chunks]
+                .iter_mut()
+                .zip(&mut self.parts[..chunks])
+                .zip(group.chunks(self.chunk));
+            let run = |((tape, part), samples): ((&mut Tape, &mut Part), &[usize])| {
+                part.1.resize(count, 0.0);
+                part.0 = chunk_gradient(tape, model, loss, data, samples, &mut part.1);
+            };
+            if self.parallel {
+                work.collect::<Vec<_>>().into_par_iter().for_each(run);
+            } else {
+                work.for_each(run);
+            }
+            for (sum, g) in &self.parts[..chunks] {
+                total += sum;
+                for (acc, x) in self.gradient.iter_mut().zip(g) {
+                    *acc += x;
+                }
             }
         }
         let n = batch.len() as f64;

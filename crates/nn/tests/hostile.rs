@@ -211,3 +211,38 @@ fn accuracy_counts_non_finite_outputs_as_wrong() {
     );
     assert_eq!(mlp.parameter_count(), 4);
 }
+
+#[test]
+fn a_large_batch_keeps_tapes_for_one_wave_not_one_per_chunk() {
+    let threads = rayon::current_num_threads();
+    let at_once = |parallel| {
+        if parallel {
+            Backprop::WAVE_PER_THREAD * threads
+        } else {
+            1
+        }
+    };
+    // Far more chunks of 16 than run at once, whatever the machine.
+    let chunks = 2 * at_once(true) + 40;
+    let data = Dataset::moons(16 * chunks, 0.1, 1);
+    let mlp = Mlp::new(&[2, 16, 16, 1], &[Tanh, Tanh, Identity], &mut Rng::new(1)).unwrap();
+    let many: Vec<usize> = (0..16 * chunks).collect();
+    let one: Vec<usize> = (0..16).collect();
+    for parallel in [false, true] {
+        let bytes = |batch: &[usize]| {
+            let mut bp = Backprop::new().parallel(parallel);
+            bp.gradient(&mlp, Loss::Log, &data, batch).unwrap();
+            bp.bytes_reserved()
+        };
+        // One chunk's tape and buffers, times the chunks run at once (1
+        // serial, a wave parallel): a tape per chunk of the batch would be
+        // 40 more than twice that. A tape's size varies a little with its
+        // samples (what it records depends on values), so twice that is
+        // the bound.
+        let (single, large) = (bytes(&one), bytes(&many));
+        assert!(
+            large <= 2 * at_once(parallel) * single,
+            "parallel {parallel}: {large} bytes for {chunks} chunks, {single} for one"
+        );
+    }
+}
