@@ -160,6 +160,17 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
     }
     let scaler = (!args.no_standardize).then(|| Standardizer::fit(&train));
     if let Some(s) = &scaler {
+        // Finite unless a column's values span more than f64::MAX.
+        let columns = s.mean().iter().zip(s.std()).zip(data.feature_names());
+        if let Some((_, name)) = columns
+            .into_iter()
+            .find(|((m, d), _)| !(m.is_finite() && d.is_finite()))
+        {
+            return Err(Error::msg(format_args!(
+                "{shown}: column `{name}`: the values span more than the largest float, \
+                 so they cannot be standardised; rescale them"
+            )));
+        }
         train.standardise(s);
         test.standardise(s);
     }

@@ -247,3 +247,42 @@ fn epochs_and_layers_beyond_memory_are_errors_before_anything_is_allocated() {
         )
     );
 }
+
+#[test]
+fn features_near_the_largest_float_train_save_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    // Deviations near 10²⁰⁰, whose squares overflow: the deviation was
+    // infinite, the column standardised to zeros, and the model saved with
+    // `"std": [null, …]`, which predict could not read.
+    let big = file(
+        dir.path(),
+        "big.csv",
+        "x,y,class\n1e200,0,0\n-1e200,1,1\n3e200,0,0\n-2e200,1,1\n1e200,1,0\n",
+    );
+    let model = dir.path().join("big.json");
+    let (code, _, err) = tapegrad(&[
+        "train",
+        &big,
+        "--epochs",
+        "3",
+        "--test-fraction",
+        "0",
+        "--save",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let (code, out, err) = tapegrad(&["predict", model.to_str().unwrap(), &big]);
+    assert_eq!((code, err.as_str(), out.lines().count()), (0, "", 5));
+    // Values spanning more than f64::MAX cannot be standardised: one error.
+    let span = file(
+        dir.path(),
+        "span.csv",
+        "x,y,class\n1.7e308,0,0\n-1.7e308,1,1\n-1.7e308,1,0\n1,1,1\n",
+    );
+    assert_eq!(
+        error(&["train", &span, "--test-fraction", "0"]),
+        format!(
+            "error: {span}: column `x`: the values span more than the largest float, so they cannot be standardised; rescale them"
+        )
+    );
+}

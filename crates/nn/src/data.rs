@@ -562,8 +562,26 @@ pub struct Standardizer {
 impl Standardizer {
     /// The statistics of `data`'s features (the population standard
     /// deviation).
+    ///
+    /// Sums that overflow are taken again scaled: a mean of values near
+    /// `f64::MAX` as the sum of each value over `n`, a deviation beyond
+    /// 10¹⁵⁴ (whose square overflows) relative to the largest distance from
+    /// the mean. Both are then finite unless the values span more than
+    /// `f64::MAX`; [`Standardizer::is_finite`] says whether they are.
+    ///
+    /// ```
+    /// use tapegrad_nn::{Dataset, Standardizer};
+    ///
+    /// // -2⁷⁰⁰ and 3·2⁷⁰⁰: mean 2⁷⁰⁰, deviation 2⁷⁰¹, whose square overflows.
+    /// let p = 2f64.powi(700);
+    /// let data = Dataset::from_csv(&format!("x,c\n{},0\n{},1\n", -p, 3.0 * p), None).unwrap();
+    /// let s = Standardizer::fit(&data);
+    /// assert_eq!((s.mean(), s.std()), (&[p][..], &[2.0 * p][..]));
+    /// assert!(s.is_finite());
+    /// ```
     pub fn fit(data: &Dataset) -> Standardizer {
         let n = data.len().max(1) as f64;
+        let column = |j: usize| (0..data.len()).map(move |i| data.row(i)[j]);
         let mut mean = vec![0.0; data.width];
         for i in 0..data.len() {
             for (m, x) in mean.iter_mut().zip(data.row(i)) {
@@ -571,6 +589,13 @@ impl Standardizer {
             }
         }
         mean.iter_mut().for_each(|m| *m /= n);
+        for (j, m) in mean.iter_mut().enumerate() {
+            if !m.is_finite() {
+                // Each term is at most max |x| / n, so no partial sum
+                // overflows.
+                *m = column(j).map(|x| x / n).sum();
+            }
+        }
         let mut var = vec![0.0; data.width];
         for i in 0..data.len() {
             for ((v, m), x) in var.iter_mut().zip(&mean).zip(data.row(i)) {
@@ -579,12 +604,31 @@ impl Standardizer {
         }
         let std = var
             .iter()
-            .map(|v| {
-                let s = (v / n).sqrt();
+            .enumerate()
+            .map(|(j, v)| {
+                let mut s = (v / n).sqrt();
+                if !s.is_finite() {
+                    // σ = d·√(Σ((x - m)/d)² / n) with d the largest |x - m|:
+                    // every scaled square is at most 1.
+                    // Infinite if a distance overflows (values spanning
+                    // more than f64::MAX), and then left so.
+                    let d = column(j).map(|x| (x - mean[j]).abs()).fold(0.0, f64::max);
+                    if d.is_finite() {
+                        let r: f64 = column(j).map(|x| ((x - mean[j]) / d).powi(2)).sum();
+                        s = d * (r / n).sqrt();
+                    }
+                }
                 if s > 0.0 { s } else { 1.0 }
             })
             .collect();
         Standardizer { mean, std }
+    }
+
+    /// Whether every mean and deviation is finite: false only for a feature
+    /// whose values span more than `f64::MAX`, which cannot be standardised
+    /// (and [`Classifier::new`](crate::Classifier::new) refuses).
+    pub fn is_finite(&self) -> bool {
+        self.mean.iter().chain(&self.std).all(|x| x.is_finite())
     }
 
     /// Standardises one sample in place.

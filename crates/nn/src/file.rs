@@ -215,7 +215,8 @@ impl Classifier {
     ///
     /// # Errors
     /// [`Error::Shape`] if `mlp` does not fit `data` and `loss`, or the
-    /// standardiser has another width; [`Error::NotFinite`] for a parameter
+    /// standardiser has another width or a mean or deviation that is not
+    /// finite; [`Error::NotFinite`] for a parameter
     /// that is NaN or infinite (a model file cannot hold one, and it
     /// predicts nothing).
     pub fn new(
@@ -232,6 +233,11 @@ impl Classifier {
             });
         }
         if let Some(s) = &standardizer {
+            if !s.is_finite() {
+                return Err(Error::Shape(
+                    "a standardiser with a mean or deviation that is not finite".into(),
+                ));
+            }
             if s.mean().len() != data.width() {
                 return Err(Error::Shape(format!(
                     "a standardiser of {} features for {} columns",

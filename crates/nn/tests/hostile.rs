@@ -6,7 +6,7 @@
 
 use tapegrad_nn::{
     Activation::*, Backprop, Classifier, Dataset, Error, FitOptions, Layer, Loss, Mlp, Model, Rng,
-    Sgd, data, fit,
+    Sgd, Standardizer, data, fit,
 };
 
 fn csv_error(text: &str) -> String {
@@ -245,4 +245,41 @@ fn a_large_batch_keeps_tapes_for_one_wave_not_one_per_chunk() {
             "parallel {parallel}: {large} bytes for {chunks} chunks, {single} for one"
         );
     }
+}
+
+#[test]
+fn standardising_values_near_the_largest_float_stays_finite() {
+    // Powers of 2, so every expected number is exact. A column of -2⁷⁰⁰,
+    // 3·2⁷⁰⁰ (and its mirror): mean ±2⁷⁰⁰, deviation 2⁷⁰¹, whose square
+    // overflows; the plain formula gave an infinite deviation, which
+    // standardised the column to zeros and saved as `null`.
+    let p = 2f64.powi(700);
+    let text = format!("a,b,c\n{},{},0\n{},{},1\n", -p, p, 3.0 * p, -3.0 * p);
+    let s = Standardizer::fit(&Dataset::from_csv(&text, None).unwrap());
+    assert_eq!(s.mean(), &[p, -p][..]);
+    assert_eq!(s.std(), &[2.0 * p, 2.0 * p][..]);
+    // A column of 1.5·2¹⁰²³ twice: the sum overflows, the mean is the value.
+    let big = 1.5 * 2f64.powi(1023);
+    let text = format!("a,c\n{big},0\n{big},1\n");
+    let s = Standardizer::fit(&Dataset::from_csv(&text, None).unwrap());
+    assert_eq!((s.mean(), s.std()), (&[big][..], &[1.0][..]));
+    assert!(s.is_finite());
+    // Values spanning more than f64::MAX: the distance to the mean
+    // overflows, and the deviation is reported infinite, not made up.
+    let text = format!(
+        "a,c\n{},0\n{},1\n{},1\n1,0\n",
+        f64::MAX,
+        -f64::MAX,
+        -f64::MAX
+    );
+    let data = Dataset::from_csv(&text, None).unwrap();
+    let s = Standardizer::fit(&data);
+    assert!(!s.is_finite());
+    let mlp = Mlp::new(&[1, 2], &[Identity], &mut Rng::new(1)).unwrap();
+    assert_eq!(
+        Classifier::new(mlp, Loss::SoftmaxCrossEntropy, &data, Some(s))
+            .unwrap_err()
+            .to_string(),
+        "a standardiser with a mean or deviation that is not finite"
+    );
 }
