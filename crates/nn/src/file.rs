@@ -82,6 +82,8 @@ fn parse<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T> {
     struct Header {
         format: Option<String>,
     }
+    // A UTF-8 byte-order mark (an editor's, on saving) is not JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let header: Header = serde_json::from_str(text)
         .map_err(|e| Error::Model(format!("not a tapegrad-nn model file (JSON): {e}")))?;
     match header.format.as_deref() {
@@ -314,7 +316,9 @@ impl Classifier {
     ///
     /// # Errors
     /// [`Error::Model`] for a text that is not such a file, or parts that
-    /// do not fit each other (features, standardiser, layers, classes).
+    /// do not fit each other (features, standardiser, layers, classes), or
+    /// two features of one name (both would read the same column). A UTF-8
+    /// byte-order mark before the JSON is skipped.
     pub fn from_json(text: &str) -> Result<Classifier> {
         let file: ClassifierFile = parse(text)?;
         let mlp = mlp_of(&file.layers)?;
@@ -329,6 +333,18 @@ impl Classifier {
                 file.features.len(),
                 mlp.inputs()
             ));
+        }
+        // Features are read from a CSV by name: two inputs of one name would
+        // both read its first column.
+        let mut seen = std::collections::HashMap::with_capacity(file.features.len());
+        for (i, name) in file.features.iter().enumerate() {
+            if let Some(first) = seen.insert(name.as_str(), i) {
+                return bad(format!(
+                    "features {} and {} are both named `{name}`",
+                    first + 1,
+                    i + 1
+                ));
+            }
         }
         match file.loss.outputs(file.classes) {
             Ok(n) if n == mlp.outputs() => {}

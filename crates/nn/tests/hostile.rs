@@ -283,3 +283,22 @@ fn standardising_values_near_the_largest_float_stays_finite() {
         "a standardiser with a mean or deviation that is not finite"
     );
 }
+
+#[test]
+fn a_model_file_with_a_byte_order_mark_loads_and_one_with_a_feature_twice_does_not() {
+    let data = Dataset::from_csv("a,b,c\n0,1,0\n1,0,1\n", None).unwrap();
+    let mlp = Mlp::new(&[2, 2], &[Identity], &mut Rng::new(1)).unwrap();
+    let model = Classifier::new(mlp, Loss::SoftmaxCrossEntropy, &data, None).unwrap();
+    let text = model.to_json();
+    // Saved again by an editor that adds U+FEFF: the same model.
+    assert_eq!(
+        Classifier::from_json(&format!("\u{feff}{text}")).unwrap(),
+        model
+    );
+    // Features `a`, `a`: both inputs would read the first column `a`.
+    let twice = text.replace("\"b\"", "\"a\"");
+    assert_eq!(
+        Classifier::from_json(&twice).unwrap_err().to_string(),
+        "the model file is inconsistent: features 1 and 2 are both named `a`"
+    );
+}
