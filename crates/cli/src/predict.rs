@@ -36,9 +36,21 @@ pub(crate) fn run(args: &PredictArgs, out: &mut dyn Write) -> Result<()> {
     let shown = args.file.display().to_string();
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| Error::msg(format_args!("cannot read `{shown}`: {e}")))?;
-    let rows = tapegrad_nn::data::read_features(&text, &model.features)
+    let rows = tapegrad_nn::data::read_feature_lines(&text, &model.features)
         .map_err(|e| Error::msg(format_args!("{shown}: {e}")))?;
-    let predictions: Vec<(usize, Vec<f64>)> = rows.iter().map(|r| model.predict(r)).collect();
+    // Every row is classified before anything is printed, so a row the
+    // model cannot classify (its outputs overflow) leaves no partial output.
+    let predictions = rows
+        .iter()
+        .map(|(line, row)| {
+            model.predict(row).map_err(|e| {
+                Error::msg(format_args!(
+                    "{shown}: line {line}: {e}, so the row has no class \
+                     (its features are far outside the training data's)"
+                ))
+            })
+        })
+        .collect::<Result<Vec<(usize, Vec<f64>)>>>()?;
     if args.json {
         let object = json!({
             "classes": model.classes,

@@ -95,10 +95,22 @@ fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
     s.parse()
 }
 
+/// The most epochs `train` runs: the history of every epoch is kept for
+/// the table, `--json` and `--plot` (about 100 bytes of JSON an epoch, so
+/// 100 MB at this bound), and each epoch passes over the whole training
+/// set, so more would be hours of work on the smallest file.
+pub const MAX_EPOCHS: usize = 1_000_000;
+
 fn check(args: &TrainArgs) -> Result<()> {
     let bad = |m: String| Err(Error::msg(m));
     if args.epochs == 0 {
         return bad("--epochs must be at least 1".into());
+    }
+    if args.epochs > MAX_EPOCHS {
+        return bad(format!(
+            "--epochs must be at most {MAX_EPOCHS}, not {}",
+            args.epochs
+        ));
     }
     if args.batch == 0 {
         return bad("--batch must be at least 1".into());
@@ -148,6 +160,17 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
     }
     let scaler = (!args.no_standardize).then(|| Standardizer::fit(&train));
     if let Some(s) = &scaler {
+        // Finite unless a column's values span more than f64::MAX.
+        let columns = s.mean().iter().zip(s.std()).zip(data.feature_names());
+        if let Some((_, name)) = columns
+            .into_iter()
+            .find(|((m, d), _)| !(m.is_finite() && d.is_finite()))
+        {
+            return Err(Error::msg(format_args!(
+                "{shown}: column `{name}`: the values span more than the largest float, \
+                 so they cannot be standardised; rescale them"
+            )));
+        }
         train.standardise(s);
         test.standardise(s);
     }
@@ -157,7 +180,15 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
     sizes.push(data.classes());
     let mut activations = vec![args.activation; args.hidden.len()];
     activations.push(Activation::Identity);
-    let mut mlp = Mlp::new(&sizes, &activations, &mut Rng::new(args.seed)).map_err(in_file)?;
+    // The size is checked (and its count overflow-checked) before any
+    // weight is allocated.
+    let mut mlp = Mlp::new(&sizes, &activations, &mut Rng::new(args.seed)).map_err(|e| {
+        let hidden: Vec<String> = args.hidden.iter().map(usize::to_string).collect();
+        Error::msg(format_args!(
+            "{shown} with --hidden {}: {e}",
+            hidden.join(",")
+        ))
+    })?;
     let options = FitOptions {
         loss,
         epochs: args.epochs,
@@ -176,10 +207,23 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
             bar.inc(1);
         }
     })
-    .map_err(in_file)?;
+    .map_err(|e| match e {
+        // Nothing is saved or plotted: the model is not a result.
+        tapegrad_nn::Error::Diverged { epoch, what, value } => Error::msg(format_args!(
+            "{shown}: training diverged in epoch {epoch}: {what} is {value}; try a smaller --lr (now {}){}",
+            shortest(args.lr),
+            if args.no_standardize {
+                ", or standardised features (without --no-standardize)"
+            } else {
+                ""
+            }
+        )),
+        e => in_file(e),
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let history = history?;
     let last = history.last().expect("at least one epoch").clone();
     if let Some(path) = &args.plot {
         plot(path, &shown, &history)?;
@@ -230,7 +274,7 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
         sizes.join("-"),
         args.activation,
         model.mlp.parameter_count(),
-        args.lr,
+        shortest(args.lr),
         args.momentum,
         args.batch
     )?;
@@ -263,6 +307,17 @@ pub(crate) fn run(args: &TrainArgs, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "model saved to {}", path.display())?;
     }
     Ok(())
+}
+
+/// `x` in the shorter of its decimal and its exponent forms: `0.05`, and
+/// `1e307` rather than 308 digits.
+fn shortest(x: f64) -> String {
+    let (plain, exponent) = (x.to_string(), format!("{x:e}"));
+    if exponent.len() < plain.len() {
+        exponent
+    } else {
+        plain
+    }
 }
 
 fn percent(x: f64) -> String {

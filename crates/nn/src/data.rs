@@ -1,6 +1,7 @@
 //! Data sets: a CSV loader with errors that say where, a seeded stratified
 //! split, standardisation, Fisher's Iris and micrograd's two moons.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -53,8 +54,11 @@ fn csv_error(line: usize, column: usize, name: &str, message: impl Into<String>)
 
 impl<'a> Table<'a> {
     /// Splits `text` on commas; blank lines are skipped, a field's spaces
-    /// trimmed.
+    /// trimmed, and a UTF-8 byte-order mark at the start dropped (editors
+    /// on Windows write one, and it would otherwise become an invisible
+    /// part of the first column's name).
     fn parse(text: &'a str) -> Result<Table<'a>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text
             .lines()
             .enumerate()
@@ -73,6 +77,23 @@ impl<'a> Table<'a> {
                 "",
                 "the header has an empty column name",
             ));
+        }
+        // Columns are found by name (`--label`, a model's features), so two
+        // of one name would make the second unreachable. A map keeps the
+        // check linear in the number of columns.
+        let mut seen = HashMap::with_capacity(header.len());
+        for (i, &name) in header.iter().enumerate() {
+            if let Some(first) = seen.insert(name, i) {
+                return Err(csv_error(
+                    header_line,
+                    i + 1,
+                    name,
+                    format!(
+                        "column {} has the same name; each column needs a name of its own",
+                        first + 1
+                    ),
+                ));
+            }
         }
         let mut rows = Vec::new();
         for (line, text) in lines {
@@ -131,7 +152,9 @@ impl Dataset {
     /// Reads a CSV text: a header row, numeric feature columns and an
     /// integer class label (0, 1, 2, …) in the last column, or in the
     /// column named `label`. Fields are separated by commas, without
-    /// quotes; blank lines are skipped.
+    /// quotes; blank lines are skipped, and so is a UTF-8 byte-order mark
+    /// at the start. The labels run from 0 to the largest with a row for
+    /// every class, so there are never more classes than rows.
     ///
     /// ```
     /// use tapegrad_nn::{Dataset, Error};
@@ -144,8 +167,19 @@ impl Dataset {
     ///
     /// # Errors
     /// [`Error::Csv`] for a field that is not a number or not a class label,
-    /// naming its line and column; [`Error::Data`] for an empty file, a
-    /// ragged row, an unknown `label` column or a single class.
+    /// or a label as large as the number of rows, naming its line and
+    /// column, and for a name given to two columns (naming both);
+    /// [`Error::Data`] for an empty file, a ragged row, an unknown `label`
+    /// column, a single class or a class without rows.
+    ///
+    /// ```
+    /// use tapegrad_nn::Dataset;
+    ///
+    /// let err = Dataset::from_csv("a,b,a,class\n1,2,3,0\n4,5,6,1\n", None).unwrap_err();
+    /// assert_eq!(err.to_string(), "line 1, column 3 (`a`): column 1 has the same name; each column needs a name of its own");
+    /// let err = Dataset::from_csv("x,class\n1,1\n2,2\n3,1\n", None).unwrap_err();
+    /// assert!(err.to_string().starts_with("no row has class 0"));
+    /// ```
     pub fn from_csv(text: &str, label: Option<&str>) -> Result<Dataset> {
         let table = Table::parse(text)?;
         let label_column = match label {
@@ -169,20 +203,49 @@ impl Dataset {
         for (line, fields) in &table.rows {
             for (column, field) in fields.iter().enumerate() {
                 if column == label_column {
-                    labels.push(parse_label(*line, column, table.header[column], field)?);
+                    let name = table.header[column];
+                    let label = parse_label(*line, column, name, field)?;
+                    // Every class from 0 to the largest needs a row (checked
+                    // below), so no label reaches the number of rows: this
+                    // bounds the classes, and the model's outputs, by the
+                    // data's own size.
+                    if label >= table.rows.len() {
+                        return Err(csv_error(
+                            *line,
+                            column + 1,
+                            name,
+                            format!(
+                                "the class label {label} is too large: the labels must be 0, 1, 2, … \
+                                 with a row for every class, so {} rows allow at most {}",
+                                table.rows.len(),
+                                table.rows.len() - 1
+                            ),
+                        ));
+                    }
+                    labels.push(label);
                 } else {
                     features.push(table.number(*line, column, field)?);
                 }
             }
         }
+        // Each label is below the number of rows, so this count is as long
+        // as the data at most.
         let classes = labels.iter().max().map_or(0, |&m| m + 1);
-        let mut seen = labels.clone();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.len() < 2 {
+        let mut rows_of = vec![0usize; classes];
+        for &c in &labels {
+            rows_of[c] += 1;
+        }
+        if rows_of.iter().filter(|&&n| n > 0).count() < 2 {
             return Err(Error::Data(format!(
                 "every row has class {}: a classifier needs at least two classes",
                 labels[0]
+            )));
+        }
+        if let Some(missing) = rows_of.iter().position(|&n| n == 0) {
+            return Err(Error::Data(format!(
+                "no row has class {missing}: the labels must be 0, 1, 2, … up to the largest ({}) \
+                 with a row for every class",
+                classes - 1
             )));
         }
         Ok(Dataset {
@@ -430,9 +493,27 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
 /// ```
 ///
 /// # Errors
-/// [`Error::Data`] for an empty file, a ragged row or a missing column,
-/// [`Error::Csv`] for a field that is not a number.
+/// As [`read_feature_lines`].
 pub fn read_features(text: &str, names: &[String]) -> Result<Vec<Vec<f64>>> {
+    Ok(read_feature_lines(text, names)?
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect())
+}
+
+/// [`read_features`] with each row's line number (from 1; blank lines are
+/// skipped but counted), to say where a row that cannot be used is.
+///
+/// ```
+/// let rows = tapegrad_nn::data::read_feature_lines("a\n1\n\n3\n", &["a".into()]).unwrap();
+/// assert_eq!(rows, vec![(2, vec![1.0]), (4, vec![3.0])]);
+/// ```
+///
+/// # Errors
+/// [`Error::Data`] for an empty file, a ragged row or a missing column,
+/// [`Error::Csv`] for a field that is not a number or a name given to two
+/// columns.
+pub fn read_feature_lines(text: &str, names: &[String]) -> Result<Vec<(usize, Vec<f64>)>> {
     let table = Table::parse(text)?;
     let columns = names
         .iter()
@@ -449,10 +530,11 @@ pub fn read_features(text: &str, names: &[String]) -> Result<Vec<Vec<f64>>> {
         .rows
         .iter()
         .map(|(line, fields)| {
-            columns
+            let row = columns
                 .iter()
                 .map(|&c| table.number(*line, c, fields[c]))
-                .collect()
+                .collect::<Result<_>>()?;
+            Ok((*line, row))
         })
         .collect()
 }
@@ -480,8 +562,26 @@ pub struct Standardizer {
 impl Standardizer {
     /// The statistics of `data`'s features (the population standard
     /// deviation).
+    ///
+    /// Sums that overflow are taken again scaled: a mean of values near
+    /// `f64::MAX` as the sum of each value over `n`, a deviation beyond
+    /// 10¹⁵⁴ (whose square overflows) relative to the largest distance from
+    /// the mean. Both are then finite unless the values span more than
+    /// `f64::MAX`; [`Standardizer::is_finite`] says whether they are.
+    ///
+    /// ```
+    /// use tapegrad_nn::{Dataset, Standardizer};
+    ///
+    /// // -2⁷⁰⁰ and 3·2⁷⁰⁰: mean 2⁷⁰⁰, deviation 2⁷⁰¹, whose square overflows.
+    /// let p = 2f64.powi(700);
+    /// let data = Dataset::from_csv(&format!("x,c\n{},0\n{},1\n", -p, 3.0 * p), None).unwrap();
+    /// let s = Standardizer::fit(&data);
+    /// assert_eq!((s.mean(), s.std()), (&[p][..], &[2.0 * p][..]));
+    /// assert!(s.is_finite());
+    /// ```
     pub fn fit(data: &Dataset) -> Standardizer {
         let n = data.len().max(1) as f64;
+        let column = |j: usize| (0..data.len()).map(move |i| data.row(i)[j]);
         let mut mean = vec![0.0; data.width];
         for i in 0..data.len() {
             for (m, x) in mean.iter_mut().zip(data.row(i)) {
@@ -489,6 +589,13 @@ impl Standardizer {
             }
         }
         mean.iter_mut().for_each(|m| *m /= n);
+        for (j, m) in mean.iter_mut().enumerate() {
+            if !m.is_finite() {
+                // Each term is at most max |x| / n, so no partial sum
+                // overflows.
+                *m = column(j).map(|x| x / n).sum();
+            }
+        }
         let mut var = vec![0.0; data.width];
         for i in 0..data.len() {
             for ((v, m), x) in var.iter_mut().zip(&mean).zip(data.row(i)) {
@@ -497,12 +604,31 @@ impl Standardizer {
         }
         let std = var
             .iter()
-            .map(|v| {
-                let s = (v / n).sqrt();
+            .enumerate()
+            .map(|(j, v)| {
+                let mut s = (v / n).sqrt();
+                if !s.is_finite() {
+                    // σ = d·√(Σ((x - m)/d)² / n) with d the largest |x - m|:
+                    // every scaled square is at most 1.
+                    // Infinite if a distance overflows (values spanning
+                    // more than f64::MAX), and then left so.
+                    let d = column(j).map(|x| (x - mean[j]).abs()).fold(0.0, f64::max);
+                    if d.is_finite() {
+                        let r: f64 = column(j).map(|x| ((x - mean[j]) / d).powi(2)).sum();
+                        s = d * (r / n).sqrt();
+                    }
+                }
                 if s > 0.0 { s } else { 1.0 }
             })
             .collect();
         Standardizer { mean, std }
+    }
+
+    /// Whether every mean and deviation is finite: false only for a feature
+    /// whose values span more than `f64::MAX`, which cannot be standardised
+    /// (and [`Classifier::new`](crate::Classifier::new) refuses).
+    pub fn is_finite(&self) -> bool {
+        self.mean.iter().chain(&self.std).all(|x| x.is_finite())
     }
 
     /// Standardises one sample in place.

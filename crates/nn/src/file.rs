@@ -82,6 +82,8 @@ fn parse<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T> {
     struct Header {
         format: Option<String>,
     }
+    // A UTF-8 byte-order mark (an editor's, on saving) is not JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let header: Header = serde_json::from_str(text)
         .map_err(|e| Error::Model(format!("not a tapegrad-nn model file (JSON): {e}")))?;
     match header.format.as_deref() {
@@ -215,7 +217,10 @@ impl Classifier {
     ///
     /// # Errors
     /// [`Error::Shape`] if `mlp` does not fit `data` and `loss`, or the
-    /// standardiser has another width.
+    /// standardiser has another width or a mean or deviation that is not
+    /// finite; [`Error::NotFinite`] for a parameter
+    /// that is NaN or infinite (a model file cannot hold one, and it
+    /// predicts nothing).
     pub fn new(
         mlp: Mlp,
         loss: Loss,
@@ -223,7 +228,18 @@ impl Classifier {
         standardizer: Option<Standardizer>,
     ) -> Result<Classifier> {
         crate::train::check_fit(&mlp, loss, data)?;
+        if let Some((i, value)) = crate::train::non_finite_parameter(&mlp) {
+            return Err(Error::NotFinite {
+                what: format!("parameter {i}"),
+                value,
+            });
+        }
         if let Some(s) = &standardizer {
+            if !s.is_finite() {
+                return Err(Error::Shape(
+                    "a standardiser with a mean or deviation that is not finite".into(),
+                ));
+            }
             if s.mean().len() != data.width() {
                 return Err(Error::Shape(format!(
                     "a standardiser of {} features for {} columns",
@@ -245,18 +261,42 @@ impl Classifier {
     /// The predicted class and each class's probability (as
     /// [`Loss::probabilities`]) for one sample of raw features.
     ///
+    /// ```
+    /// use tapegrad_nn::{Activation::*, Classifier, Dataset, Error, Loss, Mlp, Model, Rng};
+    ///
+    /// let data = Dataset::from_csv("x,c\n-1,0\n1,1\n", None).unwrap();
+    /// let mut mlp = Mlp::new(&[1, 2], &[Identity], &mut Rng::new(1)).unwrap();
+    /// mlp.set_parameters(&[-2.0, 0.0, 2.0, 0.0]).unwrap(); // logits (-2x, 2x)
+    /// let model = Classifier::new(mlp, Loss::SoftmaxCrossEntropy, &data, None).unwrap();
+    /// assert_eq!(model.predict(&[1.5]).unwrap().0, 1);
+    /// // A finite row whose logits overflow (2x = ∞) has no class.
+    /// let err = model.predict(&[f64::MAX]).unwrap_err();
+    /// assert!(matches!(err, Error::NotFinite { .. }), "{err}");
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotFinite`] if an output of the network is NaN or infinite
+    /// (features far larger than the training set's), rather than class 0
+    /// with NaN probabilities.
+    ///
     /// # Panics
     /// If `x` does not have one number per feature.
-    pub fn predict(&self, x: &[f64]) -> (usize, Vec<f64>) {
+    pub fn predict(&self, x: &[f64]) -> Result<(usize, Vec<f64>)> {
         let mut x = x.to_vec();
         if let Some(s) = &self.standardizer {
             s.apply(&mut x);
         }
         let outputs = self.mlp.predict(&x);
-        (
+        if let Some(j) = outputs.iter().position(|y| !y.is_finite()) {
+            return Err(Error::NotFinite {
+                what: format!("the model's output {j}"),
+                value: outputs[j],
+            });
+        }
+        Ok((
             self.loss.predict(&outputs),
             self.loss.probabilities(&outputs),
-        )
+        ))
     }
 
     /// The classifier as a JSON text (see the [module docs](crate::file)).
@@ -276,7 +316,9 @@ impl Classifier {
     ///
     /// # Errors
     /// [`Error::Model`] for a text that is not such a file, or parts that
-    /// do not fit each other (features, standardiser, layers, classes).
+    /// do not fit each other (features, standardiser, layers, classes), or
+    /// two features of one name (both would read the same column). A UTF-8
+    /// byte-order mark before the JSON is skipped.
     pub fn from_json(text: &str) -> Result<Classifier> {
         let file: ClassifierFile = parse(text)?;
         let mlp = mlp_of(&file.layers)?;
@@ -291,6 +333,18 @@ impl Classifier {
                 file.features.len(),
                 mlp.inputs()
             ));
+        }
+        // Features are read from a CSV by name: two inputs of one name would
+        // both read its first column.
+        let mut seen = std::collections::HashMap::with_capacity(file.features.len());
+        for (i, name) in file.features.iter().enumerate() {
+            if let Some(first) = seen.insert(name.as_str(), i) {
+                return bad(format!(
+                    "features {} and {} are both named `{name}`",
+                    first + 1,
+                    i + 1
+                ));
+            }
         }
         match file.loss.outputs(file.classes) {
             Ok(n) if n == mlp.outputs() => {}

@@ -100,6 +100,28 @@ pub enum Error {
         /// How many classes the outputs express.
         classes: usize,
     },
+    /// A number that is not finite where a result was due: a mini-batch's
+    /// loss or gradient, a model's output, a parameter to be saved.
+    #[error("{what} is {value}, not a finite number")]
+    NotFinite {
+        /// Which number.
+        what: String,
+        /// Its value: NaN or an infinity.
+        value: f64,
+    },
+    /// Training that stopped because a loss, a gradient, a parameter or an
+    /// output stopped being finite: the steps are usually too large (a
+    /// smaller learning rate helps), or the features too large for the
+    /// model (standardising them helps).
+    #[error("training diverged in epoch {epoch}: {what} is {value}")]
+    Diverged {
+        /// The epoch, from 1.
+        epoch: usize,
+        /// Which number.
+        what: String,
+        /// Its value: NaN or an infinity.
+        value: f64,
+    },
     /// A model file that cannot be read, or does not fit.
     #[error("{0}")]
     Model(String),

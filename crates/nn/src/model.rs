@@ -211,7 +211,16 @@ impl Layer {
     /// (He), so that activations neither vanish nor blow up at the start.
     ///
     /// # Errors
-    /// [`Error::Shape`] if either size is 0.
+    /// [`Error::Shape`] if either size is 0, or the layer would have more
+    /// than [`Mlp::MAX_PARAMETERS`] parameters (checked before anything is
+    /// allocated).
+    ///
+    /// ```
+    /// use tapegrad_nn::{Activation, Layer, Rng};
+    ///
+    /// let err = Layer::new(4, 1 << 62, Activation::Tanh, &mut Rng::new(1)).unwrap_err();
+    /// assert!(err.to_string().contains("more than"), "{err}");
+    /// ```
     pub fn new(
         inputs: usize,
         outputs: usize,
@@ -223,6 +232,7 @@ impl Layer {
                 "a layer needs at least one input and one output, not {inputs} → {outputs}"
             )));
         }
+        Mlp::check_size(&[inputs, outputs])?;
         let bound = match activation {
             Activation::Relu => (6.0 / inputs as f64).sqrt(),
             _ => (6.0 / (inputs + outputs) as f64).sqrt(),
@@ -435,13 +445,73 @@ pub struct Mlp {
 }
 
 impl Mlp {
+    /// The most parameters [`Mlp::new`] and [`Layer::new`] build: 2²⁰
+    /// (1,048,576), 8 MiB of weights. Training needs far more than the
+    /// weights: each step records the parameters and, for every sample, the
+    /// products of the later layers' weights on a tape, about 650 bytes a
+    /// parameter for a chunk of 16 samples (measured: 707 MB for a
+    /// 4-1024-1024-2 MLP of 1,056,770 parameters, 0.9 s a step), so this is
+    /// about the largest model the tape-based training serves on an ordinary
+    /// machine. Sizes beyond it, or whose count overflows, are errors before
+    /// anything is allocated.
+    pub const MAX_PARAMETERS: usize = 1 << 20;
+
+    /// The number of parameters of an MLP of `sizes` (as [`Mlp::new`]
+    /// takes them), or `None` if it overflows a `usize`.
+    ///
+    /// ```
+    /// use tapegrad_nn::Mlp;
+    ///
+    /// assert_eq!(Mlp::parameter_count_of(&[4, 16, 3]), Some(16 * 5 + 3 * 17));
+    /// assert_eq!(Mlp::parameter_count_of(&[4, 1 << 62, 3]), None);
+    /// ```
+    pub fn parameter_count_of(sizes: &[usize]) -> Option<usize> {
+        sizes.windows(2).try_fold(0usize, |total, io| {
+            io[1]
+                .checked_mul(io[0].checked_add(1)?)
+                .and_then(|n| total.checked_add(n))
+        })
+    }
+
+    /// An error if an MLP of `sizes` would exceed [`Mlp::MAX_PARAMETERS`].
+    fn check_size(sizes: &[usize]) -> Result<()> {
+        let shown = sizes
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join("-");
+        match Mlp::parameter_count_of(sizes) {
+            Some(n) if n <= Mlp::MAX_PARAMETERS => Ok(()),
+            Some(n) => Err(Error::Shape(format!(
+                "an MLP {shown} would have {n} parameters, more than the {} tapegrad-nn builds",
+                Mlp::MAX_PARAMETERS
+            ))),
+            None => Err(Error::Shape(format!(
+                "an MLP {shown} would have more parameters than a usize counts, \
+                 more than the {} tapegrad-nn builds",
+                Mlp::MAX_PARAMETERS
+            ))),
+        }
+    }
+
     /// An MLP with `sizes[0]` inputs and one layer of `sizes[i]` neurons for
     /// each later size, layer `i` with `activations[i - 1]`, weights drawn
     /// from `rng` as [`Layer::new`] draws them.
     ///
+    /// ```
+    /// use tapegrad_nn::{Activation::*, Mlp, Rng};
+    ///
+    /// let err = Mlp::new(&[4, 2048, 2048, 3], &[Tanh, Tanh, Identity], &mut Rng::new(1)).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "an MLP 4-2048-2048-3 would have 4212739 parameters, more than the 1048576 tapegrad-nn builds"
+    /// );
+    /// ```
+    ///
     /// # Errors
-    /// [`Error::Shape`] for fewer than two sizes, a size of 0, or not one
-    /// activation per layer.
+    /// [`Error::Shape`] for fewer than two sizes, a size of 0, not one
+    /// activation per layer, or more than [`Mlp::MAX_PARAMETERS`]
+    /// parameters in all (checked before anything is allocated).
     pub fn new(sizes: &[usize], activations: &[Activation], rng: &mut Rng) -> Result<Mlp> {
         if sizes.len() < 2 {
             return Err(Error::Shape(format!(
@@ -455,6 +525,7 @@ impl Mlp {
                 sizes.len() - 1
             )));
         }
+        Mlp::check_size(sizes)?;
         let layers = sizes
             .windows(2)
             .zip(activations)

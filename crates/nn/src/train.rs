@@ -90,8 +90,10 @@ type Part = (f64, Vec<f64>);
 /// in chunk order. The chunks do not depend on the number of threads, so
 /// the serial and the parallel runs give the same numbers to the last bit.
 ///
-/// Tapes, gradient buffers and adjoints are kept from step to step, so a
-/// training loop reaches a steady size.
+/// The chunks run in waves of [`Backprop::WAVE_PER_THREAD`] per thread
+/// (one at a time when serial), so a batch of any size keeps at most that
+/// many tapes and gradient buffers per thread; they are kept from step to
+/// step, so a training loop reaches a steady size.
 ///
 /// ```
 /// use tapegrad_nn::{Activation::*, Backprop, Dataset, Loss, Mlp, Model, Rng};
@@ -122,6 +124,12 @@ impl Default for Backprop {
 }
 
 impl Backprop {
+    /// How many chunks a thread takes in one wave of a parallel
+    /// [`Backprop::gradient`]: enough for rayon to balance uneven chunks,
+    /// and few enough that tapes for a wave, not for a whole batch, are
+    /// kept.
+    pub const WAVE_PER_THREAD: usize = 4;
+
     /// Serial, 16 samples a chunk.
     pub fn new() -> Backprop {
         Backprop {
@@ -153,7 +161,22 @@ impl Backprop {
     /// # Errors
     /// [`Error::Shape`] if the data's width is not the model's inputs, or
     /// the model's outputs do not fit the loss and the data's classes;
-    /// [`Error::Data`] for an empty batch or an index out of range.
+    /// [`Error::Data`] for an empty batch or an index out of range;
+    /// [`Error::NotFinite`] if the mean loss or a derivative is NaN or
+    /// infinite (parameters or features too large), rather than a number
+    /// that would pass for a result.
+    ///
+    /// ```
+    /// use tapegrad_nn::{Activation::*, Backprop, Dataset, Error, Loss, Mlp, Model, Rng};
+    ///
+    /// let data = Dataset::moons(16, 0.1, 1);
+    /// let mut mlp = Mlp::new(&[2, 1], &[Identity], &mut Rng::new(1)).unwrap();
+    /// // Outputs near ±f64::MAX (or ∞ - ∞), whose squares overflow.
+    /// mlp.set_parameters(&[f64::MAX, f64::MAX, f64::MAX]).unwrap();
+    /// let batch: Vec<usize> = (0..16).collect();
+    /// let err = Backprop::new().gradient(&mlp, Loss::Squared, &data, &batch).unwrap_err();
+    /// assert!(matches!(err, Error::NotFinite { .. }), "{err}");
+    /// ```
     pub fn gradient<M: Model + Sync>(
         &mut self,
         model: &M,
@@ -171,37 +194,64 @@ impl Backprop {
                 data.len()
             )));
         }
-        let chunks = batch.len().div_ceil(self.chunk);
         let count = model.parameter_count();
-        while self.tapes.len() < chunks {
+        // The chunks run in waves (four per thread, for rayon to balance
+        // and to wake its threads once for most batches; one at a time when
+        // serial), and each wave's sums are added in chunk order before the
+        // next: the same additions in the same order as all chunks at once,
+        // with tapes and gradient buffers for one wave only, however large
+        // the batch.
+        let wave = if self.parallel {
+            Backprop::WAVE_PER_THREAD * rayon::current_num_threads().max(1)
+        } else {
+            1
+        };
+        let slots = wave.min(batch.len().div_ceil(self.chunk));
+        while self.tapes.len() < slots {
             self.tapes.push(Tape::new());
             self.parts.push((0.0, Vec::new()));
-        }
-        let work = self.tapes[..chunks]
-            .iter_mut()
-            .zip(&mut self.parts[..chunks])
-            .zip(batch.chunks(self.chunk));
-        let run = |((tape, part), samples): ((&mut Tape, &mut Part), &[usize])| {
-            part.1.resize(count, 0.0);
-            part.0 = chunk_gradient(tape, model, loss, data, samples, &mut part.1);
-        };
-        if self.parallel {
-            work.collect::<Vec<_>>().into_par_iter().for_each(run);
-        } else {
-            work.for_each(run);
         }
         self.gradient.clear();
         self.gradient.resize(count, 0.0);
         let mut total = 0.0;
-        for (sum, g) in &self.parts[..chunks] {
-            total += sum;
-            for (acc, x) in self.gradient.iter_mut().zip(g) {
-                *acc += x;
+        for group in batch.chunks(self.chunk.saturating_mul(wave)) {
+            let chunks = group.len().div_ceil(self.chunk);
+            let work = self.tapes[..chunks]
+                .iter_mut()
+                .zip(&mut self.parts[..chunks])
+                .zip(group.chunks(self.chunk));
+            let run = |((tape, part), samples): ((&mut Tape, &mut Part), &[usize])| {
+                part.1.resize(count, 0.0);
+                part.0 = chunk_gradient(tape, model, loss, data, samples, &mut part.1);
+            };
+            if self.parallel {
+                work.collect::<Vec<_>>().into_par_iter().for_each(run);
+            } else {
+                work.for_each(run);
+            }
+            for (sum, g) in &self.parts[..chunks] {
+                total += sum;
+                for (acc, x) in self.gradient.iter_mut().zip(g) {
+                    *acc += x;
+                }
             }
         }
         let n = batch.len() as f64;
         self.gradient.iter_mut().for_each(|g| *g /= n);
-        Ok(total / n)
+        let loss = total / n;
+        if !loss.is_finite() {
+            return Err(Error::NotFinite {
+                what: "the mini-batch's mean loss".into(),
+                value: loss,
+            });
+        }
+        if let Some(i) = self.gradient.iter().position(|g| !g.is_finite()) {
+            return Err(Error::NotFinite {
+                what: format!("the loss's derivative with respect to parameter {i}"),
+                value: self.gradient[i],
+            });
+        }
+        Ok(loss)
     }
 
     /// The gradient of the last [`Backprop::gradient`] call.
@@ -269,15 +319,63 @@ pub(crate) fn check_fit<M: Model>(model: &M, loss: Loss, data: &Dataset) -> Resu
 }
 
 /// The fraction of `data` that `model` classifies right (1 minus the mean
-/// 0-1 error), 0 for no data.
+/// 0-1 error), 0 for no data. A sample whose outputs are not all finite
+/// counts as wrong: NaN logits name no class.
+///
+/// ```
+/// use tapegrad_nn::{Activation::*, Dataset, Loss, Mlp, Model, Rng, accuracy};
+///
+/// let data = Dataset::from_csv("x,c\n-1,0\n1,1\n", None).unwrap();
+/// let mut mlp = Mlp::new(&[1, 1], &[Identity], &mut Rng::new(1)).unwrap();
+/// mlp.set_parameters(&[1.0, 0.0]).unwrap(); // logit x: right on both
+/// assert_eq!(accuracy(&mlp, Loss::Log, &data), 1.0);
+/// mlp.set_parameters(&[f64::NAN, 0.0]).unwrap(); // NaN logits: right on neither
+/// assert_eq!(accuracy(&mlp, Loss::Log, &data), 0.0);
+/// ```
 pub fn accuracy<M: Model>(model: &M, loss: Loss, data: &Dataset) -> f64 {
     if data.is_empty() {
         return 0.0;
     }
     let right = (0..data.len())
-        .filter(|&i| loss.predict(&model.predict(data.row(i))) == data.label(i))
+        .filter(|&i| {
+            let outputs = model.predict(data.row(i));
+            outputs.iter().all(|y| y.is_finite()) && loss.predict(&outputs) == data.label(i)
+        })
         .count();
     right as f64 / data.len() as f64
+}
+
+/// [`accuracy`], for training: an output that is not finite is an
+/// [`Error::NotFinite`] naming the sample, not a wrong answer.
+fn checked_accuracy<M: Model>(model: &M, loss: Loss, data: &Dataset, set: &str) -> Result<f64> {
+    if data.is_empty() {
+        return Ok(0.0);
+    }
+    let mut right = 0;
+    for i in 0..data.len() {
+        let outputs = model.predict(data.row(i));
+        if let Some(j) = outputs.iter().position(|y| !y.is_finite()) {
+            return Err(Error::NotFinite {
+                what: format!("the model's output {j} on {set} sample {i} (from 0)"),
+                value: outputs[j],
+            });
+        }
+        right += usize::from(loss.predict(&outputs) == data.label(i));
+    }
+    Ok(right as f64 / data.len() as f64)
+}
+
+/// The first parameter of `model` that is not finite, with its index in
+/// the model's order.
+pub(crate) fn non_finite_parameter<M: Model>(model: &M) -> Option<(usize, f64)> {
+    let mut at = 0;
+    for layer in model.layers() {
+        if let Some(i) = layer.params.iter().position(|w| !w.is_finite()) {
+            return Some((at + i, layer.params[i]));
+        }
+        at += layer.params.len();
+    }
+    None
 }
 
 /// How [`fit`] trains.
@@ -341,9 +439,28 @@ pub struct Epoch {
 /// assert!(history[39].train_accuracy > 0.8);
 /// ```
 ///
+/// The history grows an epoch at a time, so `epochs` reserves nothing up
+/// front.
+///
 /// # Errors
 /// As [`Backprop::gradient`], and [`Error::Data`] for an empty training set
-/// or a batch size of 0.
+/// or a batch size of 0. A loss, derivative, parameter or output that stops
+/// being finite ends training with [`Error::Diverged`], naming the epoch,
+/// instead of a history of NaN: the model is left as the failing step made
+/// it and should not be used.
+///
+/// ```
+/// use tapegrad_nn::{Activation::*, Dataset, Error, FitOptions, Loss, Mlp, Rng, Sgd, fit};
+///
+/// let data = Dataset::moons(100, 0.1, 1);
+/// let mut mlp = Mlp::new(&[2, 16, 1], &[Tanh, Identity], &mut Rng::new(1)).unwrap();
+/// // Steps of f64::MAX throw the weights beyond the largest float.
+/// let sgd = Sgd::new(f64::MAX).with_momentum(0.9);
+/// let options = FitOptions { loss: Loss::Log, epochs: 10, sgd, ..FitOptions::default() };
+/// let err = fit(&mut mlp, &data, None, &options, |_| {}).unwrap_err();
+/// assert!(matches!(err, Error::Diverged { .. }), "{err}");
+/// assert!(err.to_string().starts_with("training diverged in epoch "));
+/// ```
 pub fn fit<M: Model + Sync>(
     model: &mut M,
     train: &Dataset,
@@ -364,19 +481,48 @@ pub fn fit<M: Model + Sync>(
     let mut rng = Rng::new(options.seed);
     let mut sgd = options.sgd.clone();
     let mut backprop = Backprop::new().parallel(options.parallel);
-    let mut history = Vec::with_capacity(options.epochs);
+    // Not `with_capacity(epochs)`: the count is the caller's, and may be far
+    // more than memory holds; a few bytes an epoch only accrue as it runs.
+    let mut history = Vec::new();
     for epoch in 1..=options.epochs {
+        let diverged = |e: Error| match e {
+            Error::NotFinite { what, value } => Error::Diverged { epoch, what, value },
+            e => e,
+        };
         let order = rng.permutation(train.len());
         let mut total = 0.0;
         for batch in order.chunks(options.batch_size) {
-            total += backprop.gradient(model, options.loss, train, batch)? * batch.len() as f64;
+            let loss = backprop
+                .gradient(model, options.loss, train, batch)
+                .map_err(diverged)?;
+            total += loss * batch.len() as f64;
             sgd.step(model, backprop.last_gradient());
+            // A step can overflow even from a finite gradient (η·v).
+            if let Some((i, value)) = non_finite_parameter(model) {
+                return Err(Error::Diverged {
+                    epoch,
+                    what: format!("parameter {i} after an SGD step"),
+                    value,
+                });
+            }
+        }
+        let loss = total / train.len() as f64;
+        if !loss.is_finite() {
+            return Err(Error::Diverged {
+                epoch,
+                what: "the epoch's mean loss".into(),
+                value: loss,
+            });
         }
         let report = Epoch {
             epoch,
-            loss: total / train.len() as f64,
-            train_accuracy: accuracy(model, options.loss, train),
-            test_accuracy: test.map(|t| accuracy(model, options.loss, t)),
+            loss,
+            train_accuracy: checked_accuracy(model, options.loss, train, "training")
+                .map_err(diverged)?,
+            test_accuracy: test
+                .map(|t| checked_accuracy(model, options.loss, t, "held-out"))
+                .transpose()
+                .map_err(diverged)?,
         };
         on_epoch(&report);
         history.push(report);

@@ -283,7 +283,10 @@ fn a_saved_classifier_predicts_exactly_as_before() {
     let back = Classifier::load(&path).unwrap();
     assert_eq!(back, model);
     for i in 0..test.len() {
-        assert_eq!(back.predict(test.row(i)), model.predict(test.row(i)));
+        assert_eq!(
+            back.predict(test.row(i)).unwrap(),
+            model.predict(test.row(i)).unwrap()
+        );
     }
 }
 
