@@ -51,10 +51,10 @@ fn direct_dependencies(features: &[&str]) -> BTreeSet<String> {
 }
 
 #[test]
-fn the_core_depends_on_smallvec_thiserror_and_libm_only() {
+fn the_core_depends_on_smallvec_thiserror_libm_and_foldhash_only() {
     assert_eq!(
         direct_dependencies(&["--no-default-features"]),
-        BTreeSet::from(["libm", "smallvec", "thiserror"].map(String::from))
+        BTreeSet::from(["foldhash", "libm", "smallvec", "thiserror"].map(String::from))
     );
 }
 
@@ -64,7 +64,7 @@ fn the_svg_feature_adds_no_dependency() {
     // the engine resolves exactly the core's dependencies.
     assert_eq!(
         direct_dependencies(&["--no-default-features", "--features", "svg"]),
-        BTreeSet::from(["libm", "smallvec", "thiserror"].map(String::from))
+        BTreeSet::from(["foldhash", "libm", "smallvec", "thiserror"].map(String::from))
     );
 }
 
@@ -73,7 +73,7 @@ fn the_default_features_add_only_petgraph() {
     // Of the default graph views, only `petgraph` needs a crate.
     assert_eq!(
         direct_dependencies(&[]),
-        BTreeSet::from(["libm", "petgraph", "smallvec", "thiserror"].map(String::from))
+        BTreeSet::from(["foldhash", "libm", "petgraph", "smallvec", "thiserror"].map(String::from))
     );
 }
 

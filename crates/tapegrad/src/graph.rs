@@ -261,7 +261,10 @@ pub struct GraphNode {
     /// With [`Detail::Named`], the expression of the unnamed nodes folded
     /// into this one, nodes written `%id`: `add(mul(%0, 2), mul(%1, 3))`.
     pub expression: Option<String>,
-    /// The value computed when the node was recorded.
+    /// The value computed when the node was recorded. A graph is a view:
+    /// making one, and reading its values, notes no read on the tape (see
+    /// [`Tape::compile`](crate::Tape::compile)); read [`Var::value`](crate::Var::value)
+    /// where code branches on a value.
     pub value: f64,
     /// `∂output/∂node` when the graph carries gradients; `None` otherwise,
     /// and for constants that are not on the tape.

@@ -256,7 +256,7 @@
 //! # Features
 //!
 //! The core (tape, ops, backward, gradient graphs, Hessians, Jacobians,
-//! checks, the text dump) depends on smallvec, thiserror and libm only.
+//! checks, the text dump) depends on smallvec, thiserror, libm and foldhash only.
 //! Three default features add graph views:
 //!
 //! - `petgraph`: [`Graph::to_petgraph`], [`Graph::to_dot`] and

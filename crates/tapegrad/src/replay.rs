@@ -163,7 +163,7 @@ pub(crate) struct Notes {
     guards: Vec<Guard>,
     /// The guards noted, so that a loop repeating comparisons (alternating
     /// or not) adds each once.
-    seen: HashSet<GuardKey>,
+    seen: HashSet<GuardKey, foldhash::fast::FixedState>,
     reads: Vec<Read>,
     /// One bit per node: whether its value has been read.
     read: Vec<u64>,
@@ -342,7 +342,8 @@ impl Notes {
     /// the tape holds `limit` guards already.
     fn guard(&mut self, guard: Guard, limit: usize) -> bool {
         let key = guard.key();
-        if self.seen.contains(&key) {
+        // A loop repeating one comparison meets the last guard: no hashing.
+        if self.guards.last().is_some_and(|last| last.key() == key) || self.seen.contains(&key) {
             return true;
         }
         if self.guards.len() >= limit {
@@ -1153,11 +1154,14 @@ fn well_formed(t: &Inner, customs: usize, fused: &[Fused]) -> bool {
     let mut at = 0;
     let nodes = t.values.len() == n
         && t.ops.iter().enumerate().all(|(i, &op)| {
-            let Some(w) = t.args.get(at..at + op.words()) else {
+            let Some(words) = t.args.get(at..at + op.words()) else {
                 return false;
             };
             at += op.words();
-            let w: Vec<usize> = w.iter().map(|&x| x as usize).collect();
+            let mut w = [0; 3];
+            for (w, &x) in w.iter_mut().zip(words) {
+                *w = x as usize;
+            }
             let node = |x: usize| x < i;
             let list = |s: usize, l: usize| {
                 t.lists

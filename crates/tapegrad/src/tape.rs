@@ -701,13 +701,15 @@ impl Tape {
             value += term.value;
             // The terms gathered (this sum's and any enclosing one's) are
             // input-list entries to be: they count toward the limit before
-            // the stack grows.
+            // the stack grows (checked only then, which costs a loop of
+            // pushes nothing; `close_sum` checks the exact count).
             let pushed = self.with(|t| {
-                let fits = t.fits(t.lists.len() + t.scratch.len(), 1);
-                if fits {
+                let full = t.scratch.len() == t.scratch.capacity()
+                    && !t.fits(t.lists.len() + t.scratch.len(), 1);
+                if !full {
                     t.scratch.push(term.index);
                 }
-                fits
+                !full
             });
             if !pushed {
                 self.abandon_sum(base, depth);
