@@ -140,14 +140,29 @@ fn comparisons_of_constants_only_need_no_guard() {
 }
 
 #[test]
-fn comparisons_after_the_output_do_not_guard_it() {
+fn a_comparison_after_the_output_is_still_a_guard() {
+    // A comparison made after the output was recorded may still decide
+    // what the output is (`if x > 0 { p } else { n }` picks one of two
+    // recorded nodes; a convergence check decides where a loop stops), and
+    // `compile` cannot tell which: it keeps every comparison made before it
+    // is called (issue 23, item 3). Before, it kept only those recorded
+    // before the output node and replayed 1e-18 here.
     let tape = Tape::new();
     let x = tape.var(1.0);
     let y = x * x;
+    let line = line!() + 1;
     let _stop = y < 1e-6; // a convergence test, made after y was recorded
     let mut f = tape.compile(y, &[x]).unwrap();
-    assert_eq!(f.guards(), 0);
-    assert_eq!(f.value(&[1e-9]).unwrap(), 1e-18);
+    assert_eq!(f.guards(), 1);
+    // Holds: 0.5² = 0.25 is not below 1e-6.
+    assert_eq!(f.value(&[0.5]).unwrap(), 0.25);
+    // Flips: (1e-9)² is below it, and the loop would have stopped.
+    match f.value(&[1e-9]) {
+        Err(Error::BranchChanged { location, .. }) => {
+            assert_eq!(location, format!("{}:{line}", file!()));
+        }
+        other => panic!("expected BranchChanged, got {other:?}"),
+    }
 }
 
 #[test]
@@ -194,10 +209,25 @@ fn reads_of_values_that_do_not_depend_on_the_inputs_are_fine() {
     let k = c.value().sqrt(); // c is fixed in replays
     let mut f = tape.compile(x * k, &[x]).unwrap();
     assert_eq!(f.value(&[3.0]).unwrap(), 6.0);
-    // A read after the output was recorded cannot have shaped it.
+}
+
+#[test]
+fn a_read_after_the_output_was_recorded_is_reported() {
+    // A read of a value that depends on the inputs is reported even after
+    // the output was recorded: code may pick the output by it (issue 23,
+    // item 3). Before, `compile` accepted this one.
+    let tape = Tape::new();
+    let x = tape.var(1.0);
     let y = x.exp();
+    let line = line!() + 1;
     let _ = y.value();
-    assert!(tape.compile(y, &[x]).is_ok());
+    assert_eq!(
+        tape.compile(y, &[x]).unwrap_err(),
+        Error::ValueRead {
+            node: y.index(),
+            location: Some(format!("{}:{line}", file!())),
+        }
+    );
 }
 
 #[test]
