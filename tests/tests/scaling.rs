@@ -1,12 +1,12 @@
-//! Scaling of the graph views: each view is timed at a size `n` and at
-//! `10·n`, the ratio printed and bounded. A linear or `n log n` view gives a
+//! Scaling of the graph views and of `compile`: each is timed at a size `n`
+//! and at `10·n`, the ratio printed and bounded. A linear or `n log n` view gives a
 //! ratio of about 10 to 13; a quadratic one about 100. The bound, 30, leaves
 //! room for noise (the tests of this binary run in parallel).
 //!
 //! Each time is the shortest of a few runs of the view alone (recording the
 //! tape is not timed). The default sizes keep each test well under a second
-//! in the test profile; the larger sizes, including those of issue 10, are
-//! ignored by default. Run them, with the ratios printed, by
+//! in the test profile; the larger sizes, including those of issues 10 and
+//! 23, are ignored by default. Run them, with the ratios printed, by
 //!
 //! ```text
 //! cargo test -p tapegrad-tests --test scaling -- --ignored --nocapture
@@ -131,6 +131,14 @@ fn svg_of_a_chain(k: usize) -> Duration {
     timed(|| Graph::of(x).to_svg())
 }
 
+/// Compiling the sum of `k` leaves with all `k` of them as inputs.
+fn compile_with_many_inputs(k: usize) -> Duration {
+    let tape = Tape::new();
+    let leaves: Vec<Var<'_>> = (0..k).map(|i| tape.var(i as f64)).collect();
+    let sum = tape.sum(&leaves);
+    timed(|| tape.compile(sum, &leaves).unwrap())
+}
+
 #[test]
 fn named_detail_over_a_sum_of_named_leaves_is_not_quadratic() {
     let r = ratio("Detail::Named over a sum", 10_000, named_over_a_sum);
@@ -192,6 +200,14 @@ fn named_detail_over_a_chain_every_step_reads_is_not_quadratic() {
 fn svg_of_a_long_chain_is_not_quadratic() {
     let r = ratio("to_svg of a chain", 500, svg_of_a_chain);
     // Our layered layout is about linear.
+    assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
+}
+
+#[test]
+fn compile_with_many_inputs_is_not_quadratic() {
+    let r = ratio("compile with n inputs", 1_000, compile_with_many_inputs);
+    // Checking that no input repeats must not scan the inputs before each
+    // one (issue 23, item 7).
     assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
 }
 
@@ -259,5 +275,13 @@ fn named_detail_over_a_chain_of_a_hundred_thousand_steps_is_not_quadratic() {
 #[ignore = "slow: chains of 5,000 and 50,000 steps; run with --ignored"]
 fn svg_of_a_chain_of_fifty_thousand_steps_is_not_quadratic() {
     let r = ratio("to_svg of a chain", 5_000, svg_of_a_chain);
+    assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
+}
+
+#[test]
+#[ignore = "slow: 10^5 and 10^6 inputs; run with --ignored"]
+fn compile_with_a_million_inputs_is_not_quadratic() {
+    let r = ratio("compile with n inputs", 100_000, compile_with_many_inputs);
+    // The size of issue 23 (3.3 s at 10^5 when quadratic), and ten times.
     assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
 }
