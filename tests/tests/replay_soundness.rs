@@ -334,6 +334,43 @@ fn hypot_and_pow_at_zero_in_a_gradient_graph_are_guards() {
 }
 
 #[test]
+fn the_forms_of_one_minus_a_square_and_of_a_power_are_guards() {
+    // asin' = 1/√(1 - x²) and atanh' = 1/(1 - x²) form 1 - x² as 1 - x·x
+    // below |x| = 1/2 and as (1 - x)(1 + x) beyond (at 0.8, 0.95 and ±0.6
+    // the two round differently).
+    replays_or_refuses(
+        "asin",
+        |x| x[0].asin(),
+        0,
+        &[0.3],
+        &[&[0.1], &[-0.4]],
+        &[&[0.8], &[0.95]],
+        false,
+    );
+    replays_or_refuses(
+        "atanh",
+        |x| x[0].atanh(),
+        0,
+        &[0.3],
+        &[&[0.1], &[-0.4]],
+        &[&[0.6], &[-0.6], &[0.8]],
+        false,
+    );
+    // d(x^2.5)/dx = 2.5·x^1.5 is formed as 2.5·z/x where x ≠ 0: recorded
+    // at 2 and replayed at 0 that is 0/0 = NaN, where recording afresh
+    // gives 2.5·0^1.5 = 0.
+    replays_or_refuses(
+        "powf",
+        |x| x[0].powf(2.5),
+        0,
+        &[2.0],
+        &[&[0.5], &[3.0]],
+        &[&[0.0]],
+        false,
+    );
+}
+
+#[test]
 fn erf_and_erfc_in_a_gradient_graph_refuse_or_are_reported() {
     // Their derivative e^(-x²) is formed with x cut to 26 bits, a constant
     // taken from the value: replayed elsewhere it may round differently
