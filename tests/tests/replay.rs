@@ -598,8 +598,8 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// A program: its steps and which candidate is the output (`None`: the
-/// last one made).
+/// A program: its steps and which candidate is the output (counted from
+/// the first, the leaves; `None`: the last one made).
 fn program() -> impl Strategy<Value = (Vec<Step>, Option<usize>)> {
     (
         proptest::collection::vec(step(), 1..8),
