@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{INPUTS, Smooth, expr, record};
+use common::{Expr, INPUTS, Smooth, expr, record};
 use proptest::prelude::*;
 use tapegrad::{Compiled, Error, Tape, Var};
 
@@ -140,14 +140,29 @@ fn comparisons_of_constants_only_need_no_guard() {
 }
 
 #[test]
-fn comparisons_after_the_output_do_not_guard_it() {
+fn a_comparison_after_the_output_is_still_a_guard() {
+    // A comparison made after the output was recorded may still decide
+    // what the output is (`if x > 0 { p } else { n }` picks one of two
+    // recorded nodes; a convergence check decides where a loop stops), and
+    // `compile` cannot tell which: it keeps every comparison made before it
+    // is called (issue 23, item 3). Before, it kept only those recorded
+    // before the output node and replayed 1e-18 here.
     let tape = Tape::new();
     let x = tape.var(1.0);
     let y = x * x;
+    let line = line!() + 1;
     let _stop = y < 1e-6; // a convergence test, made after y was recorded
     let mut f = tape.compile(y, &[x]).unwrap();
-    assert_eq!(f.guards(), 0);
-    assert_eq!(f.value(&[1e-9]).unwrap(), 1e-18);
+    assert_eq!(f.guards(), 1);
+    // Holds: 0.5² = 0.25 is not below 1e-6.
+    assert_eq!(f.value(&[0.5]).unwrap(), 0.25);
+    // Flips: (1e-9)² is below it, and the loop would have stopped.
+    match f.value(&[1e-9]) {
+        Err(Error::BranchChanged { location, .. }) => {
+            assert_eq!(location, format!("{}:{line}", file!()));
+        }
+        other => panic!("expected BranchChanged, got {other:?}"),
+    }
 }
 
 #[test]
@@ -194,10 +209,25 @@ fn reads_of_values_that_do_not_depend_on_the_inputs_are_fine() {
     let k = c.value().sqrt(); // c is fixed in replays
     let mut f = tape.compile(x * k, &[x]).unwrap();
     assert_eq!(f.value(&[3.0]).unwrap(), 6.0);
-    // A read after the output was recorded cannot have shaped it.
+}
+
+#[test]
+fn a_read_after_the_output_was_recorded_is_reported() {
+    // A read of a value that depends on the inputs is reported even after
+    // the output was recorded: code may pick the output by it (issue 23,
+    // item 3). Before, `compile` accepted this one.
+    let tape = Tape::new();
+    let x = tape.var(1.0);
     let y = x.exp();
+    let line = line!() + 1;
     let _ = y.value();
-    assert!(tape.compile(y, &[x]).is_ok());
+    assert_eq!(
+        tape.compile(y, &[x]).unwrap_err(),
+        Error::ValueRead {
+            node: y.index(),
+            location: Some(format!("{}:{line}", file!())),
+        }
+    );
 }
 
 #[test]
@@ -515,4 +545,181 @@ fn products_the_caller_reads_are_not_fused() {
     // ∂(w + wx)/∂w = 1 + x, ∂/∂x = w
     assert_eq!(f.gradient(&[1.0, 4.0], &mut grad).unwrap(), 5.0);
     assert_eq!(grad, [5.0, 1.0]);
+}
+
+/// A step of a random program over the leaves: each makes a new candidate
+/// output or only compares; the output is one of the candidates, maybe
+/// picked by a comparison. Candidates are named by how far back they were
+/// made (0 is the last).
+#[derive(Clone, Debug)]
+enum Step {
+    /// Record an expression over the leaves.
+    Record(Expr),
+    /// Compare two candidates and drop the answer, as a convergence check
+    /// does.
+    Check(usize, usize),
+    /// Candidate `then` if candidate `a` < candidate `b`, else `other`;
+    /// made after all four were recorded.
+    Pick {
+        a: usize,
+        b: usize,
+        then: usize,
+        other: usize,
+    },
+    /// The larger of two candidates by `max_by(partial_cmp)`.
+    Larger(usize, usize),
+    /// Candidate `i` compared with a constant: itself if above, else
+    /// negated.
+    Above(usize, f64),
+    /// The gradient graph of candidate `i` with respect to leaf `j`.
+    Grad(usize, usize),
+    /// Candidate `i`'s value read as a number, which picks a factor.
+    Read(usize),
+    /// Candidate `i` plus its gradient with respect to leaf `j`, read as
+    /// a number.
+    Backward(usize, usize),
+    /// The custom op `Smooth` over two candidates.
+    Custom(usize, usize),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    // Mostly the last two candidates made.
+    let i = || prop_oneof![0..2usize, 0..64usize];
+    prop_oneof![
+        4 => expr().prop_map(Step::Record),
+        2 => (i(), i()).prop_map(|(a, b)| Step::Check(a, b)),
+        3 => (i(), i(), i(), i()).prop_map(|(a, b, then, other)| Step::Pick { a, b, then, other }),
+        1 => (i(), i()).prop_map(|(a, b)| Step::Larger(a, b)),
+        1 => (i(), -1.0..1.0f64).prop_map(|(a, c)| Step::Above(a, c)),
+        2 => (i(), 0..INPUTS).prop_map(|(a, j)| Step::Grad(a, j)),
+        1 => i().prop_map(Step::Read),
+        1 => (i(), 0..INPUTS).prop_map(|(a, j)| Step::Backward(a, j)),
+        1 => (i(), i()).prop_map(|(a, b)| Step::Custom(a, b)),
+    ]
+}
+
+/// A program: its steps and which candidate is the output (counted from
+/// the first, the leaves; `None`: the last one made).
+fn program() -> impl Strategy<Value = (Vec<Step>, Option<usize>)> {
+    (
+        proptest::collection::vec(step(), 1..8),
+        proptest::option::of(0..64usize),
+    )
+}
+
+/// Runs `steps` on `tape` over `leaves`; returns the output.
+fn run<'t>(steps: &[Step], out: Option<usize>, tape: &'t Tape, leaves: &[Var<'t>]) -> Var<'t> {
+    let mut c: Vec<Var<'t>> = leaves.to_vec();
+    let mut grads = 0;
+    for s in steps {
+        // Counted from the last candidate made.
+        let pick = |i: usize| c[c.len() - 1 - i % c.len()];
+        let next = match *s {
+            Step::Record(ref e) => record(e, tape, leaves),
+            Step::Check(a, b) => {
+                let _converged = pick(a) < pick(b);
+                continue;
+            }
+            Step::Pick { a, b, then, other } => {
+                if pick(a) < pick(b) {
+                    pick(then)
+                } else {
+                    pick(other)
+                }
+            }
+            Step::Larger(a, b) => [pick(a), pick(b)]
+                .into_iter()
+                .max_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal))
+                .unwrap(),
+            Step::Above(a, k) => {
+                if pick(a) > k {
+                    pick(a)
+                } else {
+                    -pick(a)
+                }
+            }
+            // Gradients of gradients of gradients grow fast: two at most.
+            Step::Grad(a, j) if grads < 2 => {
+                grads += 1;
+                pick(a).grad_graph(leaves)[j]
+            }
+            Step::Grad(a, _) => pick(a),
+            Step::Read(a) => {
+                let factor = if pick(a).value() > 0.0 { 2.0 } else { -1.0 };
+                pick(a) * factor
+            }
+            Step::Backward(a, j) => {
+                let g = pick(a).backward()[leaves[j]];
+                pick(a) + g
+            }
+            Step::Custom(a, b) => tape.custom(Smooth, &[pick(a), pick(b)]),
+        };
+        c.push(next);
+    }
+    c[out.unwrap_or(c.len() - 1) % c.len()]
+}
+
+/// A coordinate: mostly in [-2, 2], sometimes exactly at a kink.
+fn coordinate() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        8 => -2.0..2.0f64,
+        1 => Just(0.0),
+        1 => Just(-0.0),
+        1 => Just(1.0),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// Random programs with comparisons before, between and after the
+    /// candidate outputs, the output picked by a comparison, gradient
+    /// graphs, value reads and custom ops, compiled at one point: at every
+    /// other point the replay is recording afresh there, bit for bit, or
+    /// an error; never another number. `compile` may refuse only for a
+    /// read. Replay points keep some of the recorded coordinates, so that
+    /// many hold every guard.
+    #[test]
+    fn compiled_random_programs_replay_as_recorded_afresh_or_refuse(
+        (steps, out) in program(),
+        first in proptest::array::uniform3(coordinate()),
+        then in proptest::collection::vec(
+            (proptest::array::uniform3(coordinate()), proptest::array::uniform3(any::<bool>())),
+            1..4,
+        ),
+    ) {
+        let tape = Tape::new();
+        let leaves: Vec<Var> = first.iter().map(|&x| tape.var(x)).collect();
+        let output = run(&steps, out, &tape, &leaves);
+        let mut f = match tape.compile(output, &leaves) {
+            Ok(f) => f,
+            Err(Error::ValueRead { .. }) => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(format!("compile: {e}"))),
+        };
+        let points = std::iter::once(first).chain(then.into_iter().map(|(p, keep)| {
+            std::array::from_fn(|k| if keep[k] { first[k] } else { p[k] })
+        }));
+        let mut grad = [0.0; INPUTS];
+        for at in points {
+            let fresh = Tape::new();
+            let xs: Vec<Var> = at.iter().map(|&x| fresh.var(x)).collect();
+            let z = run(&steps, out, &fresh, &xs);
+            let want = z.backward().wrt_all(&xs);
+            match f.value(&at) {
+                Ok(v) => prop_assert!(same(v, z.value()), "at {at:?}: replayed {v}, afresh {}", z.value()),
+                Err(Error::BranchChanged { .. }) => {}
+                Err(e) => return Err(TestCaseError::fail(format!("at {at:?}: {e}"))),
+            }
+            match f.gradient(&at, &mut grad) {
+                Ok(v) => {
+                    prop_assert!(same(v, z.value()), "at {at:?}: replayed {v}, afresh {}", z.value());
+                    for (g, w) in grad.iter().zip(&want) {
+                        prop_assert!(same(*g, *w), "at {at:?}: replayed {grad:?}, afresh {want:?}");
+                    }
+                }
+                Err(Error::BranchChanged { .. }) => {}
+                Err(e) => return Err(TestCaseError::fail(format!("at {at:?}: {e}"))),
+            }
+        }
+    }
 }

@@ -1,12 +1,12 @@
-//! Scaling of the graph views: each view is timed at a size `n` and at
-//! `10·n`, the ratio printed and bounded. A linear or `n log n` view gives a
+//! Scaling of the graph views, of `compile` and of dropping tapes: each is
+//! timed at a size `n` and at `10·n`, the ratio printed and bounded. A linear or `n log n` view gives a
 //! ratio of about 10 to 13; a quadratic one about 100. The bound, 30, leaves
 //! room for noise (the tests of this binary run in parallel).
 //!
 //! Each time is the shortest of a few runs of the view alone (recording the
 //! tape is not timed). The default sizes keep each test well under a second
-//! in the test profile; the larger sizes, including those of issue 10, are
-//! ignored by default. Run them, with the ratios printed, by
+//! in the test profile; the larger sizes, including those of issues 10 and
+//! 23, are ignored by default. Run them, with the ratios printed, by
 //!
 //! ```text
 //! cargo test -p tapegrad-tests --test scaling -- --ignored --nocapture
@@ -131,6 +131,28 @@ fn svg_of_a_chain(k: usize) -> Duration {
     timed(|| Graph::of(x).to_svg())
 }
 
+/// Compiling the sum of `k` leaves with all `k` of them as inputs.
+fn compile_with_many_inputs(k: usize) -> Duration {
+    let tape = Tape::new();
+    let leaves: Vec<Var<'_>> = (0..k).map(|i| tape.var(i as f64)).collect();
+    let sum = tape.sum(&leaves);
+    timed(|| tape.compile(sum, &leaves).unwrap())
+}
+
+/// Dropping `k` small tapes (a leaf each) one after another, as a loop
+/// that makes short-lived tapes does; each goes to the per-thread pool or
+/// is freed.
+fn dropping_small_tapes(k: usize) -> Duration {
+    let tapes: Vec<Tape> = (0..k)
+        .map(|_| {
+            let tape = Tape::new();
+            let _ = tape.var(1.0);
+            tape
+        })
+        .collect();
+    timed(|| drop(tapes))
+}
+
 #[test]
 fn named_detail_over_a_sum_of_named_leaves_is_not_quadratic() {
     let r = ratio("Detail::Named over a sum", 10_000, named_over_a_sum);
@@ -192,6 +214,22 @@ fn named_detail_over_a_chain_every_step_reads_is_not_quadratic() {
 fn svg_of_a_long_chain_is_not_quadratic() {
     let r = ratio("to_svg of a chain", 500, svg_of_a_chain);
     // Our layered layout is about linear.
+    assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
+}
+
+#[test]
+fn compile_with_many_inputs_is_not_quadratic() {
+    let r = ratio("compile with n inputs", 1_000, compile_with_many_inputs);
+    // Checking that no input repeats must not scan the inputs before each
+    // one (issue 23, item 7).
+    assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
+}
+
+#[test]
+fn dropping_many_small_tapes_is_not_quadratic() {
+    let r = ratio("dropping n small tapes", 1_000, dropping_small_tapes);
+    // Keeping a dropped tape's buffers, or evicting older ones, must not
+    // cost time in proportion to the tapes already kept (issue 23, item 8).
     assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
 }
 
@@ -259,5 +297,21 @@ fn named_detail_over_a_chain_of_a_hundred_thousand_steps_is_not_quadratic() {
 #[ignore = "slow: chains of 5,000 and 50,000 steps; run with --ignored"]
 fn svg_of_a_chain_of_fifty_thousand_steps_is_not_quadratic() {
     let r = ratio("to_svg of a chain", 5_000, svg_of_a_chain);
+    assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
+}
+
+#[test]
+#[ignore = "slow: 10^5 and 10^6 inputs; run with --ignored"]
+fn compile_with_a_million_inputs_is_not_quadratic() {
+    let r = ratio("compile with n inputs", 100_000, compile_with_many_inputs);
+    // The size of issue 23 (3.3 s at 10^5 when quadratic), and ten times.
+    assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
+}
+
+#[test]
+#[ignore = "slow: 12,000 and 120,000 tapes; run with --ignored"]
+fn dropping_a_hundred_thousand_small_tapes_is_not_quadratic() {
+    let r = ratio("dropping n small tapes", 12_000, dropping_small_tapes);
+    // The size of issue 23 (47 s for 120k tiny tapes when quadratic).
     assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
 }
