@@ -285,14 +285,16 @@ fn the_range_forms_of_tanh_sigmoid_and_atan_are_guards() {
         false,
     );
     // atan' is 1/(1 + x²) for |x| ≤ 1 and r²/(1 + r²), r = 1/x, beyond
-    // (at 1.1 and -3 the two forms round differently).
+    // (at 1.1 and -3 the two forms round differently). A formula's guard
+    // keeps the whole ordering against its threshold, so |x| = 1 exactly,
+    // recorded below it, is refused too: safe, never another number.
     replays_or_refuses(
         "atan",
         |x| x[0].atan(),
         0,
         &[0.5],
-        &[&[-0.9], &[1.0]],
-        &[&[1.1], &[-3.0], &[2.0]],
+        &[&[-0.9], &[0.75]],
+        &[&[1.1], &[-3.0], &[2.0], &[1.0]],
         false,
     );
 }
