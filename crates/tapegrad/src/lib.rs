@@ -187,8 +187,13 @@
 //! and owns what it needs (store it, clone it, send it to a thread). A
 //! comparison of `Var`s guards the branch it chose: a replay where one comes
 //! out the other way is [`Error::BranchChanged`], naming the comparison and
-//! its line, never the old branch's answer. [`Tape::with_locations`] keeps
-//! every node's source line for errors and dumps.
+//! its line, never the old branch's answer. Every comparison and value
+//! read made on the tape before `compile` counts, wherever it stands, and
+//! so does every choice a gradient graph's formula made by a value (`abs`'s
+//! sign, `relu`, `max`'s share, `tanh`'s form near 0): a compiled gradient
+//! graph refuses where recording afresh would choose otherwise.
+//! [`Tape::with_locations`] keeps every node's source line for errors and
+//! dumps.
 //!
 //! ```
 //! use tapegrad::{Error, Tape};
@@ -203,6 +208,14 @@
 //!     assert_eq!(grad[0], 1.0 / at); // d ln x = 1/x
 //! }
 //! assert!(matches!(f.value(&[0.5]), Err(Error::BranchChanged { .. })));
+//!
+//! // d(|x|·x)/dx = 2|x|: recorded at x = 2 its graph is 2x, guarded by x > 0.
+//! let tape = Tape::new();
+//! let x = tape.var(2.0);
+//! let dy = (x.abs() * x).grad_graph(&[x])[0];
+//! let mut f = tape.compile(dy, &[x])?;
+//! assert_eq!(f.value(&[3.0])?, 6.0);
+//! assert!(matches!(f.value(&[-3.0]), Err(Error::BranchChanged { .. })));
 //! # Ok::<(), Error>(())
 //! ```
 //!
