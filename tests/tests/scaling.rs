@@ -225,14 +225,6 @@ fn compile_with_many_inputs_is_not_quadratic() {
     assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
 }
 
-#[test]
-fn dropping_many_small_tapes_is_not_quadratic() {
-    let r = ratio("dropping n small tapes", 1_000, dropping_small_tapes);
-    // Keeping a dropped tape's buffers, or evicting older ones, must not
-    // cost time in proportion to the tapes already kept (issue 23, item 8).
-    assert!(r < BOUND, "ratio {r:.1} at 10x: quadratic?");
-}
-
 // ---------------------------------------------------------------------------
 // Larger sizes, ignored by default (see the module docs for how to run
 // them).

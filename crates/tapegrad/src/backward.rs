@@ -4,11 +4,9 @@ use std::borrow::Cow;
 use std::mem;
 use std::ops::Index;
 
-use crate::custom::Call;
 use crate::error::{Error, Result};
-use crate::op::{Op, Pullback, Shape, pullback};
-use crate::replay::{Fused, Run};
-use crate::tape::{Inner, Tape, Var, Vars};
+use crate::op::{Op, Pullback, pullback};
+use crate::tape::{Call, Inner, Tape, Var, Vars};
 
 /// The adjoints of one backward pass: `∂output/∂node` for every node.
 ///
@@ -675,30 +673,6 @@ impl Pullback for Checked<'_, '_> {
     fn custom(&mut self, _out: f64, _g: f64) {}
 }
 
-/// Calls `f` with each input of node `i`.
-pub(crate) fn for_each_input(t: &mut Inner, i: usize, mut f: impl FnMut(u32)) {
-    let [a, b, _] = t.words(i);
-    match t.ops[i].shape() {
-        Shape::Nullary => {}
-        Shape::Unary | Shape::UnaryConst { .. } => f(a),
-        Shape::Binary => {
-            f(a);
-            f(b);
-        }
-        Shape::Nary | Shape::Custom => t.lists[a as usize..(a + b) as usize]
-            .iter()
-            .for_each(|&x| f(x)),
-        Shape::Dot => (a..a + b).for_each(f),
-    }
-}
-
-/// How many inputs node `i` has.
-pub(crate) fn input_count(t: &mut Inner, i: usize) -> usize {
-    let mut n = 0;
-    for_each_input(t, i, |_| n += 1);
-    n
-}
-
 /// Which nodes up to `out` depend on one of `inputs` (those included).
 pub(crate) fn depends_on(t: &mut Inner, out: usize, inputs: &[Var<'_>]) -> Vec<bool> {
     let mut needed = vec![false; out + 1];
@@ -710,7 +684,7 @@ pub(crate) fn depends_on(t: &mut Inner, out: usize, inputs: &[Var<'_>]) -> Vec<b
     for i in 0..=out {
         if !needed[i] {
             let mut any = false;
-            for_each_input(t, i, |x| any |= needed[x as usize]);
+            t.for_each_input(i, |x| any |= needed[x as usize]);
             needed[i] = any;
         }
     }
@@ -724,7 +698,7 @@ pub(crate) fn on_leaf_paths(t: &mut Inner, reach: &[bool]) -> Vec<bool> {
     for i in 0..reach.len() {
         if reach[i] {
             let mut any = t.ops[i] == Op::Leaf;
-            for_each_input(t, i, |x| any |= needed[x as usize]);
+            t.for_each_input(i, |x| any |= needed[x as usize]);
             needed[i] = any;
         }
     }
@@ -737,8 +711,52 @@ pub(crate) fn reachable(t: &mut Inner, out: usize) -> Vec<bool> {
     reach[out] = true;
     for i in (0..=out).rev() {
         if reach[i] {
-            for_each_input(t, i, |x| reach[x as usize] = true);
+            t.for_each_input(i, |x| reach[x as usize] = true);
         }
     }
     reach
+}
+
+/// A run of products that one node adds up, which a compiled program
+/// replays with that node as one step, forward and back, without
+/// dispatching on each product's op or reading the products back: a
+/// neuron's `b + Σ wᵢ·xᵢ`, as one sum or as a loop of additions. The
+/// products are all `x·y` or all `x·c`, each used once, by the run alone,
+/// and not read by the caller. The formulas are the op table's and the
+/// order is the tape's, so the numbers are those of the nodes one by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fused {
+    /// The run's first node, a product.
+    pub(crate) first: u32,
+    /// Where the first product's operand words start.
+    pub(crate) first_at: u32,
+    /// The run's last node: the sum, or the last addition.
+    pub(crate) last: u32,
+    /// The products' op, [`Op::Mul`] or [`Op::MulConst`].
+    pub(crate) op: Op,
+    pub(crate) kind: Run,
+}
+
+/// How a fused run adds its products up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Run {
+    /// The nodes `first..last` are products, and the sum `last`'s input
+    /// list ends with them, in order: `tape.sum(once(b).chain(products))`.
+    Sum,
+    /// The nodes `first..=last` alternate a product and an addition of it
+    /// to the addition before (`acc = acc + w·x` in a loop), each addition
+    /// used by the next alone; the first adds to a node before the run.
+    /// At least two products: one and its addition gain nothing as a run.
+    Chain,
+}
+
+impl Fused {
+    /// How many products the run adds up.
+    #[inline(always)]
+    pub(crate) fn products(&self) -> u32 {
+        match self.kind {
+            Run::Sum => self.last - self.first,
+            Run::Chain => (self.last - self.first).div_ceil(2),
+        }
+    }
 }

@@ -9,8 +9,8 @@
 use std::cmp::Ordering;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::custom::Call;
 use crate::op::{Apply, Op, Pullback, Real, pullback};
+use crate::tape::Call;
 use crate::tape::{Tape, Var};
 
 impl<'t> Var<'t> {

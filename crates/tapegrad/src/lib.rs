@@ -300,7 +300,6 @@ struct ReadmeDoctests;
 
 mod backward;
 pub mod check;
-mod custom;
 mod error;
 mod escape;
 mod grad_graph;
@@ -311,10 +310,10 @@ mod replay;
 mod tape;
 
 pub use backward::Gradients;
-pub use custom::CustomOp;
 pub use error::{Error, IoError, NonFinite, Result};
 pub use graph::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand};
 pub use higher::{Hessian, Jacobian, hessian, hessian_vector_product, jacobian};
-pub use op::{Op, Real, Shape};
+pub use op::{Op, Pow, Real, Shape};
 pub use replay::{Compiled, ValueRead};
-pub use tape::{Node, Pow, Rhs, Tape, Var, Vars};
+pub use tape::CustomOp;
+pub use tape::{Node, Rhs, Tape, Var, Vars};

@@ -26,192 +26,15 @@
 //! guards like the user's own comparisons.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
 
-use crate::backward::{depends_on, for_each_input, sweep};
-use crate::custom::Erased;
+use crate::backward::{Fused, Run, depends_on, sweep};
 use crate::error::{Error, Result};
 use crate::op::{self, Op, Shape};
-use crate::tape::{Full, Inner, Tape, Var};
-
-/// A comparison as the user wrote it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Cmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    /// `partial_cmp` itself (sorting, `max_by`): the whole ordering.
-    Order,
-}
-
-impl Cmp {
-    fn symbol(self) -> &'static str {
-        match self {
-            Cmp::Eq => "==",
-            Cmp::Ne => "!=",
-            Cmp::Lt => "<",
-            Cmp::Le => "<=",
-            Cmp::Gt => ">",
-            Cmp::Ge => ">=",
-            Cmp::Order => "partial_cmp",
-        }
-    }
-
-    /// What the comparison answers for two operands ordered `ord`.
-    fn answer(self, ord: Option<Ordering>) -> &'static str {
-        use Ordering::*;
-        let holds = match self {
-            Cmp::Eq => ord == Some(Equal),
-            Cmp::Ne => ord != Some(Equal),
-            Cmp::Lt => ord == Some(Less),
-            Cmp::Le => matches!(ord, Some(Less | Equal)),
-            Cmp::Gt => ord == Some(Greater),
-            Cmp::Ge => matches!(ord, Some(Greater | Equal)),
-            Cmp::Order => {
-                return match ord {
-                    Some(Less) => "Some(Less)",
-                    Some(Equal) => "Some(Equal)",
-                    Some(Greater) => "Some(Greater)",
-                    None => "None",
-                };
-            }
-        };
-        if holds { "true" } else { "false" }
-    }
-}
-
-/// One operand of a guard.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Side {
-    Node(u32),
-    Const(f64),
-}
-
-/// A comparison the program made while recording.
-#[derive(Clone, Debug)]
-pub(crate) struct Guard {
-    lhs: Side,
-    rhs: Side,
-    cmp: Cmp,
-    /// Whether the operands' absolute values were compared (a formula of
-    /// the op table asking `|x| < 2`).
-    abs: bool,
-    /// How the operands compared when recorded.
-    recorded: Option<Ordering>,
-    location: &'static Location<'static>,
-}
-
-/// What makes two guards the same: equal guards need checking once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct GuardKey {
-    lhs: (bool, u64),
-    rhs: (bool, u64),
-    cmp: Cmp,
-    abs: bool,
-    recorded: Option<Ordering>,
-    location: usize,
-}
-
-impl Guard {
-    fn key(&self) -> GuardKey {
-        let side = |s: Side| match s {
-            Side::Node(i) => (true, u64::from(i)),
-            Side::Const(c) => (false, c.to_bits()),
-        };
-        GuardKey {
-            lhs: side(self.lhs),
-            rhs: side(self.rhs),
-            cmp: self.cmp,
-            abs: self.abs,
-            recorded: self.recorded,
-            location: std::ptr::from_ref(self.location) as usize,
-        }
-    }
-
-    /// How the operands compare with `value` giving each node's value.
-    #[inline]
-    fn order(&self, value: impl Fn(u32) -> f64) -> Option<Ordering> {
-        let operand = |s: Side| {
-            let v = match s {
-                Side::Node(i) => value(i),
-                Side::Const(c) => c,
-            };
-            if self.abs { v.abs() } else { v }
-        };
-        operand(self.lhs).partial_cmp(&operand(self.rhs))
-    }
-}
-
-/// The first read of a node's value.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Read {
-    node: u32,
-    /// The caller's line; `None` for a read by a gradient graph's formula
-    /// (the op table choosing a form by a value).
-    location: Option<&'static Location<'static>>,
-}
-
-/// The guards and value reads of a tape.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Notes {
-    guards: Vec<Guard>,
-    /// The guards noted, so that a loop repeating comparisons (alternating
-    /// or not) adds each once.
-    seen: HashSet<GuardKey, foldhash::fast::FixedState>,
-    reads: Vec<Read>,
-    /// One bit per node: whether its value has been read.
-    read: Vec<u64>,
-}
-
-/// A run of products that one node adds up, which a compiled program
-/// replays with that node as one step, forward and back, without
-/// dispatching on each product's op or reading the products back: a
-/// neuron's `b + Σ wᵢ·xᵢ`, as one sum or as a loop of additions. The
-/// products are all `x·y` or all `x·c`, each used once, by the run alone,
-/// and not read by the caller. The formulas are the op table's and the
-/// order is the tape's, so the numbers are those of the nodes one by one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Fused {
-    /// The run's first node, a product.
-    pub(crate) first: u32,
-    /// Where the first product's operand words start.
-    pub(crate) first_at: u32,
-    /// The run's last node: the sum, or the last addition.
-    pub(crate) last: u32,
-    /// The products' op, [`Op::Mul`] or [`Op::MulConst`].
-    pub(crate) op: Op,
-    pub(crate) kind: Run,
-}
-
-/// How a fused run adds its products up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Run {
-    /// The nodes `first..last` are products, and the sum `last`'s input
-    /// list ends with them, in order: `tape.sum(once(b).chain(products))`.
-    Sum,
-    /// The nodes `first..=last` alternate a product and an addition of it
-    /// to the addition before (`acc = acc + w·x` in a loop), each addition
-    /// used by the next alone; the first adds to a node before the run.
-    /// At least two products: one and its addition gain nothing as a run.
-    Chain,
-}
-
-impl Fused {
-    /// How many products the run adds up.
-    #[inline(always)]
-    pub(crate) fn products(&self) -> u32 {
-        match self.kind {
-            Run::Sum => self.last - self.first,
-            Run::Chain => (self.last - self.first).div_ceil(2),
-        }
-    }
-}
+use crate::tape::{Cmp, Erased, Guard, Read, Side};
+use crate::tape::{Inner, Tape, Var};
 
 /// Where each node's operand words start in `t.args`, all at once (the
 /// tape's own index is built on demand, node by node).
@@ -241,7 +64,7 @@ fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
     let mut uses = vec![0u32; n];
     let mut user = vec![u32::MAX; n];
     for i in 0..n {
-        for_each_input(p, i, |x| {
+        p.for_each_input(i, |x| {
             uses[x as usize] += 1;
             user[x as usize] = i as u32;
         });
@@ -305,112 +128,7 @@ fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
     fused
 }
 
-impl Notes {
-    pub(crate) fn clear(&mut self) {
-        self.guards.clear();
-        self.seen.clear();
-        self.reads.clear();
-        self.read.clear();
-    }
-
-    pub(crate) fn bytes_reserved(&self) -> usize {
-        // A hash set's table holds its keys and a control byte each.
-        self.guards.capacity() * size_of::<Guard>()
-            + self.seen.capacity() * (size_of::<GuardKey>() + 1)
-            + self.reads.capacity() * size_of::<Read>()
-            + self.read.capacity() * size_of::<u64>()
-    }
-
-    /// Notes a read of `node`, unless it was read before (the first read is
-    /// the one reported). Nodes are below the tape's length, so the notes
-    /// stay within a bit and a `Read` per node.
-    #[inline]
-    pub(crate) fn read(&mut self, node: u32, location: Option<&'static Location<'static>>) {
-        let (word, bit) = (node as usize / 64, node % 64);
-        if self.read.get(word).is_some_and(|w| w >> bit & 1 == 1) {
-            return;
-        }
-        if self.read.len() <= word {
-            self.read.resize(word + 1, 0);
-        }
-        self.read[word] |= 1 << bit;
-        self.reads.push(Read { node, location });
-    }
-
-    /// Notes a guard unless an equal one was noted (a loop comparing the
-    /// same operands at the same lines adds nothing), or returns `false` if
-    /// the tape holds `limit` guards already.
-    fn guard(&mut self, guard: Guard, limit: usize) -> bool {
-        let key = guard.key();
-        // A loop repeating one comparison meets the last guard: no hashing.
-        if self.guards.last().is_some_and(|last| last.key() == key) || self.seen.contains(&key) {
-            return true;
-        }
-        if self.guards.len() >= limit {
-            return false;
-        }
-        self.seen.insert(key);
-        self.guards.push(guard);
-        true
-    }
-}
-
 impl Tape {
-    /// Compares two operands by their recorded values and notes the guard.
-    #[inline]
-    #[track_caller]
-    fn compare(&self, lhs: Side, rhs: Side, cmp: Cmp) -> Option<Ordering> {
-        self.note_guard(lhs, rhs, cmp, false, Location::caller())
-    }
-
-    /// Compares two operands (their absolute values if `abs`) for a formula
-    /// of the op table, or a custom op's partials, recorded into a gradient
-    /// graph: noted at the line of the [`Var::grad_graph`] call.
-    #[track_caller]
-    pub(crate) fn formula_order(&self, lhs: Side, rhs: Side, abs: bool) -> Option<Ordering> {
-        let at = self.with(|t| t.recording_at);
-        self.note_guard(lhs, rhs, Cmp::Order, abs, at.unwrap_or(Location::caller()))
-    }
-
-    #[inline]
-    #[track_caller]
-    fn note_guard(
-        &self,
-        lhs: Side,
-        rhs: Side,
-        cmp: Cmp,
-        abs: bool,
-        location: &'static Location<'static>,
-    ) -> Option<Ordering> {
-        let noted = self.with(|t| {
-            let mut guard = Guard {
-                lhs,
-                rhs,
-                cmp,
-                abs,
-                recorded: None,
-                location,
-            };
-            guard.recorded = guard.order(|i| t.values[i as usize]);
-            let limit = t.limit();
-            t.notes
-                .guard(guard.clone(), limit)
-                .then_some(guard.recorded)
-        });
-        match noted {
-            Some(recorded) => recorded,
-            None => self.full(Full::Guards),
-        }
-    }
-
-    /// Notes that the value of node `index` was read at the caller's line.
-    #[inline]
-    #[track_caller]
-    pub(crate) fn note_read(&self, index: u32) {
-        let location = Location::caller();
-        self.with(|t| t.notes.read(index, Some(location)));
-    }
-
     /// Compiles the function from `inputs` to `output` recorded on this
     /// tape into a [`Compiled`] program that evaluates it, and its gradient,
     /// at new inputs: the same operations in the same order, so the same
@@ -610,7 +328,7 @@ impl Program {
         }
         for i in (0..=last).rev() {
             if keep[i] {
-                for_each_input(t, i, |x| keep[x as usize] = true);
+                t.for_each_input(i, |x| keep[x as usize] = true);
             }
         }
         let mut slot = vec![u32::MAX; last + 1];
@@ -1256,79 +974,3 @@ fn branch_changed(g: &Guard, comparison: &str, now: Option<Ordering>) -> Error {
         now: g.cmp.answer(now).to_string(),
     }
 }
-
-// Comparisons answer from the recorded values and note a guard. Each
-// operator method is its own `#[track_caller]` function, so that the guard
-// keeps the line of the comparison the user wrote.
-macro_rules! comparisons {
-    ($Lhs:ty, $Rhs:ty, $tape:expr, $lhs:expr, $rhs:expr) => {
-        /// Compares the recorded values, as `f64` does, and records a guard:
-        /// the branch taken is the branch recorded, and a compiled replay
-        /// checks it ([`Tape::compile`]).
-        impl<'t> PartialEq<$Rhs> for $Lhs {
-            #[track_caller]
-            fn eq(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Eq) == Some(Ordering::Equal)
-            }
-            #[track_caller]
-            #[allow(clippy::partialeq_ne_impl)]
-            fn ne(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Ne) != Some(Ordering::Equal)
-            }
-        }
-
-        /// Orders by the recorded values, as `f64` does (NaN is unordered),
-        /// and records a guard ([`Tape::compile`]).
-        impl<'t> PartialOrd<$Rhs> for $Lhs {
-            #[track_caller]
-            fn partial_cmp(&self, other: &$Rhs) -> Option<Ordering> {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Order)
-            }
-            #[track_caller]
-            fn lt(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Lt) == Some(Ordering::Less)
-            }
-            #[track_caller]
-            fn le(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                let ord = $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Le);
-                matches!(ord, Some(Ordering::Less | Ordering::Equal))
-            }
-            #[track_caller]
-            fn gt(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Gt) == Some(Ordering::Greater)
-            }
-            #[track_caller]
-            fn ge(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                let ord = $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Ge);
-                matches!(ord, Some(Ordering::Greater | Ordering::Equal))
-            }
-        }
-    };
-}
-
-/// The tape of two `Var`s compared, checking they share it.
-#[inline]
-#[track_caller]
-fn shared<'t>(a: Var<'t>, b: Var<'t>) -> &'t Tape {
-    a.tape.check_owns(b);
-    a.tape
-}
-
-fn node(v: Var<'_>) -> Side {
-    Side::Node(v.index)
-}
-
-fn constant(c: f64) -> Side {
-    Side::Const(c)
-}
-
-comparisons!(Var<'t>, Var<'t>, shared, node, node);
-comparisons!(Var<'t>, f64, |v: Var<'t>, _| v.tape, node, constant);
-comparisons!(f64, Var<'t>, |_, v: Var<'t>| v.tape, constant, node);

@@ -1,0 +1,323 @@
+//! The storage behind `Tape::with`: an op byte and a value per node, the
+//! operand words back to back, and the pools of constants, input lists and
+//! names.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// Which pool of a tape a recording would overfill.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Full {
+    Nodes,
+    Constants,
+    Lists,
+    /// The guards noted by comparisons ([`Tape::compile`]).
+    Guards,
+}
+
+/// The recorded nodes: an op byte and a value per node, and the nodes'
+/// operand words back to back in one stream (9 bytes a node, plus 4 for each
+/// input, 8 for each constant and 4 for each entry of an input list).
+///
+/// A node's words are found by walking the stream: the backward sweep walks
+/// it from the end, and random access (node views, recorded sweeps) goes
+/// through `offsets`, an index built on demand.
+#[derive(Clone)]
+pub(crate) struct Inner {
+    pub(crate) ops: Vec<Op>,
+    pub(crate) values: Vec<f64>,
+    /// The operand words of every node in tape order, [`Op::words`] of them
+    /// per node.
+    pub(crate) args: Vec<u32>,
+    /// How many nodes can be appended, with up to two words each, without
+    /// growing `ops`, `values` or `args`, so that appending checks one number.
+    pub(super) room: usize,
+    pub(crate) consts: Vec<f64>,
+    pub(crate) lists: Vec<u32>,
+    pub(crate) names: BTreeMap<u32, Box<str>>,
+    /// Where the words of each node start in `args`, for nodes below its
+    /// length: extended on demand, and still valid when the tape grows.
+    pub(super) offsets: Vec<usize>,
+    /// Inputs of the sums being gathered, innermost last (see [`Tape::sum`]).
+    pub(crate) scratch: Vec<u32>,
+    /// How many sums are gathering inputs; a sum that panics leaves it one
+    /// too high, which is how an enclosing sum notices.
+    pub(crate) open_sums: usize,
+    /// Node ranges recorded by [`Var::grad_graph`]: the backward part, in
+    /// increasing order and disjoint (each is recorded after the last).
+    pub(crate) backward: Vec<std::ops::Range<u32>>,
+    /// The most nodes, constants and input-list entries the tape may hold,
+    /// each (`u32::MAX` unless [`Tape::with_limit`] set fewer).
+    pub(super) limit: usize,
+    /// The adjoint buffer of the last dropped `Gradients`, kept for reuse so
+    /// that a training loop does not allocate one per step.
+    pub(crate) spare: Vec<f64>,
+    /// The comparisons made and values read while recording, for
+    /// [`Tape::compile`].
+    pub(crate) notes: Notes,
+    /// Where each node was recorded, on a tape made by
+    /// [`Tape::with_locations`].
+    pub(crate) locations: Option<Vec<&'static Location<'static>>>,
+    /// The line nodes are noted at instead of their own, while
+    /// [`Var::grad_graph`] records (its nodes come from the op table).
+    pub(crate) recording_at: Option<&'static Location<'static>>,
+}
+
+impl Default for Inner {
+    fn default() -> Inner {
+        Inner {
+            ops: Vec::new(),
+            values: Vec::new(),
+            args: Vec::new(),
+            room: 0,
+            consts: Vec::new(),
+            lists: Vec::new(),
+            names: BTreeMap::new(),
+            offsets: Vec::new(),
+            scratch: Vec::new(),
+            open_sums: 0,
+            backward: Vec::new(),
+            limit: u32::MAX as usize,
+            spare: Vec::new(),
+            notes: Notes::default(),
+            locations: None,
+            recording_at: None,
+        }
+    }
+}
+
+impl Inner {
+    /// Appends a node with `N ≤ 2` operand words with one capacity check,
+    /// or returns `None` if the tape holds its most nodes already.
+    #[inline(always)]
+    pub(super) fn push_node<const N: usize>(
+        &mut self,
+        op: Op,
+        words: [u32; N],
+        value: f64,
+    ) -> Option<usize> {
+        const { assert!(N <= 2) };
+        debug_assert_eq!(op.words(), N);
+        let index = self.ops.len();
+        if index == self.room && !self.reserve_nodes() {
+            return None;
+        }
+        let at = self.args.len();
+        // SAFETY: `ops` and `values` have length `index` and room for
+        // `self.room > index` elements, and `args` has two spare words for
+        // each of those nodes (see `set_room`).
+        unsafe {
+            self.ops.as_mut_ptr().add(index).write(op);
+            self.values.as_mut_ptr().add(index).write(value);
+            let args = self.args.as_mut_ptr().add(at);
+            for (j, w) in words.into_iter().enumerate() {
+                args.add(j).write(w);
+            }
+            self.ops.set_len(index + 1);
+            self.values.set_len(index + 1);
+            self.args.set_len(at + N);
+        }
+        Some(index)
+    }
+
+    /// Grows the buffers that bind (amortised doubling, at least
+    /// [`Inner::MIN_GROWTH`] nodes): the node arrays when full, the word
+    /// stream when fewer than that many two-word nodes fit; or returns false
+    /// if the tape holds its most nodes already.
+    ///
+    /// A tape of many leaves (no words) fills its node arrays first, and one
+    /// of binary ops its words. Growing both whenever either binds would
+    /// double the other for nothing, and a tape taken back from the pool
+    /// would outgrow the pool's bound. The word stream grows a little early
+    /// so that a stretch of leaves after binary ops does not come back here
+    /// for every node.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn reserve_nodes(&mut self) -> bool {
+        let len = self.ops.len();
+        if len >= self.limit {
+            return false;
+        }
+        let more = len.max(Inner::MIN_GROWTH);
+        if self.ops.capacity() == len || self.values.capacity() == len {
+            self.ops.reserve(more);
+            self.values.reserve(more);
+        }
+        if self.args.capacity() - self.args.len() < 2 * Inner::MIN_GROWTH {
+            self.args.reserve(2 * more);
+        }
+        self.set_room();
+        debug_assert!(self.room > len);
+        true
+    }
+
+    /// The fewest nodes a tape grows by.
+    pub(super) const MIN_GROWTH: usize = 64;
+
+    /// The most nodes, constants, input-list entries and guards the tape
+    /// may hold, each.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Whether `more` entries fit in a pool that holds `len` now.
+    pub(super) fn fits(&self, len: usize, more: usize) -> bool {
+        more <= self.limit - len.min(self.limit)
+    }
+
+    /// Appends a node with three operand words (a dot product or a custom
+    /// op), after checking that it fits.
+    pub(super) fn push_node3(&mut self, op: Op, words: [u32; 3], value: f64) -> Option<usize> {
+        if !self.fits(self.ops.len(), 1) {
+            return None;
+        }
+        self.ops.push(op);
+        self.values.push(value);
+        self.args.extend(words);
+        self.set_room();
+        Some(self.ops.len() - 1)
+    }
+
+    /// The bytes a node of up to two words takes: its op, value and words.
+    pub(super) const NODE_BYTES: usize = size_of::<Op>() + size_of::<f64>() + 2 * size_of::<u32>();
+
+    /// Makes room for `more` nodes of up to two words each, or returns
+    /// false if the memory cannot be had (what was had is kept).
+    pub(super) fn try_reserve_nodes_for(&mut self, more: usize) -> bool {
+        let reserved = self.ops.try_reserve(more).is_ok()
+            && self.values.try_reserve(more).is_ok()
+            && more
+                .checked_mul(2)
+                .is_some_and(|words| self.args.try_reserve(words).is_ok());
+        self.set_room();
+        reserved
+    }
+
+    /// Notes how many nodes of up to two words fit without growing, and
+    /// without passing the limit.
+    pub(crate) fn set_room(&mut self) {
+        let spare_words = self.args.capacity() - self.args.len();
+        self.room = self
+            .ops
+            .capacity()
+            .min(self.values.capacity())
+            .min(self.ops.len() + spare_words / 2)
+            .min(self.limit);
+    }
+
+    /// Forgets every node and note, keeping the buffers.
+    pub(crate) fn clear(&mut self) {
+        self.ops.clear();
+        self.args.clear();
+        self.values.clear();
+        self.set_room();
+        self.consts.clear();
+        self.lists.clear();
+        self.names.clear();
+        self.offsets.clear();
+        self.open_sums = 0;
+        self.scratch.clear();
+        self.backward.clear();
+        self.notes.clear();
+        if let Some(l) = &mut self.locations {
+            l.clear();
+        }
+        self.recording_at = None;
+    }
+
+    /// Notes that the last `count` nodes were recorded at `at`, on a tape
+    /// that keeps locations.
+    #[inline(always)]
+    pub(super) fn locate(&mut self, at: &'static Location<'static>, count: usize) {
+        // Only the test is inlined into every recording method: the rest
+        // stays out of line, so recording on a tape without locations
+        // costs one predictable branch and no code size.
+        if self.locations.is_some() {
+            self.locate_slow(at, count);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn locate_slow(&mut self, at: &'static Location<'static>, count: usize) {
+        let at = self.recording_at.unwrap_or(at);
+        if let Some(l) = &mut self.locations {
+            l.extend(std::iter::repeat_n(at, count));
+        }
+    }
+
+    /// Bytes reserved by the buffers.
+    pub(crate) fn bytes_reserved(&self) -> usize {
+        use std::mem::size_of;
+        self.ops.capacity() * size_of::<Op>()
+            + self.args.capacity() * size_of::<u32>()
+            + self.values.capacity() * size_of::<f64>()
+            + self.consts.capacity() * size_of::<f64>()
+            + self.lists.capacity() * size_of::<u32>()
+            + self.spare.capacity() * size_of::<f64>()
+            + self.offsets.capacity() * size_of::<usize>()
+            + self.scratch.capacity() * size_of::<u32>()
+            + self.backward.capacity() * size_of::<std::ops::Range<u32>>()
+            + self.notes.bytes_reserved()
+    }
+
+    /// The operand words of node `i`, padded with zeros to three.
+    pub(crate) fn words(&mut self, i: usize) -> [u32; 3] {
+        let start = self.offset(i);
+        let mut words = [0; 3];
+        let n = self.ops[i].words();
+        words[..n].copy_from_slice(&self.args[start..start + n]);
+        words
+    }
+
+    /// Where the words of node `i` start, extending the index as needed.
+    /// Callers check `i < len` first: nothing panics while the tape is
+    /// borrowed.
+    pub(super) fn offset(&mut self, i: usize) -> usize {
+        debug_assert!(i < self.ops.len());
+        if self.offsets.len() <= i {
+            let mut at = match self.offsets.last() {
+                Some(&last) => last + self.ops[self.offsets.len() - 1].words(),
+                None => 0,
+            };
+            let from = self.offsets.len();
+            self.offsets.reserve(self.ops.len() - from);
+            for op in &self.ops[from..] {
+                self.offsets.push(at);
+                at += op.words();
+            }
+        }
+        self.offsets[i]
+    }
+
+    /// Calls `f` with each input of node `i`.
+    pub(crate) fn for_each_input(&mut self, i: usize, mut f: impl FnMut(u32)) {
+        let [a, b, _] = self.words(i);
+        match self.ops[i].shape() {
+            Shape::Nullary => {}
+            Shape::Unary | Shape::UnaryConst { .. } => f(a),
+            Shape::Binary => {
+                f(a);
+                f(b);
+            }
+            Shape::Nary | Shape::Custom => self.lists[a as usize..(a + b) as usize]
+                .iter()
+                .for_each(|&x| f(x)),
+            Shape::Dot => (a..a + b).for_each(f),
+        }
+    }
+
+    /// How many inputs node `i` has.
+    pub(crate) fn input_count(&mut self, i: usize) -> usize {
+        let mut n = 0;
+        self.for_each_input(i, |_| n += 1);
+        n
+    }
+
+    /// Where the words after node `out` start: the stream walked back from
+    /// its end, which is where a sweep from the last node starts.
+    pub(crate) fn words_end(&self, out: usize) -> usize {
+        let after: usize = self.ops[out + 1..].iter().map(|op| op.words()).sum();
+        self.args.len() - after
+    }
+}

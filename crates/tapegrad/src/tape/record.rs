@@ -1,0 +1,328 @@
+//! Recording: leaves, blocks, constants, sums, custom ops, and the one
+//! checked append every operator goes through.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+impl Tape {
+    /// A new leaf: an input that gradients can be taken with respect to.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(1.5);
+    /// assert_eq!(x.value(), 1.5);
+    /// assert_eq!(x.backward()[x], 1.0); // dx/dx = 1
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn var(&self, value: f64) -> Var<'_> {
+        self.push(Op::Leaf, [], value)
+    }
+
+    /// A block of leaves, one per value, at consecutive tape positions: the
+    /// weights of a layer, say. Recording them is a copy of `values`, their
+    /// gradients come back as one slice
+    /// ([`Gradients::wrt_vars`](crate::Gradients::wrt_vars)), and
+    /// [`Vars::dot`] takes their weighted sum as one node.
+    ///
+    /// ```
+    /// use tapegrad::Tape;
+    ///
+    /// let tape = Tape::new();
+    /// let w = tape.vars(&[1.0, 2.0, 3.0]);
+    /// let b = tape.var(0.5);
+    /// let z = w.dot(&[4.0, 5.0, 6.0]) + b; // 4 + 10 + 18 + 0.5
+    /// assert_eq!(z.value(), 32.5);
+    /// let g = z.backward();
+    /// // ∂z/∂wᵢ = xᵢ
+    /// assert_eq!(&g.wrt_vars(w)[..], &[4.0, 5.0, 6.0]);
+    /// assert_eq!(g.wrt(w.get(1)), 5.0);
+    /// ```
+    ///
+    /// # Panics
+    /// If the tape would hold more than `u32::MAX` nodes.
+    #[track_caller]
+    pub fn vars(&self, values: &[f64]) -> Vars<'_> {
+        let at = Location::caller();
+        let start = self.with(|t| {
+            let start = t.ops.len();
+            if !t.fits(start, values.len()) {
+                return Err(Full::Nodes);
+            }
+            t.ops.resize(start + values.len(), Op::Leaf);
+            t.values.extend_from_slice(values);
+            t.set_room();
+            t.locate(at, values.len());
+            Ok(start)
+        });
+        let start = start.unwrap_or_else(|full| self.full(full));
+        Vars {
+            tape: self,
+            start: start as u32,
+            len: values.len() as u32,
+        }
+    }
+
+    /// A recorded constant: it appears in dumps, but it is not a leaf, and
+    /// [`Gradients::leaves`](crate::Gradients::leaves) skips it.
+    ///
+    /// ```
+    /// use tapegrad::{Op, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(2.0);
+    /// let c = tape.constant(3.0);
+    /// let y = x * c;
+    /// assert_eq!(c.op(), Op::Const);
+    /// let g = y.backward();
+    /// assert_eq!(g[x], 3.0); // dy/dx = c
+    /// assert_eq!(g.leaves().len(), 1); // x only
+    /// ```
+    #[track_caller]
+    pub fn constant(&self, value: f64) -> Var<'_> {
+        self.push(Op::Const, [], value)
+    }
+
+    /// The sum of any number of `Var`s, recorded as one node: a slice, a
+    /// `Vec`, or any iterator of `Var`s or `&Var`s. An empty sum is 0.
+    ///
+    /// ```
+    /// use tapegrad::Tape;
+    ///
+    /// let tape = Tape::new();
+    /// let xs = vec![tape.var(1.0), tape.var(2.0), tape.var(3.0)];
+    /// let s = tape.sum(&xs);
+    /// assert_eq!(s.value(), 6.0);
+    /// let squares = tape.sum(xs.iter().map(|&x| x * x));
+    /// assert_eq!(squares.value(), 14.0);
+    /// assert_eq!(tape.sum(&xs[..0]).value(), 0.0);
+    /// // ∂s/∂xᵢ = 1 for every term
+    /// assert_eq!(s.backward().wrt_all(&xs), vec![1.0, 1.0, 1.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If a `Var` belongs to another tape, or the tape would hold more than
+    /// its limit of input-list entries.
+    #[track_caller]
+    pub fn sum<'t, T: Borrow<Var<'t>>>(&'t self, terms: impl IntoIterator<Item = T>) -> Var<'t> {
+        // The iterator is user code that may itself record, even another
+        // sum: gather the inputs on the tape's scratch stack, where a nested
+        // sum works above this one's segment and leaves it as it found it.
+        // Only the gathering loop is generic; the rest is one function for
+        // every sum, which keeps each caller's copy small enough to inline.
+        let (base, depth) = self.open_sum();
+        let mut value = 0.0;
+        for term in terms {
+            let term = *term.borrow();
+            self.check_owns(term);
+            value += term.value;
+            // The terms gathered (this sum's and any enclosing one's) are
+            // input-list entries to be: they count toward the limit before
+            // the stack grows (checked only then, which costs a loop of
+            // pushes nothing; `close_sum` checks the exact count).
+            let pushed = self.with(|t| {
+                let full = t.scratch.len() == t.scratch.capacity()
+                    && !t.fits(t.lists.len() + t.scratch.len(), 1);
+                if !full {
+                    t.scratch.push(term.index);
+                }
+                !full
+            });
+            if !pushed {
+                self.abandon_sum(base, depth);
+                self.full(Full::Lists);
+            }
+        }
+        self.close_sum(base, depth, value)
+    }
+
+    /// Drops the terms of a sum that will not be recorded.
+    #[cold]
+    pub(super) fn abandon_sum(&self, base: usize, depth: usize) {
+        self.with(|t| {
+            if t.open_sums == depth {
+                t.scratch.truncate(base);
+                t.open_sums = depth - 1;
+            }
+        });
+    }
+
+    /// Opens a sum: its terms go on the scratch stack from the returned
+    /// base, at the returned nesting depth.
+    #[inline]
+    pub(super) fn open_sum(&self) -> (usize, usize) {
+        self.with(|t| {
+            t.open_sums += 1;
+            (t.scratch.len(), t.open_sums)
+        })
+    }
+
+    /// Records the sum whose terms lie on the scratch stack from `base`.
+    #[inline(never)]
+    #[track_caller]
+    pub(super) fn close_sum(&self, base: usize, depth: usize, value: f64) -> Var<'_> {
+        let gathered = self.with(|t| {
+            if t.open_sums != depth {
+                // A sum recorded by the iterator panicked and the panic was
+                // caught: its inputs are mixed into ours.
+                t.scratch.truncate(base);
+                t.open_sums = depth - 1;
+                return Err(None);
+            }
+            t.open_sums -= 1;
+            let (start, len) = (t.lists.len(), t.scratch.len() - base);
+            // The list and the node must both fit, checked before either
+            // is stored; then `start + len` and every `start + i` the
+            // sweep forms stay below the limit, within `u32`.
+            if !t.fits(start, len) || !t.fits(t.ops.len(), 1) {
+                t.scratch.truncate(base);
+                return Err(Some(if t.fits(start, len) {
+                    Full::Nodes
+                } else {
+                    Full::Lists
+                }));
+            }
+            t.lists.extend(t.scratch.drain(base..));
+            Ok((start as u32, len as u32))
+        });
+        match gathered {
+            Ok((start, len)) => self.push(Op::Sum, [start, len], value),
+            Err(None) => interrupted(),
+            Err(Some(full)) => self.full(full),
+        }
+    }
+
+    /// Records a node of the user's own op `op` over `inputs`: its value is
+    /// `op.value` of theirs, and every sweep ([`Var::backward`],
+    /// [`Var::try_backward`], [`Var::grad_graph`], and so Hessians) reads
+    /// `op.partials`. Dumps show it by [`CustomOp::name`].
+    ///
+    /// ```
+    /// use tapegrad::{CustomOp, Real, Tape};
+    ///
+    /// /// `x·eʸ`, one node with two inputs.
+    /// struct XExpY;
+    ///
+    /// impl CustomOp for XExpY {
+    ///     fn name(&self) -> &str {
+    ///         "x_exp_y"
+    ///     }
+    ///     fn value(&self, x: &[f64]) -> f64 {
+    ///         x[0] * x[1].exp()
+    ///     }
+    ///     fn partials<R: Real>(&self, x: &[R], out: R) -> Vec<R> {
+    ///         // ∂/∂x = eʸ, ∂/∂y = x·eʸ (the output)
+    ///         vec![x[1].exp(), out]
+    ///     }
+    /// }
+    ///
+    /// let tape = Tape::new();
+    /// let (x, y) = (tape.var(3.0), tape.var(0.0));
+    /// let z = tape.custom(XExpY, &[x, y]);
+    /// assert_eq!(z.value(), 3.0);
+    /// let g = z.backward();
+    /// assert_eq!((g[x], g[y]), (1.0, 3.0));
+    /// // ∂²z/∂x∂y = eʸ = 1, through the recorded gradient graph
+    /// let dz_dy = z.grad_graph(&[y])[0];
+    /// assert_eq!(dz_dy.backward()[x], 1.0);
+    /// ```
+    ///
+    /// # Panics
+    /// If a `Var` belongs to another tape, or the tape would pass its limits.
+    /// A sweep panics, naming the op, if `partials` does not return one
+    /// partial per input.
+    #[track_caller]
+    pub fn custom<'t, C>(&'t self, op: C, inputs: &[Var<'t>]) -> Var<'t>
+    where
+        C: CustomOp + Send + Sync + 'static,
+    {
+        self.check_owns_all(inputs);
+        let xs: Vec<f64> = inputs.iter().map(|v| v.value).collect();
+        let value = op.value(&xs);
+        let op: Arc<dyn Erased> = Arc::new(op);
+        let at = Location::caller();
+        let id = self.customs.borrow().len();
+        // The closure stores indices only: the op is stored after it, and
+        // on a full tape it is dropped after it, with no borrow live.
+        let index = self.with(|t| {
+            let start = t.lists.len();
+            if !t.fits(start, inputs.len()) {
+                return Err(Full::Lists);
+            }
+            if !t.fits(id, 1) || !t.fits(t.ops.len(), 1) {
+                return Err(Full::Nodes);
+            }
+            t.lists.extend(inputs.iter().map(|v| v.index));
+            let words = [start as u32, inputs.len() as u32, id as u32];
+            let index = t.push_node3(Op::Custom, words, value).ok_or(Full::Nodes)?;
+            t.locate(at, 1);
+            Ok(index)
+        });
+        match index {
+            Ok(index) => {
+                self.customs.borrow_mut().push(op);
+                self.handle(index, value)
+            }
+            Err(full) => {
+                drop(op);
+                self.full(full)
+            }
+        }
+    }
+
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn push<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> Var<'_> {
+        let at = Location::caller();
+        let pushed = self.with(|t| {
+            let index = t.push_node(op, words, value);
+            if index.is_some() {
+                t.locate(at, 1);
+            }
+            index
+        });
+        match pushed {
+            Some(index) => self.handle(index, value),
+            None => self.full(Full::Nodes),
+        }
+    }
+
+    /// The `Var` of the node just recorded at `index` (below the limit, so
+    /// it fits in a `u32`).
+    #[inline(always)]
+    pub(super) fn handle(&self, index: usize, value: f64) -> Var<'_> {
+        Var {
+            tape: self,
+            index: index as u32,
+            value,
+        }
+    }
+
+    pub(crate) fn name_of(&self, index: u32) -> Option<String> {
+        self.with(|t| t.names.get(&index).map(|n| n.to_string()))
+    }
+
+    /// Records an op with one input and a constant operand; both the
+    /// constant and the node are checked to fit before either is stored.
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> Var<'_> {
+        let at = Location::caller();
+        let index = self.with(|t| {
+            let k = t.consts.len();
+            if k >= t.limit {
+                return Err(Full::Constants);
+            }
+            let index = t
+                .push_node(op, [input, k as u32], value)
+                .ok_or(Full::Nodes)?;
+            t.consts.push(c);
+            t.locate(at, 1);
+            Ok(index)
+        });
+        match index {
+            Ok(index) => self.handle(index, value),
+            Err(full) => self.full(full),
+        }
+    }
+}
