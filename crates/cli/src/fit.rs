@@ -721,7 +721,7 @@ fn describe(
             Some(Stop::MaxIterations) => (
                 false,
                 format!(
-                    "not converged: stopped after {} iterations (--max-iterations)",
+                    "not converged: the iteration limit (--max-iterations {}) was reached",
                     options.max_iterations
                 ),
             ),
@@ -733,7 +733,7 @@ fn describe(
         TerminationReason::LostPatience => (
             false,
             format!(
-                "not converged: stopped after {} evaluations of the residuals",
+                "not converged: the limit of {} evaluations of the residuals was reached",
                 options.max_iterations.saturating_mul(10).max(100) * (n + 1)
             ),
         ),

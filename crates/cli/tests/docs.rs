@@ -39,12 +39,20 @@ fn sessions(doc: &str) -> Vec<Session> {
     sessions
 }
 
-#[test]
-fn every_session_of_the_cli_docs_still_prints_the_same() {
-    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md");
-    let doc = std::fs::read_to_string(&doc_path).expect("docs/cli.md");
+/// Runs every session of `docs/{name}` in one scratch folder and checks
+/// that there are more than `at_least` and that each prints what the
+/// document shows.
+fn replay(name: &str, at_least: usize) {
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs")
+        .join(name);
+    let doc = std::fs::read_to_string(&doc_path).expect("the document");
     let sessions = sessions(&doc);
-    assert!(sessions.len() > 40, "found {} sessions", sessions.len());
+    assert!(
+        sessions.len() > at_least,
+        "found {} sessions",
+        sessions.len()
+    );
     let binary = Path::new(env!("CARGO_BIN_EXE_tapegrad"));
     let path = format!(
         "{}:{}",
@@ -65,12 +73,22 @@ fn every_session_of_the_cli_docs_still_prints_the_same() {
         // The document trims trailing blank lines of an output.
         if printed.trim_end_matches('\n') != s.output.trim_end_matches('\n') {
             failures.push(format!(
-                "docs/cli.md:{}: $ {}\n--- documented\n{}--- printed\n{}",
+                "docs/{name}:{}: $ {}\n--- documented\n{}--- printed\n{}",
                 s.line, s.command, s.output, printed
             ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_session_of_the_cli_docs_still_prints_the_same() {
+    replay("cli.md", 40);
+}
+
+#[test]
+fn every_session_of_the_fit_docs_still_prints_the_same() {
+    replay("fit.md", 4);
 }
 
 /// The backticked names between `<!-- functions` and `<!-- /functions -->`

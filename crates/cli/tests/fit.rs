@@ -142,7 +142,7 @@ fn a_run_that_stops_early_says_so_with_exit_code_2() {
     );
     assert_eq!(
         stderr,
-        "error: the fit did not converge: stopped after 1 iterations (--max-iterations)\n"
+        "error: the fit did not converge: the iteration limit (--max-iterations 1) was reached\n"
     );
     let mut json_args = args.to_vec();
     json_args.push("--json");
