@@ -351,6 +351,16 @@ fn apply<'a>(func: Func, args: &[Var<'a>]) -> Var<'a> {
 /// Records the one-input op `op` of `x` by its method, or `None` if `op`
 /// is not a one-input op (or one this list does not know yet, which the
 /// test `every_one_input_op_of_the_engine_is_a_function` catches).
+///
+/// ```
+/// use tapegrad::{Op, Tape};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(0.5);
+/// let y = tapegrad_cli::eval::unary(Op::Asin, x).unwrap();
+/// assert_eq!((y.op(), y.value()), (Op::Asin, 0.5f64.asin()));
+/// assert!(tapegrad_cli::eval::unary(Op::Add, x).is_none());
+/// ```
 pub fn unary(op: Op, x: Var<'_>) -> Option<Var<'_>> {
     Some(match op {
         Op::Neg => x.neg(),

@@ -189,6 +189,14 @@ impl Func {
     }
 
     /// The name, as calls use it and printing writes it.
+    ///
+    /// ```
+    /// use tapegrad::Op;
+    /// use tapegrad_cli::expr::Func;
+    ///
+    /// assert_eq!(Func::Unary(Op::Ln1p).name(), "ln_1p");
+    /// assert_eq!(Func::Atan2.name(), "atan2");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Func::Unary(op) => op.name(),
@@ -201,6 +209,15 @@ impl Func {
     }
 
     /// The most arguments the function takes.
+    ///
+    /// ```
+    /// use tapegrad::Op;
+    /// use tapegrad_cli::expr::Func;
+    ///
+    /// assert_eq!((Func::Unary(Op::Sin).arity(), Func::Hypot.arity()), (1, 2));
+    /// // `log(x)` and `log(x, base)`
+    /// assert_eq!((Func::Log.min_arity(), Func::Log.arity()), (1, 2));
+    /// ```
     pub fn arity(self) -> usize {
         match self {
             Func::Unary(_) => 1,
@@ -215,19 +232,14 @@ impl Func {
             other => other.arity(),
         }
     }
-
-    /// The arguments as the docs and `--help` write them, like `(x)` or `(x, base)`.
-    pub fn signature(self) -> &'static str {
-        match self {
-            Func::Unary(_) => "(x)",
-            Func::Log => "(x[, base])",
-            Func::Atan2 => "(y, x)",
-            Func::Hypot | Func::Max | Func::Min => "(x, y)",
-        }
-    }
 }
 
 /// The value of a named constant (`pi`, `e`).
+///
+/// ```
+/// assert_eq!(tapegrad_cli::expr::constant("pi"), Some(std::f64::consts::PI));
+/// assert_eq!(tapegrad_cli::expr::constant("tau"), None);
+/// ```
 pub fn constant(name: &str) -> Option<f64> {
     CONSTANTS
         .iter()

@@ -253,6 +253,15 @@ impl Problem {
     }
 
     /// The parameters' names, in order of first appearance in the model.
+    ///
+    /// ```
+    /// use tapegrad_cli::{fit::Problem, table::Table};
+    ///
+    /// let table = Table::parse("t,y\n0,5\n1,3\n2,2\n", "d.csv").unwrap();
+    /// let start = ["a=5".to_string(), "k=0.5".into()];
+    /// let problem = Problem::new("a*exp(-k*t)", &table, None, &start).unwrap();
+    /// assert_eq!(problem.names(), ["a", "k"]); // `t` is a column: data
+    /// ```
     pub fn names(&self) -> &[String] {
         &self.names
     }
@@ -277,6 +286,18 @@ impl Problem {
     }
 
     /// Fits the model from the starting values.
+    ///
+    /// ```
+    /// use tapegrad_cli::fit::{Options, Problem};
+    /// use tapegrad_cli::table::Table;
+    ///
+    /// // y = c·e^(k·x) through three points, from a rough start.
+    /// let table = Table::parse("x,y\n0,2.1\n1,5.3\n2,15.2\n", "d.csv").unwrap();
+    /// let start = ["c=1".to_string(), "k=1".into()];
+    /// let fit = Problem::new("c*exp(k*x)", &table, None, &start).unwrap().fit(Options::default()).unwrap();
+    /// assert!(fit.converged && fit.degrees_of_freedom == 1);
+    /// assert!(fit.standard_errors.is_ok());
+    /// ```
     ///
     /// # Errors
     /// A message if the model or its gradient is not finite at the start
@@ -392,14 +413,30 @@ impl Problem {
             Ok(e) => e,
             Err(c) => return Error::at(format_args!("{at}: {c}"), &self.source.text, c.span),
         };
+        // The value, else the first parameter whose derivative is not finite.
+        let what = if e.output.value().is_finite() {
+            let g = e.output.backward();
+            let bad = self
+                .slots
+                .iter()
+                .zip(&e.inputs)
+                .find_map(|(slot, (name, leaf))| {
+                    let d = g.wrt(*leaf);
+                    (matches!(slot, Slot::Parameter(_)) && !d.is_finite())
+                        .then(|| format!("its derivative with respect to {} is {d}", quoted(name)))
+                });
+            match bad {
+                Some(what) => format!("{what}: "),
+                None => return Error::msg(format_args!("the model is finite at the start, {at}")),
+            }
+        } else {
+            String::new()
+        };
+        let message = format!("the model is not finite at the start, {at}: {what}");
         match e.output.try_backward() {
-            Err(err) => self.source.fault(
-                format_args!("the model is not finite at the start, {at}: {err}"),
-                &err,
-                &e,
-            ),
+            Err(err) => self.source.fault(format_args!("{message}{err}"), &err, &e),
             Ok(_) => Error::msg(format_args!(
-                "the model is not finite at the start, {at}: its value is {}",
+                "{message}its value is {}",
                 number(e.output.value())
             )),
         }
@@ -545,7 +582,10 @@ impl<'p> Model<'p> {
         problem.point(row, p, &mut self.point);
         self.grad.resize(self.point.len(), 0.0);
         let replayed = match (&mut self.compiled, &grad) {
-            (Some(f), Some(_)) => f.try_gradient(&self.point, &mut self.grad).ok(),
+            // Unchecked: a derivative with respect to a column may be infinite
+            // (`sqrt(x)` at x = 0) where every parameter's is finite; the
+            // parameters' are checked below.
+            (Some(f), Some(_)) => f.gradient(&self.point, &mut self.grad).ok(),
             (Some(f), None) => f.value(&self.point).ok().filter(|v| v.is_finite()),
             (None, _) => None,
         };
@@ -560,7 +600,7 @@ impl<'p> Model<'p> {
                     &self.point,
                 )
                 .ok()?;
-                let g = e.output.try_backward().ok()?;
+                let g = e.output.backward();
                 for (d, (_, leaf)) in self.grad.iter_mut().zip(&e.inputs) {
                     *d = g.wrt(*leaf);
                 }
@@ -570,6 +610,9 @@ impl<'p> Model<'p> {
         if let Some(grad) = grad {
             for (slot, &d) in problem.slots.iter().zip(&self.grad) {
                 if let Slot::Parameter(j) = *slot {
+                    if !d.is_finite() {
+                        return None;
+                    }
                     grad[j] = d;
                 }
             }
@@ -800,6 +843,15 @@ fn standard_errors(
 }
 
 /// The fit as one JSON object, with the keys the docs list.
+///
+/// ```
+/// use tapegrad_cli::{fit::{Options, Problem, json}, table::Table};
+///
+/// let table = Table::parse("x,y\n0,1\n1,3\n2,5\n3,7.5\n", "d.csv").unwrap();
+/// let start = ["a=1".to_string(), "b=0".into()];
+/// let fit = Problem::new("a*x + b", &table, None, &start).unwrap().fit(Options::default()).unwrap();
+/// assert!(json(&fit).starts_with(r#"{"parameters": {"a": 2.15"#));
+/// ```
 pub fn json(fit: &Fit) -> String {
     let object = |values: &[f64]| {
         json_object(
@@ -848,6 +900,15 @@ fn reason(message: &str) -> &str {
 }
 
 /// The fit as the text the command prints.
+///
+/// ```
+/// use tapegrad_cli::{fit::{Options, Problem, text}, table::Table};
+///
+/// let table = Table::parse("x,y\n0,1\n1,3\n2,5\n3,7.5\n", "d.csv").unwrap();
+/// let start = ["a=1".to_string(), "b=0".into()];
+/// let fit = Problem::new("a*x + b", &table, None, &start).unwrap().fit(Options::default()).unwrap();
+/// assert!(text(&fit).contains("degrees of freedom           2\n"));
+/// ```
 pub fn text(fit: &Fit) -> String {
     let mut out = String::new();
     let width = fit

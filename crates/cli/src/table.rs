@@ -49,7 +49,7 @@ impl Table {
             .from_reader(text.as_bytes());
         let names: Vec<String> = reader
             .headers()
-            .map_err(|e| csv_error(shown, &e))?
+            .map_err(|e| csv_error(shown, &e, &|_| 1))?
             .iter()
             .map(str::to_string)
             .collect();
@@ -67,11 +67,23 @@ impl Table {
                 ));
             }
         }
+        // The reader's own line count leaves out blank lines, and its byte
+        // offset of a record is where it started reading, before the blank
+        // lines it skipped: count lines from the first byte after them.
+        let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+        let bytes = text.as_bytes();
+        let line_at = |byte: u64| {
+            let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+            while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+                at += 1;
+            }
+            newlines.partition_point(|&i| i < at) as u64 + 1
+        };
         let mut rows = Vec::new();
         let mut lines = Vec::new();
         for record in reader.records() {
-            let record = record.map_err(|e| csv_error(shown, &e))?;
-            lines.push(record.position().map_or(0, csv::Position::line));
+            let record = record.map_err(|e| csv_error(shown, &e, &line_at))?;
+            lines.push(record.position().map_or(0, |p| line_at(p.byte())));
             rows.push(record.iter().map(str::to_string).collect());
         }
         if rows.is_empty() {
@@ -89,6 +101,12 @@ impl Table {
     }
 
     /// How many rows of data the file has.
+    ///
+    /// ```
+    /// let table = tapegrad_cli::table::Table::parse("x\n1\n\n2\n", "d.csv").unwrap();
+    /// // Blank lines are skipped; the second row is on line 4.
+    /// assert_eq!((table.len(), table.line(1), table.has("x")), (2, 4, true));
+    /// ```
     pub fn len(&self) -> usize {
         self.rows.len()
     }
@@ -149,8 +167,10 @@ impl Table {
     }
 }
 
-/// A CSV reader's error as a message naming the file and the line.
-fn csv_error(shown: &str, e: &csv::Error) -> String {
+/// A CSV reader's error as a message naming the file and the line
+/// (`line_at` turns a byte offset into a line number).
+fn csv_error(shown: &str, e: &csv::Error, line_at: &dyn Fn(u64) -> u64) -> String {
+    let line = |pos: &Option<csv::Position>| pos.as_ref().map_or(0, |p| line_at(p.byte()));
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
             pos,
@@ -158,13 +178,12 @@ fn csv_error(shown: &str, e: &csv::Error) -> String {
             len,
         } => format!(
             "{shown}: line {} has {len} field{}, but the header has {expected_len}",
-            pos.as_ref().map_or(0, csv::Position::line),
+            line(pos),
             if *len == 1 { "" } else { "s" }
         ),
-        csv::ErrorKind::Utf8 { pos, .. } => format!(
-            "{shown}: line {} is not UTF-8 text",
-            pos.as_ref().map_or(0, csv::Position::line)
-        ),
+        csv::ErrorKind::Utf8 { pos, .. } => {
+            format!("{shown}: line {} is not UTF-8 text", line(pos))
+        }
         _ => format!("{shown}: {e}"),
     }
 }
@@ -187,6 +206,11 @@ mod tests {
         assert_eq!(
             error("x,y\n1,2\n3\n"),
             "d.csv: line 3 has 1 field, but the header has 2"
+        );
+        // Regression: lines are counted in the file, blank ones included.
+        assert_eq!(
+            error("x,y\n\n1,2\n\r\n\n3\n"),
+            "d.csv: line 6 has 1 field, but the header has 2"
         );
         assert_eq!(
             error("x,x\n1,2\n"),

@@ -294,3 +294,65 @@ fn every_bad_input_is_one_message_and_exit_code_1() {
         "error: the model has no parameters: every name in it is a column of line.csv (`x` and `y`), so there is nothing to fit"
     );
 }
+
+#[test]
+fn an_infinite_derivative_with_respect_to_a_column_does_not_stop_the_fit() {
+    // Regression: d(a·√x)/dx is infinite at x = 0, but the fit needs only
+    // d/da = √x, which is finite: a = Σ√x·y/Σx = 28.2/14 with x = 0, 1, 4, 9.
+    let dir = folder(&[("sq.csv", "x,y\n0,0.1\n1,2.1\n4,3.9\n9,6.1\n")]);
+    let (code, stdout, stderr) = tapegrad(
+        dir.path(),
+        &[
+            "fit",
+            "a*sqrt(x)",
+            "--data",
+            "sq.csv",
+            "--start",
+            "a=1",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!((json["parameters"]["a"].as_f64().unwrap() - 28.2 / 14.0).abs() < 1e-12);
+    // An infinite derivative with respect to a parameter at the start is an
+    // error naming the parameter, the row and the node.
+    assert_eq!(
+        error(
+            dir.path(),
+            &["fit", "sqrt(a)*x", "--data", "sq.csv", "--start", "a=0"]
+        ),
+        "error: the model is not finite at the start, row 2 (line 3 of sq.csv): its derivative with respect to `a` is inf: node %2 (sqrt %0 = 0.0; %0 = 0.0) gives its input %0 the non-finite adjoint inf\n  sqrt(a)*x\n  ^^^^^^^"
+    );
+}
+
+#[test]
+fn residuals_at_the_rounding_floor_are_not_reported_as_a_converged_fit() {
+    // y = 2x + 1 exactly: the residuals are zero to within rounding, so no
+    // digit of their sum of squares or of the standard errors is meaningful.
+    // The run prints the (exact) parameters but says it cannot report a fit.
+    let dir = folder(&[("exact.csv", "x,y\n0,1\n1,3\n2,5\n3,7\n")]);
+    let (code, stdout, stderr) = tapegrad(
+        dir.path(),
+        &[
+            "fit",
+            "a*x + b",
+            "--data",
+            "exact.csv",
+            "--start",
+            "a=0,b=0",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!((json["parameters"]["a"].as_f64().unwrap() - 2.0).abs() < 1e-12);
+    assert_eq!(json["converged"], false);
+    assert!(
+        json["message"]
+            .as_str()
+            .unwrap()
+            .contains("within a million rounding errors"),
+        "{stdout}"
+    );
+}
