@@ -51,20 +51,17 @@ pub(crate) fn draw(path: &Path, problem: &Problem, fit: &Fit) -> Result<()> {
         .map(|(&x, (&y, &f))| (x, y - f))
         .collect();
     let (x0, x1) = range(xs.iter().copied(), 1e-9);
-    // With one predictor the model is a curve of it; with more, each row's
-    // fitted value is drawn at its x, as a point on a line through them.
+    // With one predictor the model is a curve of it; with more, it is no
+    // curve of the first, and each row's fitted value is drawn at its x.
     let curve: Vec<(f64, Option<f64>)> = if one_predictor {
         grid(x0, x1, CURVE)
             .map(|x| (x, problem.curve_at(0, 0, x, &fit.parameters)))
             .collect()
     } else {
-        let mut points: Vec<(f64, Option<f64>)> = xs
-            .iter()
+        xs.iter()
             .zip(&fit.fitted)
             .map(|(&x, &f)| (x, f.is_finite().then_some(f)))
-            .collect();
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        points
+            .collect()
     };
     let title = format!(
         "{}: the data and the fit{}",
@@ -114,21 +111,29 @@ fn fitted(
         .y_desc(y_name)
         .draw()
         .map_err(msg)?;
-    // One line per stretch where the model is defined.
-    for piece in curve.split(|p| p.1.is_none()) {
-        let line: Vec<(f64, f64)> = piece
-            .iter()
-            .filter_map(|&(x, y)| y.map(|y| (x, y.clamp(y0, y1))))
-            .collect();
+    if one_predictor {
+        // One line per stretch where the model is defined.
+        for piece in curve.split(|p| p.1.is_none()) {
+            let line: Vec<(f64, f64)> = piece
+                .iter()
+                .filter_map(|&(x, y)| y.map(|y| (x, y.clamp(y0, y1))))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line, BLUE.stroke_width(2)))
+                .map_err(msg)?
+                .label("fitted curve")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE.stroke_width(2)));
+        }
+    } else {
         chart
-            .draw_series(LineSeries::new(line, BLUE.stroke_width(2)))
+            .draw_series(
+                curve
+                    .iter()
+                    .filter_map(|&(x, y)| y.map(|y| Circle::new((x, y), 4, BLUE.stroke_width(2)))),
+            )
             .map_err(msg)?
-            .label(if one_predictor {
-                "fitted curve"
-            } else {
-                "fitted values"
-            })
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE.stroke_width(2)));
+            .label("fitted values")
+            .legend(|(x, y)| Circle::new((x + 9, y), 4, BLUE.stroke_width(2)));
     }
     chart
         .draw_series(data.iter().map(|&p| Circle::new(p, 3, RED.filled())))

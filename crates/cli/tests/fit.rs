@@ -356,3 +356,29 @@ fn residuals_at_the_rounding_floor_are_not_reported_as_a_converged_fit() {
         "{stdout}"
     );
 }
+
+#[test]
+fn with_two_columns_the_plot_marks_each_rows_fitted_value() {
+    // y = a·x1 + b·x2 is no curve of x1 alone: the picture marks the four
+    // fitted values instead of drawing a line (4 data dots, 4 fitted
+    // circles, 4 residual dots and one dot per legend entry).
+    let data = "x1,x2,y\n0,1,1.1\n1,0,2.0\n1,1,3.1\n2,1,4.9\n";
+    let dir = folder(&[("two.csv", data)]);
+    let (code, _, stderr) = tapegrad(
+        dir.path(),
+        &[
+            "fit",
+            "a*x1 + b*x2",
+            "--data",
+            "two.csv",
+            "--start",
+            "a=1,b=1",
+            "--plot",
+            "two.svg",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let svg = std::fs::read_to_string(dir.path().join("two.svg")).unwrap();
+    assert!(svg.contains("fitted values") && !svg.contains("fitted curve"));
+    assert_eq!(svg.matches("<circle").count(), 4 + 4 + 4 + 2);
+}
