@@ -753,7 +753,7 @@ fn describe(
         TerminationReason::Orthogonal => (
             true,
             format!(
-                "converged: the residuals are orthogonal to every column of the Jacobian to within {tolerance} (the gradient is zero)"
+                "converged: the gradient is zero, the residuals being orthogonal to every column of the Jacobian to within {tolerance}"
             ),
         ),
         TerminationReason::ResidualsZero => (

@@ -314,6 +314,24 @@ fn nist_table() {
         good(&exact),
         good(&central)
     );
+    // How far the converged runs are from the rounding floor that
+    // `tapegrad fit` refuses to report (a ratio below a million).
+    let floor = exact
+        .iter()
+        .filter(|r| r.fit.converged)
+        .map(|r| {
+            let noise = f64::EPSILON
+                * r.fit
+                    .response
+                    .iter()
+                    .zip(&r.fit.fitted)
+                    .map(|(y, f)| (y.abs() + f.abs()).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+            (r.fit.residual_sum_of_squares.sqrt() / noise, r.problem)
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    println!("smallest ratio of residual norm to rounding among converged runs: {floor:?}");
     for r in exact.iter().chain(&central) {
         if !r.fit.converged {
             println!("{} start {}: {}", r.problem, r.start, r.fit.message);
