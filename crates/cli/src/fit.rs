@@ -11,6 +11,11 @@
 //! afresh). The solver is the `levenberg-marquardt` crate, a port of
 //! MINPACK's `lmder`, with its default tolerances (30 ε) and scaling.
 //!
+//! At the solution the residuals are computed again in 160-bit arithmetic
+//! from the file's decimal text (the `dashu-float` crate) where the model's
+//! functions allow, so that residuals far smaller than the responses keep
+//! their digits in the sum of squares.
+//!
 //! The standard errors are `√(diag((JᵀJ)⁻¹)·RSS/df)` at the solution,
 //! from the singular value decomposition of the Jacobian with its columns
 //! scaled to unit length; a Jacobian whose columns are dependent to within
@@ -31,6 +36,7 @@ use crate::error::{Error, Result};
 use crate::eval;
 use crate::expr::{self, Program};
 use crate::format::{json_number, json_object, json_string, number, quoted};
+use crate::precise::{self, Precise};
 use crate::table::Table;
 use crate::values::{quote_list, suggestion};
 
@@ -149,6 +155,10 @@ pub struct Problem {
     columns: Vec<String>,
     /// The response of each row.
     response: Vec<f64>,
+    /// The same in 160-bit arithmetic, if it can be computed so.
+    precise_response: Option<Vec<Precise>>,
+    /// The columns of `rows` read to 160 bits from the file's text.
+    precise_rows: Option<Vec<Vec<Precise>>>,
     /// The first line of each row in the file, for messages.
     lines: Vec<u64>,
     shown: String,
@@ -220,7 +230,7 @@ impl Problem {
             )));
         }
         let start = start_values(&names, table, start)?;
-        let response = response(table, y)?;
+        let (response, precise_response) = response(table, y)?;
         if table.len() < names.len() {
             return Err(Error::msg(format_args!(
                 "{shown} has {} row{} but the model has {} parameters ({}): a fit needs at least as many rows as parameters",
@@ -238,6 +248,13 @@ impl Problem {
         let rows = (0..table.len())
             .map(|i| data.iter().map(|column| column[i]).collect())
             .collect();
+        let precise_columns: Option<Vec<Vec<Precise>>> =
+            columns.iter().map(|c| table.precise_column(c)).collect();
+        let precise_rows = precise_columns.map(|data| {
+            (0..table.len())
+                .map(|i| data.iter().map(|column| column[i].clone()).collect())
+                .collect()
+        });
         Ok(Problem {
             source,
             slots,
@@ -246,6 +263,8 @@ impl Problem {
             rows,
             columns,
             response,
+            precise_response,
+            precise_rows,
             lines: (0..table.len()).map(|i| table.line(i)).collect(),
             shown,
             response_label: y.unwrap_or("y").to_string(),
@@ -354,9 +373,20 @@ impl Problem {
                 "{message}; but the model is not finite at the final parameters, so there is no fit"
             );
         }
-        // Residuals as small as the rounding errors of computing them in f64
-        // carry few digits, and so do the RSS and the standard errors made of
-        // them (NIST's Lanczos1, generated without noise, is such a fit).
+        // The sum of squares from residuals computed in 160-bit arithmetic
+        // where the model allows: a residual far smaller than the response
+        // keeps its digits there, where f64 rounds most of them away.
+        let precise_rss = if finite {
+            self.precise_rss(&params)
+        } else {
+            None
+        };
+        if let Some(precise) = precise_rss {
+            rss = precise;
+        }
+        // Otherwise residuals as small as the rounding errors of computing
+        // them in f64 carry few digits, and so do the RSS and the standard
+        // errors made of them (as NIST's Lanczos1's would).
         let noise = f64::EPSILON
             * self
                 .response
@@ -365,7 +395,7 @@ impl Problem {
                 .map(|(y, f)| (y.abs() + f.abs()).powi(2))
                 .sum::<f64>()
                 .sqrt();
-        if converged && rss.sqrt() < ROUNDING_FLOOR * noise {
+        if converged && precise_rss.is_none() && rss.sqrt() < ROUNDING_FLOOR * noise {
             converged = false;
             message = format!(
                 "not converged to a fit f64 can report: the residuals (root mean square {}) are within a million rounding errors of the responses, so the sum of squares and the standard errors have fewer than 6 correct digits; the parameters are as close as f64 gets",
@@ -399,6 +429,35 @@ impl Problem {
             response: self.response.clone(),
             fitted,
         })
+    }
+
+    /// `Σ rᵢ²` at the parameters `p` from residuals computed in 160-bit
+    /// arithmetic, or `None` if the model or the response has a function
+    /// that evaluation does not cover, or a value outside its domain.
+    fn precise_rss(&self, p: &[f64]) -> Option<f64> {
+        let responses = self.precise_response.as_ref()?;
+        let rows = self.precise_rows.as_ref()?;
+        let p: Vec<Precise> = p
+            .iter()
+            .map(|&x| precise::exact(x))
+            .collect::<Option<_>>()?;
+        let residuals = responses
+            .iter()
+            .zip(rows)
+            .map(|(y, row)| {
+                let point: Vec<Precise> = self
+                    .slots
+                    .iter()
+                    .map(|slot| match *slot {
+                        Slot::Column(c) => row[c].clone(),
+                        Slot::Parameter(j) => p[j].clone(),
+                    })
+                    .collect();
+                let f = precise::value(&self.source.program, &point)?;
+                precise::difference(y, &f)
+            })
+            .collect::<Option<Vec<Precise>>>()?;
+        precise::sum_of_squares(&residuals)
     }
 
     /// The error for a row whose value or gradient is not finite at the
@@ -504,7 +563,9 @@ fn start_values(names: &[String], table: &Table, items: &[String]) -> Result<Vec
 }
 
 /// Each row's response: the column `y`, or the expression `y` of the columns.
-fn response(table: &Table, y: Option<&str>) -> Result<Vec<f64>> {
+/// Each row's response: the column `y`, or the expression `y` of the
+/// columns; and the same in 160-bit arithmetic where it can be computed so.
+fn response(table: &Table, y: Option<&str>) -> Result<(Vec<f64>, Option<Vec<Precise>>)> {
     let shown = table.shown();
     let Some(text) = y else {
         if !table.has("y") {
@@ -513,7 +574,8 @@ fn response(table: &Table, y: Option<&str>) -> Result<Vec<f64>> {
                 table.columns()
             )));
         }
-        return table.column("y").map_err(Error::msg);
+        let values = table.column("y").map_err(Error::msg)?;
+        return Ok((values, table.precise_column("y")));
     };
     let program: Program = expr::parse(text)
         .map_err(|e| Error::Failed(e.render(text).replacen("error: ", "error: --y: ", 1)))?;
@@ -531,10 +593,10 @@ fn response(table: &Table, y: Option<&str>) -> Result<Vec<f64>> {
         .map(|n| table.column(n))
         .collect::<std::result::Result<_, String>>()
         .map_err(Error::msg)?;
-    (0..table.len())
+    let point = |i: usize| -> Vec<f64> { columns.iter().map(|c| c[i]).collect() };
+    let values = (0..table.len())
         .map(|i| {
-            let point: Vec<f64> = columns.iter().map(|c| c[i]).collect();
-            eval::value_at(&program, text, &point).ok_or_else(|| {
+            eval::value_at(&program, text, &point(i)).ok_or_else(|| {
                 Error::msg(format_args!(
                     "--y {} is not finite at row {} (line {} of {shown})",
                     quoted(text),
@@ -543,7 +605,18 @@ fn response(table: &Table, y: Option<&str>) -> Result<Vec<f64>> {
                 ))
             })
         })
-        .collect()
+        .collect::<Result<Vec<f64>>>()?;
+    let precise_columns: Option<Vec<Vec<Precise>>> =
+        inputs.iter().map(|n| table.precise_column(n)).collect();
+    let precise = precise_columns.and_then(|columns| {
+        (0..table.len())
+            .map(|i| {
+                let point: Vec<Precise> = columns.iter().map(|c| c[i].clone()).collect();
+                precise::value(&program, &point)
+            })
+            .collect()
+    });
+    Ok((values, precise))
 }
 
 /// The model's values and gradients, row by row: by replay of one compiled

@@ -18,6 +18,7 @@ mod fit_plot;
 pub mod format;
 mod grad;
 mod plot;
+mod precise;
 pub mod predict;
 mod solve;
 pub mod table;

@@ -161,6 +161,16 @@ impl Table {
             .map_err(|e| format!("{}: {e}", self.shown))
     }
 
+    /// The column `name` read to 160 bits from its decimal text, or `None`
+    /// if there is no such column or a field is not a number.
+    pub(crate) fn precise_column(&self, name: &str) -> Option<Vec<crate::precise::Precise>> {
+        let c = self.names.iter().position(|n| n == name)?;
+        self.rows
+            .iter()
+            .map(|row| crate::precise::parse(&row[c]))
+            .collect()
+    }
+
     /// The file's name as messages show it.
     pub fn shown(&self) -> &str {
         &self.shown

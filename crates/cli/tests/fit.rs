@@ -327,16 +327,44 @@ fn an_infinite_derivative_with_respect_to_a_column_does_not_stop_the_fit() {
 }
 
 #[test]
-fn residuals_at_the_rounding_floor_are_not_reported_as_a_converged_fit() {
-    // y = 2x + 1 exactly: the residuals are zero to within rounding, so no
-    // digit of their sum of squares or of the standard errors is meaningful.
-    // The run prints the (exact) parameters but says it cannot report a fit.
+fn exact_data_fits_with_its_residuals_computed_past_f64() {
+    // y = 2x + 1 exactly: the residuals at the parameters found, computed in
+    // 160-bit arithmetic from the file's text, are at most a few ulps of the
+    // responses, so the sum of squares is tiny and the fit converged.
     let dir = folder(&[("exact.csv", "x,y\n0,1\n1,3\n2,5\n3,7\n")]);
     let (code, stdout, stderr) = tapegrad(
         dir.path(),
         &[
             "fit",
             "a*x + b",
+            "--data",
+            "exact.csv",
+            "--start",
+            "a=0,b=0",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!((json["parameters"]["a"].as_f64().unwrap() - 2.0).abs() < 1e-14);
+    assert!(
+        json["residual_sum_of_squares"].as_f64().unwrap() < 1e-28,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn residuals_at_the_rounding_floor_are_not_reported_as_a_converged_fit() {
+    // With a function the 160-bit evaluation does not cover (cos), the
+    // residuals of exact data are zero to within f64's rounding, so no digit
+    // of their sum of squares or of the standard errors is meaningful: the
+    // run prints the parameters but says it cannot report a fit.
+    let dir = folder(&[("exact.csv", "x,y\n0,1\n1,3\n2,5\n3,7\n")]);
+    let (code, stdout, stderr) = tapegrad(
+        dir.path(),
+        &[
+            "fit",
+            "a*x + b*cos(0*x)",
             "--data",
             "exact.csv",
             "--start",
