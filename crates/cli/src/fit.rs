@@ -343,7 +343,7 @@ impl Problem {
         };
         // The evaluation limit only guards against a solver that never asks
         // for a new Jacobian; `max_iterations` is the limit users set.
-        let patience = options.max_iterations.saturating_mul(10).max(100);
+        let patience = patience(options.max_iterations, n);
         let solver = LevenbergMarquardt::new().with_patience(patience);
         let (target, report) = solver.minimize(target);
         let iterations = *target.iterations.borrow();
@@ -802,6 +802,16 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Target<'_, '_> {
     }
 }
 
+/// The solver's `patience`: it stops after `patience·(n + 1)` evaluations
+/// of the residuals, a product that must not overflow (`--max-iterations`
+/// may be any number).
+fn patience(max_iterations: usize, n: usize) -> usize {
+    max_iterations
+        .saturating_mul(10)
+        .max(100)
+        .min(usize::MAX / (n + 1))
+}
+
 /// Whether the solver's reason to stop is convergence, and the reason in words.
 fn describe(
     reason: &TerminationReason,
@@ -850,7 +860,7 @@ fn describe(
             false,
             format!(
                 "not converged: the limit of {} evaluations of the residuals was reached",
-                options.max_iterations.saturating_mul(10).max(100) * (n + 1)
+                patience(options.max_iterations, n) * (n + 1)
             ),
         ),
         TerminationReason::NoImprovementPossible(what) => (

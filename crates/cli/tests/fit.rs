@@ -410,3 +410,29 @@ fn with_two_columns_the_plot_marks_each_rows_fitted_value() {
     assert!(svg.contains("fitted values") && !svg.contains("fitted curve"));
     assert_eq!(svg.matches("<circle").count(), 4 + 4 + 4 + 2);
 }
+
+#[test]
+fn the_largest_iteration_limit_does_not_overflow() {
+    // Regression: --max-iterations 2⁶⁴ − 1 made the solver's evaluation
+    // limit, (n + 1) times a multiple of it, overflow and panic.
+    let dir = folder(&[("line.csv", LINE)]);
+    let max = u64::MAX.to_string();
+    let (code, stdout, stderr) = tapegrad(
+        dir.path(),
+        &[
+            "fit",
+            "a*x + b",
+            "--data",
+            "line.csv",
+            "--start",
+            "a=0,b=0",
+            "--max-iterations",
+            &max,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("converged                    yes"),
+        "{stdout}"
+    );
+}
