@@ -6,8 +6,11 @@ use clap::{Args, Parser, Subcommand};
 
 const LANGUAGE: &str = "\
 Expressions: numbers (2, 1.5e-3), variables, + - * / ^, unary minus,
-parentheses, and the functions ln (alias log), exp, sqrt, sin, cos, tan,
-tanh, sigmoid, relu, abs, recip, max(a, b), min(a, b). `^` binds tightest
+parentheses, the constants pi and e, and the engine's functions: every
+one-input op by name (ln, exp, sqrt, sin, cos, tan, tanh, sigmoid, relu,
+abs, recip, asin, atan, sinh, erf, ln_1p, cbrt, floor, …: docs/cli.md lists
+them), atan2(y, x), hypot(x, y), max(a, b), min(a, b), and log(x) or
+log(x, base). `^` binds tightest
 and groups to the right (-x^2 is -(x^2), 2^3^2 is 2^9); then unary minus;
 then * and /; then + and -, each grouping to the left. Statements are
 separated by `;` or new lines: every one but the last binds a name
@@ -54,7 +57,18 @@ pub enum Command {
     /// Classify the rows of a CSV file with a model saved by `train`.
     #[command(after_help = PREDICT_EXAMPLES)]
     Predict(crate::predict::PredictArgs),
+    /// Fit a model's parameters to the rows of a CSV file (least squares,
+    /// Levenberg–Marquardt on the exact Jacobian).
+    #[command(after_help = FIT_EXAMPLES)]
+    Fit(crate::fit::FitArgs),
 }
+
+const FIT_EXAMPLES: &str = "\
+Examples:
+  tapegrad fit 'a*exp(-k*t) + c' --data decay.csv --start a=5,k=0.1,c=0
+  tapegrad fit 'b1*(1 - exp(-b2*x))' --data misra.csv --start b1=500,b2=1e-4 --json
+  tapegrad fit 'b1 - b2*x1*exp(-b3*x2)' --data nelson.csv --y 'ln(y)' --start b1=2,b2=0.0001,b3=-0.01
+  tapegrad fit -f model.txt --data data.csv --start a=1,b=1 --plot fit.svg";
 
 const TRAIN_EXAMPLES: &str = "\
 Examples:

@@ -11,6 +11,9 @@ pub enum Error {
     /// A failure, with its whole message as printed on stderr: it starts
     /// with `error: ` and may span several lines (a caret under the source).
     Failed(String),
+    /// A fit that stopped without converging: its result was printed, and
+    /// this message goes to stderr with exit code 2.
+    NotConverged(String),
     /// Standard output was closed (`tapegrad ... | head`): not a failure,
     /// the command just stops.
     Closed,
@@ -32,7 +35,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Failed(message) => f.write_str(message),
+            Error::Failed(message) | Error::NotConverged(message) => f.write_str(message),
             Error::Closed => f.write_str("error: standard output was closed"),
         }
     }

@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 
-use tapegrad::{Tape, Var};
+use tapegrad::{Op, Tape, Var};
 
 use crate::expr::{BinOp, Expr, Func, Program, Span};
 
@@ -315,6 +315,10 @@ impl<'t> Walk<'t, '_> {
             let value = apply(func, &nodes).value();
             return self.fold(value, span);
         }
+        if let (Func::Log, [Value::Node(x), Value::Num(base)]) = (func, values) {
+            // A constant base is the engine's `log` with a constant: no node for the base.
+            return Ok(self.record(x.log(*base), span));
+        }
         let nodes: Vec<Var<'t>> = values
             .iter()
             .zip(args)
@@ -325,24 +329,76 @@ impl<'t> Walk<'t, '_> {
     }
 }
 
-/// Records `func` of `args` (as many as its arity, which the parser checks).
+/// Records `func` of `args` (as many as its arity allows, which the parser checks).
 fn apply<'a>(func: Func, args: &[Var<'a>]) -> Var<'a> {
     let x = args[0];
-    match func {
-        Func::Ln => x.ln(),
-        Func::Exp => x.exp(),
-        Func::Sqrt => x.sqrt(),
-        Func::Sin => x.sin(),
-        Func::Cos => x.cos(),
-        Func::Tan => x.tan(),
-        Func::Tanh => x.tanh(),
-        Func::Sigmoid => x.sigmoid(),
-        Func::Relu => x.relu(),
-        Func::Abs => x.abs(),
-        Func::Recip => x.recip(),
-        Func::Max => x.max(args[1]),
-        Func::Min => x.min(args[1]),
+    match (func, args.get(1)) {
+        (Func::Unary(op), _) => unary(op, x).unwrap_or_else(|| {
+            unreachable!("`{op}` is in the function list, which has only one-input ops")
+        }),
+        (Func::Log, None) => x.ln(),
+        // The engine's `log` takes a constant base; a base that is a node is
+        // the quotient of logarithms (a constant one never reaches here).
+        (Func::Log, Some(&base)) => x.ln() / base.ln(),
+        (Func::Atan2, Some(&other)) => x.atan2(other),
+        (Func::Hypot, Some(&other)) => x.hypot(other),
+        (Func::Max, Some(&other)) => x.max(other),
+        (Func::Min, Some(&other)) => x.min(other),
+        (_, None) => unreachable!("the parser checks that `{func}` has two arguments"),
     }
+}
+
+/// Records the one-input op `op` of `x` by its method, or `None` if `op`
+/// is not a one-input op (or one this list does not know yet, which the
+/// test `every_one_input_op_of_the_engine_is_a_function` catches).
+///
+/// ```
+/// use tapegrad::{Op, Tape};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(0.5);
+/// let y = tapegrad_cli::eval::unary(Op::Asin, x).unwrap();
+/// assert_eq!((y.op(), y.value()), (Op::Asin, 0.5f64.asin()));
+/// assert!(tapegrad_cli::eval::unary(Op::Add, x).is_none());
+/// ```
+pub fn unary(op: Op, x: Var<'_>) -> Option<Var<'_>> {
+    Some(match op {
+        Op::Neg => x.neg(),
+        Op::Ln => x.ln(),
+        Op::Exp => x.exp(),
+        Op::Sqrt => x.sqrt(),
+        Op::Sin => x.sin(),
+        Op::Cos => x.cos(),
+        Op::Tan => x.tan(),
+        Op::Tanh => x.tanh(),
+        Op::Sigmoid => x.sigmoid(),
+        Op::Relu => x.relu(),
+        Op::Abs => x.abs(),
+        Op::Recip => x.recip(),
+        Op::Asin => x.asin(),
+        Op::Acos => x.acos(),
+        Op::Atan => x.atan(),
+        Op::Sinh => x.sinh(),
+        Op::Cosh => x.cosh(),
+        Op::Asinh => x.asinh(),
+        Op::Acosh => x.acosh(),
+        Op::Atanh => x.atanh(),
+        Op::Log2 => x.log2(),
+        Op::Log10 => x.log10(),
+        Op::Ln1p => x.ln_1p(),
+        Op::ExpM1 => x.exp_m1(),
+        Op::Exp2 => x.exp2(),
+        Op::Cbrt => x.cbrt(),
+        Op::Softplus => x.softplus(),
+        Op::Erf => x.erf(),
+        Op::Erfc => x.erfc(),
+        Op::Signum => x.signum(),
+        Op::Floor => x.floor(),
+        Op::Ceil => x.ceil(),
+        Op::Round => x.round(),
+        Op::Trunc => x.trunc(),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -421,6 +477,53 @@ mod tests {
             error.to_string(),
             "this constant is not a number: `sqrt(-1)` = NaN"
         );
+    }
+
+    #[test]
+    fn every_one_input_op_of_the_engine_is_a_function() {
+        // The function list is the op table's one-input rows plus five more;
+        // each such op is callable by its name and records exactly that op.
+        let unary: Vec<Op> = Op::ALL
+            .iter()
+            .copied()
+            .filter(|op| op.shape() == tapegrad::Shape::Unary)
+            .collect();
+        let listed: Vec<Op> = Func::ALL
+            .iter()
+            .filter_map(|f| match f {
+                Func::Unary(op) => Some(*op),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(listed, unary);
+        for op in unary {
+            let source = format!("{}(x)", op.name());
+            let tape = Tape::new();
+            let e = record(&tape, &source, &[0.5]);
+            assert_eq!(e.output.op(), op, "{source}");
+            assert_eq!(Func::from_name(op.name()), Some(Func::Unary(op)));
+        }
+    }
+
+    #[test]
+    fn two_input_functions_log_with_a_base_and_constants() {
+        let tape = Tape::new();
+        // atan2(1, 1) = π/4, hypot(3, 4) = 5, log(8, 2) = 3, and pi, e are the constants.
+        let e = record(&tape, "atan2(y, x) * 4 / pi", &[1.0, 1.0]);
+        assert!((e.output.value() - 1.0).abs() < 1e-15);
+        let e = record(&tape, "hypot(x, 4)", &[3.0]);
+        assert_eq!(e.output.value(), 5.0);
+        let e = record(&tape, "log(x, 2)", &[8.0]);
+        assert_eq!(e.output.op(), Op::LogBase);
+        assert!((e.output.value() - 3.0).abs() < 1e-15);
+        // A base that depends on an input: log_b x = ln x / ln b, d/db = -ln x/(b ln² b).
+        let e = record(&tape, "log(x, b)", &[8.0, 2.0]);
+        assert!((e.output.value() - 3.0).abs() < 1e-15);
+        let g = e.output.backward();
+        let expected = -(8f64.ln()) / (2.0 * 2f64.ln().powi(2));
+        assert!((g.wrt(e.input("b").unwrap()) - expected).abs() < 1e-14);
+        let e = record(&tape, "x * e", &[1.0]);
+        assert_eq!(e.output.value(), std::f64::consts::E);
     }
 
     #[test]

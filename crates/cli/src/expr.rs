@@ -20,12 +20,13 @@
 //! power     = primary , [ "^" , unary ] ;            (* right-associative *)
 //! primary   = number | ident | call | "(" , expr , ")" ;
 //! call      = func , "(" , [ expr , { "," , expr } ] , ")" ;
-//! func      = "ln" | "log" | "exp" | "sqrt" | "sin" | "cos" | "tan" | "tanh"
-//!           | "sigmoid" | "relu" | "abs" | "recip" | "max" | "min" ;
+//! func      = (* a one-input op of the engine: "ln", "exp", "sqrt", "sin", … *)
+//!           | "log" | "atan2" | "hypot" | "max" | "min" ;      (* see Func::ALL *)
 //! number    = digits , [ "." , [ digits ] ] , [ exponent ]
 //!           | "." , digits , [ exponent ] ;
 //! exponent  = ( "e" | "E" ) , [ "+" | "-" ] , digits ;
 //! ident     = ( letter | "_" ) , { letter | digit | "_" } ;  (* not a func *)
+//!                                        (* "pi" and "e" are the constants π and e *)
 //! ```
 //!
 //! Spaces, tabs and carriage returns separate tokens and are otherwise
@@ -51,7 +52,8 @@
 //! A name is either an *input* (a free variable, whose value the command
 //! receives) or a *binding*. A binding may only use inputs and earlier
 //! bindings; binding a name twice, or binding a name already used as an input,
-//! is an error. Function names are reserved and cannot be used as names.
+//! is an error. Function names are reserved and cannot be used as names, and
+//! `pi` and `e` are the constants π and e, which cannot be bound.
 //!
 //! # Limits
 //!
@@ -73,6 +75,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
+use tapegrad::{Op, Shape};
 use thiserror::Error;
 
 use crate::format::{cut, quoted};
@@ -107,106 +110,141 @@ impl Span {
 }
 
 /// A function of the engine that an expression can call.
+///
+/// The list comes from the engine's op table ([`Op::ALL`]): every op of one
+/// input is a function under its name ([`Op::name`], the name of `f64`'s
+/// method where `f64` has one), so the language grows with the engine.
+/// The two-input functions and `log`, which takes an optional base, are
+/// listed here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Func {
-    /// Natural logarithm; `log` is an alias.
-    Ln,
-    /// Exponential.
-    Exp,
-    /// Square root.
-    Sqrt,
-    /// Sine.
-    Sin,
-    /// Cosine.
-    Cos,
-    /// Tangent.
-    Tan,
-    /// Hyperbolic tangent.
-    Tanh,
-    /// Logistic sigmoid `1 / (1 + exp(-x))`.
-    Sigmoid,
-    /// Rectified linear unit `max(x, 0)`.
-    Relu,
-    /// Absolute value.
-    Abs,
-    /// Reciprocal `1 / x`.
-    Recip,
+    /// An op of the engine's table with one input ([`Shape::Unary`]).
+    Unary(Op),
+    /// `log(x)`, the natural logarithm, or `log(x, base)`.
+    Log,
+    /// `atan2(y, x)`, the angle of the point `(x, y)`.
+    Atan2,
+    /// `hypot(x, y) = √(x² + y²)` without overflow.
+    Hypot,
     /// Larger of two arguments.
     Max,
     /// Smaller of two arguments.
     Min,
 }
 
-/// Every name a call accepts, with its function, in the order suggestions list them.
-const FUNC_NAMES: [(&str, Func); 14] = [
-    ("ln", Func::Ln),
-    ("log", Func::Ln),
-    ("exp", Func::Exp),
-    ("sqrt", Func::Sqrt),
-    ("sin", Func::Sin),
-    ("cos", Func::Cos),
-    ("tan", Func::Tan),
-    ("tanh", Func::Tanh),
-    ("sigmoid", Func::Sigmoid),
-    ("relu", Func::Relu),
-    ("abs", Func::Abs),
-    ("recip", Func::Recip),
-    ("max", Func::Max),
-    ("min", Func::Min),
-];
+/// How many ops of the engine's table take one input.
+const UNARY_OPS: usize = {
+    let mut count = 0;
+    let mut i = 0;
+    while i < Op::ALL.len() {
+        if matches!(Op::ALL[i].shape(), Shape::Unary) {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+};
+
+/// The functions that are not one-input ops of the table, in the order listings show them.
+const OTHER_FUNCS: [Func; 5] = [Func::Log, Func::Atan2, Func::Hypot, Func::Max, Func::Min];
+
+/// The named constants an expression can use, with their values.
+pub const CONSTANTS: [(&str, f64); 2] = [("pi", std::f64::consts::PI), ("e", std::f64::consts::E)];
 
 impl Func {
-    /// Every function, each once.
-    pub const ALL: [Func; 13] = [
-        Func::Ln,
-        Func::Exp,
-        Func::Sqrt,
-        Func::Sin,
-        Func::Cos,
-        Func::Tan,
-        Func::Tanh,
-        Func::Sigmoid,
-        Func::Relu,
-        Func::Abs,
-        Func::Recip,
-        Func::Max,
-        Func::Min,
-    ];
+    /// Every function, each once: the engine's one-input ops in table order,
+    /// then `log`, `atan2`, `hypot`, `max` and `min`.
+    pub const ALL: [Func; UNARY_OPS + OTHER_FUNCS.len()] = {
+        let mut all = [Func::Log; UNARY_OPS + OTHER_FUNCS.len()];
+        let mut n = 0;
+        let mut i = 0;
+        while i < Op::ALL.len() {
+            if matches!(Op::ALL[i].shape(), Shape::Unary) {
+                all[n] = Func::Unary(Op::ALL[i]);
+                n += 1;
+            }
+            i += 1;
+        }
+        let mut j = 0;
+        while j < OTHER_FUNCS.len() {
+            all[n] = OTHER_FUNCS[j];
+            n += 1;
+            j += 1;
+        }
+        all
+    };
 
-    /// Looks a function up by the name a call uses, aliases included (`log` is [`Func::Ln`]).
+    /// Looks a function up by the name a call uses.
+    ///
+    /// ```
+    /// use tapegrad::Op;
+    /// use tapegrad_cli::expr::Func;
+    ///
+    /// assert_eq!(Func::from_name("asinh"), Some(Func::Unary(Op::Asinh)));
+    /// assert_eq!(Func::from_name("log"), Some(Func::Log));
+    /// assert_eq!(Func::from_name("sine"), None);
+    /// ```
     pub fn from_name(name: &str) -> Option<Func> {
-        FUNC_NAMES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, func)| func)
+        Func::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    /// The canonical name, as printed.
+    /// The name, as calls use it and printing writes it.
+    ///
+    /// ```
+    /// use tapegrad::Op;
+    /// use tapegrad_cli::expr::Func;
+    ///
+    /// assert_eq!(Func::Unary(Op::Ln1p).name(), "ln_1p");
+    /// assert_eq!(Func::Atan2.name(), "atan2");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
-            Func::Ln => "ln",
-            Func::Exp => "exp",
-            Func::Sqrt => "sqrt",
-            Func::Sin => "sin",
-            Func::Cos => "cos",
-            Func::Tan => "tan",
-            Func::Tanh => "tanh",
-            Func::Sigmoid => "sigmoid",
-            Func::Relu => "relu",
-            Func::Abs => "abs",
-            Func::Recip => "recip",
+            Func::Unary(op) => op.name(),
+            Func::Log => "log",
+            Func::Atan2 => "atan2",
+            Func::Hypot => "hypot",
             Func::Max => "max",
             Func::Min => "min",
         }
     }
 
-    /// The number of arguments the function takes.
+    /// The most arguments the function takes.
+    ///
+    /// ```
+    /// use tapegrad::Op;
+    /// use tapegrad_cli::expr::Func;
+    ///
+    /// assert_eq!((Func::Unary(Op::Sin).arity(), Func::Hypot.arity()), (1, 2));
+    /// // `log(x)` and `log(x, base)`
+    /// assert_eq!((Func::Log.min_arity(), Func::Log.arity()), (1, 2));
+    /// ```
     pub fn arity(self) -> usize {
         match self {
-            Func::Max | Func::Min => 2,
-            _ => 1,
+            Func::Unary(_) => 1,
+            Func::Log | Func::Atan2 | Func::Hypot | Func::Max | Func::Min => 2,
         }
     }
+
+    /// The fewest arguments the function takes: `log`'s base is optional.
+    pub fn min_arity(self) -> usize {
+        match self {
+            Func::Log => 1,
+            other => other.arity(),
+        }
+    }
+}
+
+/// The value of a named constant (`pi`, `e`).
+///
+/// ```
+/// assert_eq!(tapegrad_cli::expr::constant("pi"), Some(std::f64::consts::PI));
+/// assert_eq!(tapegrad_cli::expr::constant("tau"), None);
+/// ```
+pub fn constant(name: &str) -> Option<f64> {
+    CONSTANTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, value)| value)
 }
 
 impl fmt::Display for Func {
@@ -289,7 +327,7 @@ pub enum Expr {
         /// around either (`(-2)^x` is all of `(-2)^x`).
         span: Span,
     },
-    /// A function call, with as many arguments as [`Func::arity`].
+    /// A function call, with [`Func::min_arity`] to [`Func::arity`] arguments.
     Call {
         /// The function.
         func: Func,
@@ -583,11 +621,13 @@ pub enum ErrorKind {
         suggestions: Vec<&'static str>,
     },
     /// A call with the wrong number of arguments.
-    #[error("`{name}` takes {expected} argument{}, found {found}", plural(.expected))]
+    #[error("`{name}` takes {}, found {found}", takes(*.fewest, *.expected))]
     WrongArity {
         /// The function as written.
         name: String,
-        /// The number of arguments it takes.
+        /// The fewest arguments it takes.
+        fewest: usize,
+        /// The most arguments it takes.
         expected: usize,
         /// The number of arguments given.
         found: usize,
@@ -598,6 +638,9 @@ pub enum ErrorKind {
     /// A binding of a function name.
     #[error("cannot bind `{0}`: it is a function name")]
     BindFunctionName(String),
+    /// A binding of a named constant (`pi`, `e`).
+    #[error("cannot bind `{0}`: it is a constant")]
+    BindConstant(String),
     /// A second binding of a name.
     #[error("{} is already bound", quoted(.0))]
     Rebound(String),
@@ -634,15 +677,21 @@ fn fmt_context(after: &Option<String>, found: &Option<String>) -> String {
     after.unwrap_or_default() + &found.unwrap_or_default()
 }
 
-fn plural(count: &usize) -> &'static str {
-    if *count == 1 { "" } else { "s" }
+/// `1 argument`, `2 arguments`, or `1 or 2 arguments`.
+fn takes(fewest: usize, most: usize) -> String {
+    let plural = if most == 1 { "" } else { "s" };
+    if fewest == most {
+        format!("{most} argument{plural}")
+    } else {
+        format!("{fewest} or {most} argument{plural}")
+    }
 }
 
 /// Formats the "did you mean" part of an unknown function message, or the list of functions.
 fn fmt_suggestions(suggestions: &[&str]) -> String {
     let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
     if quoted.is_empty() {
-        let names: Vec<&str> = FUNC_NAMES.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
         format!(": expected one of {}", names.join(", "))
     } else {
         format!(" (did you mean {}?)", quoted.join(" or "))
@@ -775,13 +824,13 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// The function names nearest to `name`, all at the same smallest distance.
 fn function_suggestions(name: &str) -> Vec<&'static str> {
-    let Some(best) = closest(name, FUNC_NAMES.iter().map(|(n, _)| *n)) else {
+    let Some(best) = closest(name, Func::ALL.iter().map(|f| f.name())) else {
         return Vec::new();
     };
     let limit = edit_distance(name, best, 2).unwrap_or(0);
-    FUNC_NAMES
+    Func::ALL
         .iter()
-        .map(|(n, _)| *n)
+        .map(|f| f.name())
         .filter(|n| edit_distance(name, n, limit).is_some())
         .collect()
 }
@@ -1210,6 +1259,9 @@ impl<'s> Parser<'s> {
                 span,
             ));
         }
+        if constant(name).is_some() {
+            return Err(ParseError::new(ErrorKind::BindConstant(name.into()), span));
+        }
         if self.bound.contains(name) {
             return Err(ParseError::new(ErrorKind::Rebound(name.into()), span));
         }
@@ -1461,7 +1513,12 @@ impl<'s> Parser<'s> {
 
     fn variable(&mut self, token: Token) -> PResult<Expr> {
         let name = self.text(token.span);
-        let kind = if Func::from_name(name).is_some() {
+        let kind = if let Some(value) = constant(name) {
+            return Ok(Expr::Num {
+                value,
+                span: token.span,
+            });
+        } else if Func::from_name(name).is_some() {
             ErrorKind::FunctionAsVariable(name.into())
         } else if self.binding == Some(name) {
             ErrorKind::SelfReference(name.into())
@@ -1513,9 +1570,10 @@ impl<'s> Parser<'s> {
         let close = self.bump();
         self.parens -= 1;
         let span = name.span.to(close.span);
-        if args.len() != func.arity() {
+        if !(func.min_arity()..=func.arity()).contains(&args.len()) {
             let kind = ErrorKind::WrongArity {
                 name: self.text(name.span).into(),
+                fewest: func.min_arity(),
                 expected: func.arity(),
                 found: args.len(),
             };

@@ -13,11 +13,15 @@ mod error;
 pub mod eval;
 mod examples;
 pub mod expr;
+pub mod fit;
+mod fit_plot;
 pub mod format;
 mod grad;
 mod plot;
+mod precise;
 pub mod predict;
 mod solve;
+pub mod table;
 pub mod train;
 pub mod values;
 
@@ -48,6 +52,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<()>
         Command::Examples(args) => examples::run(&args, stdout),
         Command::Train(args) => train::run(&args, stdout),
         Command::Predict(args) => predict::run(&args, stdout),
+        Command::Fit(args) => fit::run(&args, stdin, stdout),
     };
     result?;
     stdout.flush()?;

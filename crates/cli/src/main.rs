@@ -23,6 +23,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) | Err(Error::Closed) => ExitCode::SUCCESS,
+        Err(e @ Error::NotConverged(_)) => {
+            let _ = writeln!(io::stderr(), "{e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             let _ = writeln!(io::stderr(), "{e}");
             ExitCode::FAILURE

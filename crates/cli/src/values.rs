@@ -107,7 +107,7 @@ pub fn input_values(program: &Program, items: &[String], flag: &str) -> Result<V
 }
 
 /// A value of `--at`: a finite decimal number.
-fn parse_number(name: &str, text: &str) -> Result<f64> {
+pub(crate) fn parse_number(name: &str, text: &str) -> Result<f64> {
     match text.parse::<f64>() {
         Ok(value) if value.is_finite() => Ok(value),
         Ok(_) => Err(Error::msg(format_args!(

@@ -469,8 +469,20 @@ fn unknown_function_is_named_with_a_suggestion() {
     );
     assert_eq!(
         tapegrad(&["grad", "foo(x)", "--at", "x=1"]).error(),
-        "error: unknown function `foo`: expected one of ln, log, exp, sqrt, sin, cos, tan, tanh, sigmoid, relu, abs, recip, max, min\n  foo(x)\n  ^^^\n"
+        format!(
+            "error: unknown function `foo`: expected one of {}\n  foo(x)\n  ^^^\n",
+            function_names()
+        )
     );
+}
+
+/// Every function's name, in the order the CLI's list has them (from the engine's op table).
+fn function_names() -> String {
+    let names: Vec<&str> = tapegrad_cli::expr::Func::ALL
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    names.join(", ")
 }
 
 #[test]
@@ -554,7 +566,8 @@ fn a_huge_identifier_is_cut_in_errors() {
         (
             format!("{name}(x)"),
             format!(
-                "error: unknown function {cut}: expected one of ln, log, exp, sqrt, sin, cos, tan, tanh, sigmoid, relu, abs, recip, max, min"
+                "error: unknown function {cut}: expected one of {}",
+                function_names()
             ),
         ),
     ] {

@@ -39,12 +39,20 @@ fn sessions(doc: &str) -> Vec<Session> {
     sessions
 }
 
-#[test]
-fn every_session_of_the_cli_docs_still_prints_the_same() {
-    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md");
-    let doc = std::fs::read_to_string(&doc_path).expect("docs/cli.md");
+/// Runs every session of `docs/{name}` in one scratch folder and checks
+/// that there are more than `at_least` and that each prints what the
+/// document shows.
+fn replay(name: &str, at_least: usize) {
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs")
+        .join(name);
+    let doc = std::fs::read_to_string(&doc_path).expect("the document");
     let sessions = sessions(&doc);
-    assert!(sessions.len() > 40, "found {} sessions", sessions.len());
+    assert!(
+        sessions.len() > at_least,
+        "found {} sessions",
+        sessions.len()
+    );
     let binary = Path::new(env!("CARGO_BIN_EXE_tapegrad"));
     let path = format!(
         "{}:{}",
@@ -65,10 +73,55 @@ fn every_session_of_the_cli_docs_still_prints_the_same() {
         // The document trims trailing blank lines of an output.
         if printed.trim_end_matches('\n') != s.output.trim_end_matches('\n') {
             failures.push(format!(
-                "docs/cli.md:{}: $ {}\n--- documented\n{}--- printed\n{}",
+                "docs/{name}:{}: $ {}\n--- documented\n{}--- printed\n{}",
                 s.line, s.command, s.output, printed
             ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_session_of_the_cli_docs_still_prints_the_same() {
+    replay("cli.md", 40);
+}
+
+#[test]
+fn every_session_of_the_fit_docs_still_prints_the_same() {
+    replay("fit.md", 4);
+}
+
+/// The backticked names between `<!-- functions` and `<!-- /functions -->`
+/// in `doc`, each once, in order, with any `(arguments)` cut off.
+fn listed_functions(doc: &str) -> Vec<String> {
+    let start = doc.find("<!-- functions").expect("a functions block");
+    let end = doc.find("<!-- /functions -->").expect("its end");
+    let mut names: Vec<String> = Vec::new();
+    for (i, piece) in doc[start..end].split('`').enumerate() {
+        let name = piece.split('(').next().unwrap_or("").to_string();
+        if i % 2 == 1 && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+#[test]
+fn the_cli_docs_list_every_function_of_the_engines_op_table() {
+    use tapegrad_cli::expr::{CONSTANTS, Func};
+    // The list in docs/cli.md is the CLI's function list, in its order
+    // (the engine's one-input ops in table order, then atan2, hypot, max,
+    // min and log), then the constants: so a new op of the engine fails
+    // this test until the docs name it.
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md");
+    let doc = std::fs::read_to_string(&doc_path).expect("docs/cli.md");
+    let unary = Func::ALL.iter().filter(|f| matches!(f, Func::Unary(_)));
+    let others = [Func::Atan2, Func::Hypot, Func::Max, Func::Min, Func::Log];
+    let expected: Vec<String> = unary
+        .chain(&others)
+        .map(|f| f.name().to_string())
+        .chain(CONSTANTS.iter().map(|(name, _)| name.to_string()))
+        .collect();
+    assert_eq!(listed_functions(&doc), expected);
+    assert_eq!(Func::ALL.len(), expected.len() - CONSTANTS.len());
 }

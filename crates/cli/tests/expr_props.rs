@@ -22,9 +22,11 @@ fn number() -> impl Strategy<Value = f64> {
     ]
 }
 
-/// Variable names, avoiding function names, which are reserved.
+/// Variable names, avoiding function names and the constants `pi` and `e`, which are reserved.
 fn name() -> impl Strategy<Value = String> {
-    "[a-zA-Z_][a-zA-Z0-9_]{0,3}".prop_filter("not a function", |n| Func::from_name(n).is_none())
+    "[a-zA-Z_][a-zA-Z0-9_]{0,3}".prop_filter("not a function or constant", |n| {
+        Func::from_name(n).is_none() && tapegrad_cli::expr::constant(n).is_none()
+    })
 }
 
 fn leaf(names: BoxedStrategy<String>) -> impl Strategy<Value = Expr> {

@@ -69,6 +69,7 @@ proptest! {
             }
             Err(Error::Failed(message)) => prop_assert!(message.starts_with("error: ")),
             Err(Error::Closed) => prop_assert!(false, "stdout is a vector"),
+            Err(Error::NotConverged(message)) => prop_assert!(false, "grad fits nothing: {}", message),
         }
     }
 

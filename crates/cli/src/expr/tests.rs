@@ -1,6 +1,7 @@
 //! Unit tests of the expression language: grammar, printing, names and every error.
 
 use super::*;
+use tapegrad::Op;
 
 /// Parses a program whose statements are all bindings but the output, and returns the output.
 fn output(source: &str) -> Expr {
@@ -98,16 +99,40 @@ fn numbers() {
 
 #[test]
 fn calls_and_aliases() {
-    assert_eq!(shape("ln(x) + log(x)"), "(+ (ln x) (ln x))");
+    // `log` with one argument is the natural logarithm; with two, its second is the base.
+    assert_eq!(shape("ln(x) + log(x)"), "(+ (ln x) (log x))");
+    assert_eq!(
+        shape("log(x, 2) + atan2(y, x)"),
+        "(+ (log x 2) (atan2 y x))"
+    );
     assert_eq!(shape("max(a, min(b, c))"), "(max a (min b c))");
     for func in Func::ALL {
         let args = vec!["x"; func.arity()].join(", ");
         let source = format!("{func}({args})");
         assert_eq!(canonical(&source), source);
     }
-    assert_eq!(Func::from_name("log"), Some(Func::Ln));
-    assert_eq!(Func::from_name("recip"), Some(Func::Recip));
-    assert_eq!(Func::from_name("sinh"), None);
+    assert_eq!(Func::from_name("log"), Some(Func::Log));
+    assert_eq!(Func::from_name("recip"), Some(Func::Unary(Op::Recip)));
+    assert_eq!(Func::from_name("sinh"), Some(Func::Unary(Op::Sinh)));
+    assert_eq!(Func::from_name("sine"), None);
+    // Names of ops that are not one-input ops are not functions.
+    assert_eq!(Func::from_name("add"), None);
+    assert_eq!(Func::from_name("var"), None);
+}
+
+#[test]
+fn pi_and_e_are_constants_that_cannot_be_bound() {
+    // `pi` and `e` read as the numbers π and e, so they are not inputs.
+    let program = parse("pi * r^2 + e").unwrap();
+    assert_eq!(program.inputs(), ["r"]);
+    assert_eq!(
+        program.to_string(),
+        format!("{} * r^2 + {}", std::f64::consts::PI, std::f64::consts::E)
+    );
+    assert_eq!(
+        error("e = 2; e"),
+        "error: cannot bind `e`: it is a constant\n  e = 2; e\n  ^"
+    );
 }
 
 #[test]
@@ -191,7 +216,8 @@ fn canonical_printing() {
     assert_eq!(canonical("2^(-1)"), "2^-1");
     assert_eq!(canonical("2^(a*b)"), "2^(a * b)");
     assert_eq!(canonical("-(-x)"), "--x");
-    assert_eq!(canonical("log(x)"), "ln(x)");
+    assert_eq!(canonical("log(x)"), "log(x)");
+    assert_eq!(canonical("log(x,10)"), "log(x, 10)");
     // Numbers read back exactly; extreme magnitudes use scientific notation.
     assert_eq!(
         canonical("1e300 + 1.5e-7 + 0.1 + 123456"),
@@ -228,7 +254,7 @@ fn errors_on_multi_line_input_show_the_line_number() {
         "error: expected an expression after `*`\n  2 | y = x*\n    |       ^"
     );
     assert_eq!(
-        error("a = 1\nb = 2\nc = 3\nd = 4\ne = 5\nf = 6\ng = 7\nh = 8\ni = 9\nj = (\n1 +"),
+        error("a = 1\nb = 2\nc = 3\nd = 4\np = 5\nf = 6\ng = 7\nh = 8\ni = 9\nj = (\n1 +"),
         "error: expected an expression after `+`\n  11 | 1 +\n     |    ^"
     );
     // Tabs are copied into the padding so the caret stays under its column.
@@ -376,8 +402,8 @@ fn unbalanced_parentheses() {
 #[test]
 fn unknown_functions() {
     assert_eq!(
-        error("sinh(x)"),
-        "error: unknown function `sinh` (did you mean `sin`?)\n  sinh(x)\n  ^^^^"
+        error("sine(x)"),
+        "error: unknown function `sine` (did you mean `sin` or `sinh`?)\n  sine(x)\n  ^^^^"
     );
     assert_eq!(
         error("2 * lg(x)"),
@@ -387,11 +413,16 @@ fn unknown_functions() {
         error("sigmiod(x)"),
         "error: unknown function `sigmiod` (did you mean `sigmoid`?)\n  sigmiod(x)\n  ^^^^^^^"
     );
+    // With nothing close, the message lists every function, in the list's order.
+    let all: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
     assert_eq!(
         error("foo(x)"),
-        "error: unknown function `foo`: expected one of ln, log, exp, sqrt, sin, cos, tan, tanh, \
-         sigmoid, relu, abs, recip, max, min\n  foo(x)\n  ^^^"
+        format!(
+            "error: unknown function `foo`: expected one of {}\n  foo(x)\n  ^^^",
+            all.join(", ")
+        )
     );
+    assert!(all.starts_with(&["neg", "ln", "exp"]) && all.ends_with(&["max", "min"]));
     // A bound name or an input followed by `(` is a call too.
     assert!(error("w = 1; w(2)").starts_with("error: unknown function `w`"));
 }
@@ -410,10 +441,10 @@ fn wrong_arity() {
         error("exp()"),
         "error: `exp` takes 1 argument, found 0\n  exp()\n  ^^^^^"
     );
-    // The function is named as written, alias included.
+    // `log` takes an optional base.
     assert_eq!(
-        error("log(a, b)"),
-        "error: `log` takes 1 argument, found 2\n  log(a, b)\n  ^^^^^^^^^"
+        error("log(a, b, c)"),
+        "error: `log` takes 1 or 2 arguments, found 3\n  log(a, b, c)\n  ^^^^^^^^^^^^"
     );
 }
 
