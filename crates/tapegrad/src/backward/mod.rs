@@ -1,0 +1,306 @@
+//! The reverse sweep: one loop from the output back to the first node.
+
+use std::borrow::Cow;
+use std::mem;
+use std::ops::Index;
+
+use crate::error::{Error, Result};
+use crate::op::{Op, Pullback, pullback};
+use crate::tape::{Call, Inner, Tape, Var, Vars};
+
+mod fused;
+mod reach;
+mod sweep;
+
+pub(crate) use fused::{Fused, Run};
+pub(crate) use reach::{depends_on, on_leaf_paths, reachable};
+pub(crate) use sweep::sweep;
+
+/// The adjoints of one backward pass: `∂output/∂node` for every node.
+///
+/// It borrows the tape, so it cannot outlive a [`Tape::clear`] and answer
+/// for nodes that no longer exist.
+///
+/// ```
+/// use tapegrad::Tape;
+///
+/// let tape = Tape::new();
+/// let (x, y) = (tape.var(2.0), tape.var(5.0));
+/// let z = x * y + x;
+/// let g = z.backward();
+/// assert_eq!(g[x], 6.0); // y + 1
+/// assert_eq!(g.wrt(y), 2.0); // x
+/// assert_eq!(g.wrt_all(&[x, y]), vec![6.0, 2.0]);
+/// ```
+#[derive(Clone)]
+pub struct Gradients<'t> {
+    tape: &'t Tape,
+    output: u32,
+    /// Adjoints by node index, from node 0 to the output.
+    adjoints: Vec<f64>,
+}
+
+impl<'t> Gradients<'t> {
+    /// `∂output/∂var`: 0 for a node the output does not depend on.
+    /// `g[var]` is the same number.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, unused) = (tape.var(3.0), tape.var(1.0));
+    /// let g = (x * x).backward();
+    /// assert_eq!(g.wrt(x), 6.0); // d(x²)/dx = 2x
+    /// assert_eq!(g.wrt(unused), 0.0);
+    /// assert_eq!(g[x], g.wrt(x));
+    /// ```
+    ///
+    /// # Panics
+    /// If `var` belongs to another tape.
+    #[must_use]
+    #[inline]
+    #[track_caller]
+    pub fn wrt(&self, var: Var<'t>) -> f64 {
+        self.tape.check_owns(var);
+        self.adjoints.get(var.index()).copied().unwrap_or(0.0)
+    }
+
+    /// `∂output/∂v` for each `v` of `vars`, in order.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let xs = [tape.var(2.0), tape.var(5.0)];
+    /// let g = (xs[0] * xs[1]).backward();
+    /// assert_eq!(g.wrt_all(&xs), vec![5.0, 2.0]); // (x₁, x₀)
+    /// ```
+    ///
+    /// # Panics
+    /// If a `Var` belongs to another tape.
+    #[must_use]
+    #[track_caller]
+    pub fn wrt_all(&self, vars: &[Var<'t>]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(vars.len());
+        for &v in vars {
+            out.push(self.wrt(v));
+        }
+        out
+    }
+
+    /// `∂output/∂xᵢ` for every leaf `xᵢ` of a block from
+    /// [`Tape::vars`], in order: borrowed from the adjoints when the block
+    /// precedes the output, padded with zeros for leaves recorded after it.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let w = tape.vars(&[1.0, 2.0]);
+    /// let z = w.get(0) * 10.0;
+    /// let later = tape.vars(&[5.0]); // recorded after z
+    /// let g = z.backward();
+    /// assert_eq!(&g.wrt_vars(w)[..], &[10.0, 0.0]); // ∂z/∂w₀ = 10
+    /// assert_eq!(&g.wrt_vars(later)[..], &[0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `vars` belongs to another tape.
+    #[track_caller]
+    pub fn wrt_vars(&self, vars: Vars<'t>) -> Cow<'_, [f64]> {
+        if !std::ptr::eq(self.tape, vars.tape) {
+            panic!("tapegrad: cannot read gradients of Vars from another tape");
+        }
+        let range = vars.indices();
+        match self.adjoints.get(range.clone()) {
+            Some(slice) => Cow::Borrowed(slice),
+            None => {
+                let mut owned = vec![0.0; range.len()];
+                if let Some(have) = self.adjoints.get(range.start..) {
+                    owned[..have.len()].copy_from_slice(have);
+                }
+                Cow::Owned(owned)
+            }
+        }
+    }
+
+    /// The output these gradients were taken of.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(0.0);
+    /// let y = x.exp();
+    /// let g = y.backward();
+    /// assert_eq!((g.output().index(), g.output().value()), (y.index(), 1.0));
+    /// ```
+    pub fn output(&self) -> Var<'t> {
+        self.tape.get(self.output as usize)
+    }
+
+    /// Adjoints by node index, from node 0 up to the output.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(3.0);
+    /// let y = x * 2.0;
+    /// let z = y + 1.0;
+    /// // ∂z/∂x = 2, ∂z/∂y = 1, ∂z/∂z = 1, by tape index
+    /// assert_eq!(z.backward().as_slice(), &[2.0, 1.0, 1.0]);
+    /// ```
+    pub fn as_slice(&self) -> &[f64] {
+        &self.adjoints
+    }
+
+    /// Every leaf ([`Tape::var`]) of the tape with its gradient, in creation
+    /// order.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0);
+    /// let c = tape.constant(10.0);
+    /// let y = tape.var(3.0);
+    /// let z = x * y + c;
+    /// let g = z.backward();
+    /// let leaves: Vec<(usize, f64)> = g.leaves().iter().map(|&(v, d)| (v.index(), d)).collect();
+    /// // ∂z/∂x = y, ∂z/∂y = x; the constant is not a leaf
+    /// assert_eq!(leaves, vec![(0, 3.0), (2, 2.0)]);
+    /// ```
+    pub fn leaves(&self) -> Vec<(Var<'t>, f64)> {
+        let leaves: Vec<usize> = self.tape.with(|t| {
+            t.ops
+                .iter()
+                .enumerate()
+                .filter(|&(_, &op)| op == Op::Leaf)
+                .map(|(i, _)| i)
+                .collect()
+        });
+        leaves
+            .into_iter()
+            .map(|i| {
+                let var = self.tape.get(i);
+                (var, self.wrt(var))
+            })
+            .collect()
+    }
+}
+
+impl<'t> Index<Var<'t>> for Gradients<'t> {
+    type Output = f64;
+
+    /// `g[x]` is `g.wrt(x)`.
+    #[track_caller]
+    fn index(&self, var: Var<'t>) -> &f64 {
+        self.tape.check_owns(var);
+        self.adjoints.get(var.index()).unwrap_or(&0.0)
+    }
+}
+
+impl Drop for Gradients<'_> {
+    fn drop(&mut self) {
+        // Hand the buffer back so the next backward pass on this tape does
+        // not allocate.
+        let adjoints = mem::take(&mut self.adjoints);
+        self.tape.with(|t| {
+            if adjoints.capacity() > t.spare.capacity() {
+                t.spare = adjoints;
+            }
+        });
+    }
+}
+
+impl std::fmt::Debug for Gradients<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gradients")
+            .field("output", &self.output)
+            .field("adjoints", &self.adjoints)
+            .finish()
+    }
+}
+
+impl<'t> Var<'t> {
+    /// Backpropagates from this node in one reverse sweep and returns the
+    /// adjoint of every node (`∂self/∂node`).
+    ///
+    /// Numerical faults follow IEEE arithmetic (`ln(-1)` is NaN, `1/0` is
+    /// infinite); use [`Var::try_backward`] to have them reported. A node
+    /// whose adjoint is exactly zero sends nothing to its inputs, so an
+    /// infinite local partial of a node the output does not use (say `√0`)
+    /// cannot turn a gradient into `0·∞ = NaN`.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(3.0);
+    /// let y = x * x + x.sin();
+    /// let g = y.backward();
+    /// assert_eq!(g[x], 6.0 + 3f64.cos()); // 2x + cos x
+    /// ```
+    #[must_use = "the gradients are the result; backward changes nothing on the tape"]
+    #[track_caller]
+    pub fn backward(self) -> Gradients<'t> {
+        // Gradients are numbers code can branch on, like values.
+        self.tape.note_read(self.index);
+        self.backward_unnoted()
+    }
+
+    /// [`Var::backward`] for the engine's own views, which never note a
+    /// read: looking at a graph changes nothing a later `compile` sees.
+    pub(crate) fn backward_unnoted(self) -> Gradients<'t> {
+        let mut adjoints = self.take_buffer();
+        let fault = sweep(self.tape, self.index as usize, &mut adjoints, None, &[]);
+        debug_assert!(fault.is_none());
+        self.gradients(adjoints)
+    }
+
+    /// Like [`Var::backward`], but checks every value and adjoint that a
+    /// gradient with respect to a leaf depends on, and returns
+    /// [`Error::NonFinite`] for the first one that is NaN or infinite: the
+    /// first such value in tape order, else the first non-finite adjoint in
+    /// sweep order, naming the op that produced it. Adjoints of nodes that
+    /// no leaf reaches (constants, and what is computed from them alone)
+    /// are not checked: no gradient is made of them.
+    ///
+    /// ```
+    /// use tapegrad::{Error, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(-1.0).named("x");
+    /// assert!(matches!(x.ln().try_backward(), Err(Error::NonFinite { .. })));
+    /// let g = (x * x).try_backward().unwrap();
+    /// assert_eq!(g[x], -2.0);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`], naming the node, its op and inputs.
+    #[track_caller]
+    pub fn try_backward(self) -> Result<Gradients<'t>> {
+        self.tape.note_read(self.index);
+        let out = self.index as usize;
+        let mut adjoints = self.take_buffer();
+        let (value_fault, needed) = self.tape.with(|t| {
+            let reach = reachable(t, out);
+            let fault = (0..=out).find(|&i| reach[i] && !t.values[i].is_finite());
+            (fault, fault.is_none().then(|| on_leaf_paths(t, &reach)))
+        });
+        // The faulty node, and the input whose adjoint it made non-finite
+        // (none when its own value is).
+        let fault = match (value_fault, needed) {
+            (Some(i), _) => Some((i, None)),
+            (None, Some(needed)) => sweep(self.tape, out, &mut adjoints, Some(&needed), &[])
+                .map(|(i, input)| (i, Some((input as usize, adjoints[input as usize])))),
+            (None, None) => None,
+        };
+        match fault {
+            None => Ok(self.gradients(adjoints)),
+            Some((node, sent)) => {
+                self.tape.with(|t| t.spare = adjoints);
+                Err(Error::non_finite(self.tape, out, node, sent))
+            }
+        }
+    }
+
+    fn take_buffer(self) -> Vec<f64> {
+        self.tape.with(|t| mem::take(&mut t.spare))
+    }
+
+    fn gradients(self, adjoints: Vec<f64>) -> Gradients<'t> {
+        Gradients {
+            tape: self.tape,
+            output: self.index,
+            adjoints,
+        }
+    }
+}
