@@ -37,6 +37,9 @@ pub(super) fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
         cut: count,
     };
     pullback(&mut outside, Op::Sum, value, g);
+    // Node by node, each product's adjoint would be `0 + g` (its slot
+    // starts at +0 and the sum adds `g`), which turns a -0 into +0: the
+    // same here, so the products see the bits they would unfused.
     let g = 0.0 + g;
     for k in (0..count).rev() {
         sweep.at = at + 2 * k as usize;
@@ -54,6 +57,8 @@ pub(super) fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
         return;
     }
     let (first, at) = (f.first, f.first_at as usize);
+    // Each inner addition's adjoint, node by node, is `0 + g` from the next
+    // (its slot starts at +0), which turns a -0 into +0.
     let inner = 0.0 + g;
     let product = |sweep: &mut Sweep<'_>, k: u32| {
         sweep.at = at + 4 * k as usize;
