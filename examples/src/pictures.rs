@@ -5,7 +5,9 @@ use plotters::prelude::*;
 
 use crate::descent::Point;
 use crate::loss::{LOSSES, Loss};
-use crate::plot::{Area, PlotError, draw_contours, draw_path, grid, msg};
+use crate::plot::{
+    Area, LegendEntry, PlotError, draw_contours, draw_legend, draw_path, grid, legend_height, msg,
+};
 use crate::{Error, Output, Result};
 
 const SIZE: (u32, u32) = (720, 540);
@@ -143,13 +145,33 @@ pub(crate) fn losses(out: &mut Output<'_>) -> Result<()> {
         return Ok(());
     };
     let colors = [BLACK, BLUE, RED, GREEN, MAGENTA, CYAN];
-    svg(&file, SIZE, |area| {
+    // The hinge loss max(0, 1 - a) equals the absolute loss |1 - a| for
+    // a < 1, and is drawn after it: draw the absolute loss as a wide
+    // translucent band, so it stays visible under the hinge.
+    let entries: Vec<LegendEntry> = LOSSES
+        .iter()
+        .zip(colors)
+        .map(|(loss, color)| {
+            let style = if *loss == Loss::Absolute {
+                color.mix(0.35).stroke_width(7)
+            } else {
+                color.stroke_width(2)
+            };
+            (format!("{loss}: {}", loss.formula()), style)
+        })
+        .collect();
+    // The six formulas make a legend wider than any place the curves leave
+    // clear in the plot: the picture is taller by the legend, which
+    // `draw_legend` then puts below the plot.
+    let room = legend_height(entries.len()) + 12;
+    svg(&file, (SIZE.0, SIZE.1 + room), |area| {
         let mut chart = ChartBuilder::on(area)
             .caption(
                 "Loss functions of the prediction a, label y = 1",
                 (FONT, 20),
             )
             .margin(12)
+            .margin_bottom(12 + room)
             .x_label_area_size(30)
             .y_label_area_size(40)
             .build_cartesian_2d(-2.0f64..2.0, 0.0f64..4.0)
@@ -160,7 +182,10 @@ pub(crate) fn losses(out: &mut Output<'_>) -> Result<()> {
             .y_desc("loss")
             .draw()
             .map_err(msg)?;
-        for (loss, color) in LOSSES.iter().zip(colors) {
+        // What the legend must stay clear of: every piece of every curve,
+        // and the 0-1 loss's dot.
+        let mut curves: Vec<Vec<(f64, f64)>> = Vec::new();
+        for (loss, (_, style)) in LOSSES.iter().zip(&entries) {
             let range = if *loss == Loss::Log {
                 (0.005, 0.995)
             } else {
@@ -176,38 +201,21 @@ pub(crate) fn losses(out: &mut Output<'_>) -> Result<()> {
                     _ => pieces.push(Vec::new()),
                 }
             }
-            // The hinge loss max(0, 1 - a) equals the absolute loss |1 - a|
-            // for a < 1, and is drawn after it: draw the absolute loss as a
-            // wide translucent band, so it stays visible under the hinge.
-            let style = if *loss == Loss::Absolute {
-                color.mix(0.35).stroke_width(7)
-            } else {
-                color.stroke_width(2)
-            };
             pieces.retain(|p| !p.is_empty());
-            for (k, piece) in pieces.into_iter().enumerate() {
-                let series = chart
-                    .draw_series(LineSeries::new(piece, style))
+            for piece in pieces {
+                chart
+                    .draw_series(LineSeries::new(piece.iter().copied(), *style))
                     .map_err(msg)?;
-                if k == 0 {
-                    series
-                        .label(format!("{loss}: {}", loss.formula()))
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-                }
+                curves.push(piece);
             }
             if *loss == Loss::ZeroOne {
                 chart
-                    .draw_series([Circle::new((1.0, 0.0), 4, color.filled())])
+                    .draw_series([Circle::new((1.0, 0.0), 4, style.color.filled())])
                     .map_err(msg)?;
+                curves.push(vec![(1.0, 0.0), (1.0, 0.0)]);
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(msg)?;
-        Ok(())
+        draw_legend(area, &chart, &entries, &curves)
     })
 }
 

@@ -1,6 +1,7 @@
 //! The plotting helpers the examples' pictures and the `tapegrad` command's
 //! `descend --plot` share, on plotters: an SVG file to draw into, evenly
-//! spaced samples, a descent path, and contour lines of sampled values.
+//! spaced samples, a descent path, contour lines of sampled values, and a
+//! legend placed clear of the curves.
 //!
 //! Drawing code returns `Result<(), String>` (plotters' errors turned into
 //! their messages with [`msg`]); [`svg`] tells a file that cannot be written
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The whole picture of an SVG file being drawn.
 pub type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -347,6 +349,223 @@ pub fn draw_loss_curve(area: &Area<'_>, caption: &str, points: &[(f64, f64)]) ->
     Ok(())
 }
 
+/// The space about a legend's box that a curve must keep clear of, in
+/// pixels: half the widest stroke the pictures draw (7 pixels), rounded up.
+pub const LEGEND_CLEARANCE: i32 = 4;
+
+/// The legend's text.
+const LEGEND_FONT: (&str, u32) = ("sans-serif", 12);
+
+/// The height of one line of the legend: its font size and a quarter.
+const LEGEND_LINE: i32 = 15;
+
+/// The legend's margin inside its box and the width of its column of
+/// samples, in pixels (as plotters draws its own legends).
+const LEGEND_MARGIN: i32 = 10;
+const LEGEND_SAMPLES: i32 = 30;
+
+/// Where a legend can go inside the plot, in the order tried: the corners,
+/// then the middles of the edges, then the centre.
+const LEGEND_PLACES: [SeriesLabelPosition; 9] = [
+    SeriesLabelPosition::UpperRight,
+    SeriesLabelPosition::UpperLeft,
+    SeriesLabelPosition::LowerRight,
+    SeriesLabelPosition::LowerLeft,
+    SeriesLabelPosition::UpperMiddle,
+    SeriesLabelPosition::LowerMiddle,
+    SeriesLabelPosition::MiddleRight,
+    SeriesLabelPosition::MiddleLeft,
+    SeriesLabelPosition::MiddleMiddle,
+];
+
+/// One line of a legend: the series' label and the style of its line.
+pub type LegendEntry = (String, ShapeStyle);
+
+/// The height in pixels of the box [`draw_legend`] draws for `lines`
+/// entries: a line each, and a margin.
+///
+/// ```
+/// // Six lines of 15 pixels, and 10 above and below.
+/// assert_eq!(tapegrad_examples::plot::legend_height(6), 110);
+/// ```
+pub fn legend_height(lines: usize) -> u32 {
+    let lines = u32::try_from(lines).unwrap_or(u32::MAX);
+    lines
+        .saturating_mul(LEGEND_LINE as u32)
+        .saturating_add(2 * LEGEND_MARGIN as u32)
+}
+
+/// The pixel size of the box [`draw_legend`] draws for `entries` on
+/// `picture`: the widest label beside a column of samples, a line each,
+/// and a margin.
+fn legend_size(picture: &Area<'_>, entries: &[LegendEntry]) -> Result<(i32, i32), String> {
+    let font: TextStyle = LEGEND_FONT.into();
+    let mut text = 0;
+    for (label, _) in entries {
+        let (w, _) = picture.estimate_text_size(label, &font).map_err(msg)?;
+        text = text.max(i32::try_from(w).map_err(msg)?);
+    }
+    let height = i32::try_from(legend_height(entries.len())).map_err(msg)?;
+    Ok((text + LEGEND_SAMPLES + 2 * LEGEND_MARGIN, height))
+}
+
+/// Draws a legend of `entries` on `picture`, in a white box where no
+/// segment of `curves` (in `chart`'s coordinates) runs.
+///
+/// It takes the first of the plot's corners, edge middles and centre whose
+/// box, widened by [`LEGEND_CLEARANCE`], no segment crosses; if there is
+/// none, it draws the box centred below the plot's axis labels (30 pixels),
+/// in room the caller left there with a bottom margin of at least
+/// [`legend_height`].
+///
+/// ```
+/// use plotters::prelude::*;
+/// use tapegrad_examples::plot::{draw_legend, msg};
+///
+/// let mut svg = String::new();
+/// {
+///     let area = SVGBackend::with_string(&mut svg, (400, 300)).into_drawing_area();
+///     let mut chart = ChartBuilder::on(&area)
+///         .build_cartesian_2d(0.0..1.0, 0.0..1.0)
+///         .map_err(msg)?;
+///     let line = vec![(0.0, 0.0), (1.0, 1.0)];
+///     chart.draw_series(LineSeries::new(line.clone(), &BLUE)).map_err(msg)?;
+///     let entries = [("y = x".to_string(), BLUE.stroke_width(2))];
+///     draw_legend(&area, &chart, &entries, &[line])?;
+///     area.present().map_err(msg)?;
+/// }
+/// // The diagonal runs through the upper right corner, so the legend
+/// // takes the upper left one, 5 pixels in.
+/// assert!(svg.contains(r#"<rect x="5" y="5""#));
+/// # Ok::<(), String>(())
+/// ```
+///
+/// # Errors
+/// A message if the box fits neither inside nor below the plot, or
+/// plotters'.
+pub fn draw_legend(
+    picture: &Area<'_>,
+    chart: &Chart<'_, '_>,
+    entries: &[LegendEntry],
+    curves: &[Vec<(f64, f64)>],
+) -> Drawn {
+    let size = legend_size(picture, entries)?;
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let plot = (xs.end - xs.start, ys.end - ys.start);
+    let segments: Vec<((f64, f64), (f64, f64))> = curves
+        .iter()
+        .flat_map(|curve| curve.windows(2))
+        .map(|pair| {
+            let pixel = |p: &(f64, f64)| {
+                let (x, y) = chart.backend_coord(p);
+                (f64::from(x), f64::from(y))
+            };
+            (pixel(&pair[0]), pixel(&pair[1]))
+        })
+        .collect();
+    let clear = |(x, y): (i32, i32)| {
+        let c = LEGEND_CLEARANCE;
+        let frame = (
+            f64::from(x - c),
+            f64::from(y - c),
+            f64::from(x + size.0 + c),
+            f64::from(y + size.1 + c),
+        );
+        !segments.iter().any(|&(a, b)| crosses(frame, a, b))
+    };
+    let inside = LEGEND_PLACES.iter().find_map(|place| {
+        let (x, y) = legend_corner(place, size, plot);
+        let corner = (xs.start + x, ys.start + y);
+        clear(corner).then_some(corner)
+    });
+    let (x, y) = match inside {
+        Some(corner) => corner,
+        None => {
+            let corner = (xs.start + (plot.0 - size.0) / 2, ys.end + 30);
+            if corner.1 + size.1 > picture.dim_in_pixel().1 as i32 {
+                return Err(format!(
+                    "the legend ({} × {} pixels) is clear of the curves nowhere in the plot, and the picture leaves no room for it below",
+                    size.0, size.1
+                ));
+            }
+            corner
+        }
+    };
+    let corners = [(x, y), (x + size.0, y + size.1)];
+    picture
+        .draw(&Rectangle::new(corners, WHITE.mix(0.8).filled()))
+        .map_err(msg)?;
+    picture.draw(&Rectangle::new(corners, BLACK)).map_err(msg)?;
+    let font = TextStyle::from(LEGEND_FONT).pos(Pos::new(HPos::Left, VPos::Center));
+    for (k, (label, style)) in entries.iter().enumerate() {
+        let top = y + LEGEND_MARGIN + LEGEND_LINE * k as i32;
+        let middle = top + LEGEND_LINE / 2;
+        let left = x + LEGEND_MARGIN;
+        picture
+            .draw(&PathElement::new(
+                vec![(left, middle), (left + 20, middle)],
+                *style,
+            ))
+            .map_err(msg)?;
+        picture
+            .draw(&Text::new(
+                label.as_str(),
+                (left + LEGEND_SAMPLES, middle),
+                font.clone(),
+            ))
+            .map_err(msg)?;
+    }
+    Ok(())
+}
+
+/// The top left corner of a legend box of `size` at `place` in an area of
+/// `area` pixels, 5 pixels in from an edge as plotters places its own.
+fn legend_corner(place: &SeriesLabelPosition, size: (i32, i32), area: (i32, i32)) -> (i32, i32) {
+    use SeriesLabelPosition::*;
+    let x = match place {
+        UpperLeft | MiddleLeft | LowerLeft => 5,
+        UpperMiddle | MiddleMiddle | LowerMiddle => (area.0 - size.0) / 2,
+        UpperRight | MiddleRight | LowerRight => area.0 - size.0 - 5,
+        Coordinate(x, _) => *x,
+    };
+    let y = match place {
+        UpperLeft | UpperMiddle | UpperRight => 5,
+        MiddleLeft | MiddleMiddle | MiddleRight => (area.1 - size.1) / 2,
+        LowerLeft | LowerMiddle | LowerRight => area.1 - size.1 - 5,
+        Coordinate(_, y) => *y,
+    };
+    (x, y)
+}
+
+/// Whether the segment from `a` to `b` meets the rectangle `(left, top,
+/// right, bottom)`: an end inside, or a crossing of one of its sides.
+fn crosses((l, t, r, bt): (f64, f64, f64, f64), a: (f64, f64), b: (f64, f64)) -> bool {
+    // Clip the segment to the rectangle (Liang–Barsky): it meets the
+    // rectangle exactly when some part of it survives.
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - l),
+        (dx, r - a.0),
+        (-dy, a.1 - t),
+        (dy, bt - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let u = q / p;
+            if p < 0.0 {
+                t0 = t0.max(u);
+            } else {
+                t1 = t1.min(u);
+            }
+        }
+    }
+    t0 <= t1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,6 +579,22 @@ mod tests {
             .map(|&x| xs.iter().map(|&y| Some(x * x + y.sin().powi(2))).collect())
             .collect();
         (xs, values)
+    }
+
+    #[test]
+    fn a_segment_crosses_a_rectangle_when_part_of_it_lies_inside() {
+        let frame = (0.0, 0.0, 10.0, 10.0);
+        // An end inside, both ends outside on either side, and along a side.
+        assert!(crosses(frame, (5.0, 5.0), (20.0, 20.0)));
+        assert!(crosses(frame, (-5.0, 5.0), (15.0, 5.0)));
+        assert!(crosses(frame, (0.0, -5.0), (0.0, 15.0)));
+        // Beside it, and a diagonal x + y = 25 passing outside the corner
+        // (10, 10), where x + y is only 20.
+        assert!(!crosses(frame, (11.0, 0.0), (11.0, 10.0)));
+        assert!(!crosses(frame, (25.0, 0.0), (0.0, 25.0)));
+        // The diagonal x + y = 15 cuts the corner; a point outside is clear.
+        assert!(crosses(frame, (15.0, 0.0), (0.0, 15.0)));
+        assert!(!crosses(frame, (12.0, 12.0), (12.0, 12.0)));
     }
 
     #[test]

@@ -449,6 +449,80 @@ fn the_absolute_loss_stays_visible_under_the_hinge_loss() {
 }
 
 #[test]
+fn the_loss_pictures_legend_covers_no_curve() {
+    // The legend's box (the black-bordered rectangle) must not hide any
+    // part of a curve: no point of a curve's line, widened by half its
+    // stroke, and no point of the 0-1 loss's dot lies in the box. The
+    // curves are the polylines wider than the 1-pixel grid drawn before the
+    // box; the legend's own samples come after it.
+    let folder = std::env::temp_dir().join(format!("tapegrad-legend-{}", std::process::id()));
+    let mut text = Vec::new();
+    let mut out = Output::with_pictures(&mut text, &folder).unwrap();
+    let loss: Vec<_> = EXAMPLES.iter().filter(|e| e.name == "loss").collect();
+    tapegrad_examples::run(&loss, &mut out).unwrap();
+    let svg = std::fs::read_to_string(folder.join("losses.svg")).unwrap();
+    std::fs::remove_dir_all(&folder).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let number =
+        |n: roxmltree::Node, name: &str| -> f64 { n.attribute(name).unwrap().parse().unwrap() };
+    let nodes: Vec<roxmltree::Node> = doc.descendants().collect();
+    let at = nodes
+        .iter()
+        .position(|n| {
+            n.has_tag_name("rect")
+                && n.attribute("fill") == Some("none")
+                && n.attribute("stroke") == Some("#000000")
+        })
+        .expect("a legend box");
+    let boxed = nodes[at];
+    let (left, top) = (number(boxed, "x"), number(boxed, "y"));
+    let (right, bottom) = (left + number(boxed, "width"), top + number(boxed, "height"));
+    // Whether a point, widened by `reach` pixels, touches the box.
+    let touches = |(x, y): (f64, f64), reach: f64| {
+        x + reach >= left && x - reach <= right && y + reach >= top && y - reach <= bottom
+    };
+    let mut curves = 0;
+    for n in nodes[..at].iter().filter(|n| n.has_tag_name("polyline")) {
+        let width = number(*n, "stroke-width");
+        if width < 2.0 {
+            continue;
+        }
+        curves += 1;
+        let points: Vec<(f64, f64)> = n
+            .attribute("points")
+            .unwrap()
+            .split_whitespace()
+            .map(|p| {
+                let (x, y) = p.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect();
+        // Every segment, walked in steps of at most a quarter pixel.
+        for pair in points.windows(2) {
+            let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+            let steps = ((x1 - x0).hypot(y1 - y0) * 4.0).ceil().max(1.0) as usize;
+            for k in 0..=steps {
+                let t = k as f64 / steps as f64;
+                let p = (x0 + t * (x1 - x0), y0 + t * (y1 - y0));
+                assert!(
+                    !touches(p, width / 2.0),
+                    "the legend box ({left}, {top})-({right}, {bottom}) covers {p:?} of a curve"
+                );
+            }
+        }
+    }
+    // Six losses, the 0-1 loss in two pieces.
+    assert!(curves >= 7, "{curves} curves");
+    for dot in nodes[..at].iter().filter(|n| n.has_tag_name("circle")) {
+        let centre = (number(*dot, "cx"), number(*dot, "cy"));
+        assert!(
+            !touches(centre, number(*dot, "r")),
+            "the legend covers the dot at {centre:?}"
+        );
+    }
+}
+
+#[test]
 fn an_output_folder_that_cannot_be_made_is_an_error_naming_it() {
     let mut text = Vec::new();
     let blocker = std::env::temp_dir().join(format!("tapegrad-blocker-{}", std::process::id()));

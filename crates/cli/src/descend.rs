@@ -21,7 +21,7 @@ use tapegrad::Tape;
 use crate::Source;
 use crate::cli::DescendArgs;
 use crate::error::{Error, Result};
-use crate::format::{fixed, mention, number, quoted};
+use crate::format::{fixed, loss_cell, mention, number, quoted};
 use crate::plot;
 use crate::values::{chosen_inputs, input_values};
 
@@ -151,10 +151,13 @@ pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write)
     table.finish(out)?;
     let steps = n.saturating_sub(1);
     match &end {
+        // The summary gives the loss exactly, in the threshold's form (the
+        // shortest decimal that reads back as it), so that it shows why the
+        // loss is or is not below `--until`.
         End::Reached(until) => writeln!(
             out,
             "{label} = {} < {} after {steps} step{}, at point {n}",
-            fixed(last),
+            number(last),
             number(*until),
             plural(steps),
         )?,
@@ -167,7 +170,7 @@ pub(crate) fn run(args: &DescendArgs, stdin: &mut dyn Read, out: &mut dyn Write)
                 out,
                 "stopped after {steps} step{}: {label} = {} at point {n}{missed}",
                 plural(steps),
-                fixed(last),
+                number(last),
             )?;
         }
         End::Diverged(_) => {}
@@ -204,8 +207,9 @@ fn one_line(text: &str) -> String {
     }
 }
 
-/// The table: `n`, the moved inputs and the loss, right-aligned, printed
-/// as the rows come.
+/// The table: `n`, the moved inputs and the loss (with its significant
+/// digits, as [`loss_cell`] prints it), right-aligned, printed as the rows
+/// come.
 ///
 /// A column is as wide as its widest cell (at least 9, as in the tutorial),
 /// which is only known at the end: the table holds back its first [`HELD`]
@@ -252,7 +256,7 @@ impl Table {
         self.rows += 1;
         let values = point.iter().copied().chain([loss]);
         if let Some(n_width) = self.streaming {
-            let cells: Vec<String> = values.map(fixed).collect();
+            let cells: Vec<String> = values.enumerate().map(|(c, v)| self.cell(c, v)).collect();
             for (w, cell) in self.widths.iter_mut().zip(&cells) {
                 *w = (*w).max(cell.chars().count());
             }
@@ -264,11 +268,23 @@ impl Table {
             self.rows -= 1;
             return self.push(out, point, loss);
         }
-        for (w, v) in self.widths.iter_mut().zip(values) {
-            *w = (*w).max(fixed(v).chars().count());
+        for (c, v) in values.enumerate() {
+            let width = self.cell(c, v).chars().count();
+            self.widths[c] = self.widths[c].max(width);
             self.held.push(v);
         }
         Ok(())
+    }
+
+    /// The cell of `v` in column `c`: an input's value, or in the last
+    /// column the loss, which [`loss_cell`] prints with its significant
+    /// digits.
+    fn cell(&self, c: usize, v: f64) -> String {
+        if c + 1 == self.widths.len() {
+            loss_cell(v)
+        } else {
+            fixed(v)
+        }
     }
 
     /// Prints what is held back, if anything: all of a short run's table.
@@ -286,7 +302,11 @@ impl Table {
         let held = std::mem::take(&mut self.held);
         self.line(out, n_width, "n", &self.header)?;
         for (k, row) in held.chunks(self.widths.len()).enumerate() {
-            let cells: Vec<String> = row.iter().map(|&v| fixed(v)).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, &v)| self.cell(c, v))
+                .collect();
             self.line(out, n_width, &(k + 1).to_string(), &cells)?;
         }
         Ok(())
@@ -331,7 +351,14 @@ mod tests {
         header.push(format!("{label}({})", names.join(",")));
         let cells: Vec<Vec<String>> = rows
             .iter()
-            .map(|r| r.iter().map(|&v| fixed(v)).collect())
+            .map(|r| {
+                let (loss, inputs) = r.split_last().unwrap();
+                inputs
+                    .iter()
+                    .map(|&v| fixed(v))
+                    .chain([loss_cell(*loss)])
+                    .collect()
+            })
             .collect();
         let widths: Vec<usize> = (0..header.len())
             .map(|c| {

@@ -20,6 +20,19 @@ pub fn fixed(x: f64) -> String {
     }
 }
 
+/// A loss in `descend`'s table, the number compared with `--until`: as
+/// [`fixed`] while its six decimals keep at least three significant digits,
+/// and below `1e-4` in scientific notation with seven (`9.999990e-7`), so
+/// that a slow descent's rows near a small `--until` do not all print
+/// `0.000001`.
+pub fn loss_cell(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-4 {
+        format!("{x:.6e}")
+    } else {
+        fixed(x)
+    }
+}
+
 /// A number in JSON: the shortest decimal that reads back as the same
 /// `f64`, always with a decimal point or an exponent (`162.0`, `0.1`,
 /// `1e300`), and the strings `"NaN"`, `"inf"` and `"-inf"` for the numbers
@@ -156,5 +169,21 @@ mod tests {
         assert_eq!(fixed(-0.0123456789), "-0.012346");
         assert_eq!(fixed(1.5e12), "1.500000e12");
         assert_eq!(fixed(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn a_small_loss_keeps_its_significant_digits() {
+        // From 1e-4 up a loss prints as the table's other numbers, with at
+        // least three significant digits (0.000944, the tutorial's last J).
+        assert_eq!(loss_cell(0.000944), "0.000944");
+        assert_eq!(loss_cell(1e-4), "0.000100");
+        assert_eq!(loss_cell(0.0), "0.000000");
+        assert_eq!(loss_cell(2.5), "2.500000");
+        // Below it, seven significant digits tell apart losses that six
+        // decimals print alike, on both sides of a threshold of 1e-6.
+        assert_eq!(loss_cell(1.0000004e-6), "1.000000e-6");
+        assert_eq!(loss_cell(9.999991e-7), "9.999991e-7");
+        assert_eq!(loss_cell(-3.5e-9), "-3.500000e-9");
+        assert_eq!(loss_cell(f64::NAN), "NaN");
     }
 }

@@ -882,9 +882,13 @@ fn descend_prints_table_2_3_as_the_examples_crate() {
     ])
     .ok();
     let example = example_text("descent-2d");
-    // The example prints a title line first, then the same table and summary.
+    // The example prints a title line first, then the same table; its
+    // summary rounds J to the table's six decimals, as the tutorial does,
+    // where the command gives J exactly (checked below).
     let table: Vec<&str> = example.lines().skip(2).collect();
-    assert_eq!(out.lines().collect::<Vec<_>>(), table);
+    let printed: Vec<&str> = out.lines().collect();
+    assert_eq!(printed.len(), table.len());
+    assert_eq!(printed[..printed.len() - 1], table[..table.len() - 1]);
     // And the numbers are the library's.
     let points = tapegrad_examples::descent::two_variables([3.0, 1.0], 0.1, 0.01);
     let rows: Vec<&str> = out.lines().skip(1).take(points.len()).collect();
@@ -899,11 +903,16 @@ fn descend_prints_table_2_3_as_the_examples_crate() {
             [p.x, p.y, p.j].map(|v| format!("{v:.6}").parse::<f64>().unwrap())
         );
     }
+    // The summary gives the last J as the shortest decimal that reads back
+    // as it, the form of the threshold 0.01.
+    let last = points.last().unwrap().j;
+    assert!(last < 0.01);
     assert_eq!(
         out.lines().last(),
         Some(
             format!(
-                "J = 0.009711 < 0.01 after {} steps, at point {}",
+                "J = {} < 0.01 after {} steps, at point {}",
+                tapegrad::graph::format_number(last),
                 points.len() - 1,
                 points.len()
             )
@@ -923,9 +932,11 @@ fn descend_one_variable_matches_the_examples_crate() {
     for (n, (x, j)) in path.iter().enumerate() {
         expected.push(format!("{:>4} {x:>9.6} {j:>9.6}", n + 1));
     }
+    // The table's last J, 0.000944, keeps six decimals (three significant
+    // digits); the summary gives it exactly.
     expected.push(format!(
-        "J = {:.6} < 0.001 after {} steps, at point {}",
-        path.last().unwrap().1,
+        "J = {} < 0.001 after {} steps, at point {}",
+        tapegrad::graph::format_number(path.last().unwrap().1),
         path.len() - 1,
         path.len()
     ));
@@ -981,7 +992,7 @@ fn descend_moves_only_wrt() {
     .ok();
     assert_eq!(
         out,
-        "   n         a      J(a)\n   1  0.000000 16.000000\n   2  0.800000  5.760000\n   3  1.280000  2.073600\nstopped after 2 steps: J = 2.073600 at point 3\n"
+        "   n         a      J(a)\n   1  0.000000 16.000000\n   2  0.800000  5.760000\n   3  1.280000  2.073600\nstopped after 2 steps: J = 2.0736 at point 3\n"
     );
 }
 
@@ -1003,7 +1014,7 @@ fn descend_replays_across_a_kink_with_the_numbers_of_fresh_recordings() {
     .ok();
     assert_eq!(
         out,
-        "   n         x      J(x)\n   1  1.200000  1.640000\n   2  0.180000  0.032400\n   3  0.072000  0.005184\nstopped after 2 steps: J = 0.005184 at point 3\n"
+        "   n         x      J(x)\n   1  1.200000  1.640000\n   2  0.180000  0.032400\n   3  0.072000  0.005184\nstopped after 2 steps: J = 0.005183999999999998 at point 3\n"
     );
 }
 
@@ -1045,8 +1056,77 @@ fn descend_stops_at_max_steps() {
             "0.001"
         ])
         .ok(),
-        "   n         x      J(x)\n   1  1.000000  1.000000\n   2  0.500000  0.250000\n   3  0.250000  0.062500\nstopped after 2 steps: J = 0.062500 at point 3, not below 0.001\n"
+        "   n         x      J(x)\n   1  1.000000  1.000000\n   2  0.500000  0.250000\n   3  0.250000  0.062500\nstopped after 2 steps: J = 0.0625 at point 3, not below 0.001\n"
     );
+}
+
+#[test]
+fn descend_prints_a_small_loss_with_the_digits_its_comparison_needs() {
+    // x² from 1 with η = 0.001: x ← x − 0.002x, so J = x² shrinks by
+    // 0.998² a step and first goes below 1e-6 after about
+    // ln(1e-6) / (2 ln 0.998) ≈ 3450 steps, by less than 0.4% a step.
+    // Six decimals would print the last hundreds of rows as `0.000001` and
+    // end with `J = 0.000001 < 1e-6`; the loss column keeps seven
+    // significant digits below 1e-4, and the summary gives J exactly.
+    let out = tapegrad(&[
+        "descend",
+        "x^2",
+        "--from",
+        "x=1",
+        "--eta",
+        "0.001",
+        "--until",
+        "1e-6",
+        "--max-steps",
+        "10000",
+    ])
+    .ok();
+    let lines: Vec<&str> = out.lines().collect();
+    let summary = lines.last().unwrap();
+    let rest = summary.strip_prefix("J = ").expect(summary);
+    let (j, rest) = rest.split_once(" < ").unwrap();
+    assert!(rest.starts_with("1e-6 after "), "{summary}");
+    let j: f64 = j.parse().unwrap();
+    assert!(j < 1e-6, "{summary}");
+    // The same descent in f64, for the rows' losses.
+    let mut x = 1.0f64;
+    let mut expected = Vec::new();
+    loop {
+        let loss = x * x;
+        expected.push(loss);
+        if loss < 1e-6 {
+            break;
+        }
+        x -= 0.001 * (2.0 * x);
+    }
+    assert_eq!(j, *expected.last().unwrap());
+    let cells: Vec<&str> = lines[1..lines.len() - 1]
+        .iter()
+        .map(|row| row.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(cells.len(), expected.len());
+    for (cell, loss) in cells.iter().zip(&expected) {
+        let printed: f64 = cell.parse().unwrap();
+        // Six decimals from 1e-4 up (within 5e-7), seven significant
+        // digits below (within 5e-7 of the loss, relatively).
+        let error = (printed - loss).abs();
+        if *loss >= 1e-4 {
+            assert!(error <= 5e-7, "{cell} for {loss}");
+        } else {
+            assert!(error <= 5e-7 * loss, "{cell} for {loss}");
+        }
+    }
+    // Each step lowers J by 0.4%, which seven significant digits show:
+    // below 1e-4, every printed loss is lower than the one before.
+    let small: Vec<f64> = cells
+        .iter()
+        .filter(|c| c.contains('e'))
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert!(small.len() > 500, "{} rows below 1e-4", small.len());
+    for pair in small.windows(2) {
+        assert!(pair[1] < pair[0], "{pair:?}");
+    }
 }
 
 #[test]
@@ -1097,11 +1177,14 @@ fn descend_prints_rows_while_it_runs() {
     assert_eq!(status.code(), Some(0));
     // The point column is as wide as the largest point --max-steps allows
     // (1000000001, 10 digits); the value columns as their widest cell of
-    // the first rows: 9, the tutorial's width.
-    assert_eq!(lines[0], format!("{:>10}         x      J(x)", "n"));
-    assert_eq!(lines[1], format!("{:>10}  1.000000  1.000000", 1));
-    assert_eq!(lines[2], format!("{:>10}  0.800000  0.640000", 2));
-    assert_eq!(lines[2000], format!("{:>10}  0.000000  0.000000", 2000));
+    // the first rows: 9, the tutorial's width, for x, and 13 for J, whose
+    // smallest losses (0.64^1024 at point 1025) keep their significant
+    // digits. J = 0.8^3998 is 0 in f64.
+    assert_eq!(lines[0], format!("{:>10}         x          J(x)", "n"));
+    assert_eq!(lines[1], format!("{:>10}  1.000000      1.000000", 1));
+    assert_eq!(lines[2], format!("{:>10}  0.800000      0.640000", 2));
+    assert_eq!(lines[1025], format!("{:>10}  0.000000 3.375152e-199", 1025));
+    assert_eq!(lines[2000], format!("{:>10}  0.000000      0.000000", 2000));
 }
 
 #[test]
@@ -1127,12 +1210,15 @@ fn descend_plots_a_long_run_with_a_bounded_number_of_points() {
     let lines: Vec<&str> = out.lines().collect();
     // The header, 200 001 rows, and the summary.
     assert_eq!(lines.len(), 200_003);
-    assert_eq!(lines[0], "     n         x      J(x)");
-    assert_eq!(lines[1], "     1  1.000000  1.000000");
-    assert_eq!(lines[200_001], "200001  0.002500  0.000000");
+    // J = x⁴ falls below 1e-4 within the held rows and prints from there
+    // with seven significant digits: its column is 11 wide (`1.234567e-6`),
+    // and the last rows' 12 characters widen it.
+    assert_eq!(lines[0], "     n         x        J(x)");
+    assert_eq!(lines[1], "     1  1.000000    1.000000");
+    assert_eq!(lines[200_001], "200001  0.002500 3.905828e-11");
     assert_eq!(
         lines[200_002],
-        "stopped after 200000 steps: J = 0.000000 at point 200001"
+        "stopped after 200000 steps: J = 3.905828106622317e-11 at point 200001"
     );
     let svg = std::fs::read_to_string(&path).unwrap();
     // Each point of the path is one circle.
@@ -1172,7 +1258,7 @@ fn descend_prints_a_table_for_a_name_longer_than_a_format_width() {
             cell(70_003, "1.000000")
         )
     );
-    assert_eq!(lines[3], "stopped after 1 step: J = 0.250000 at point 2");
+    assert_eq!(lines[3], "stopped after 1 step: J = 0.25 at point 2");
 }
 
 #[test]

@@ -125,3 +125,69 @@ fn the_cli_docs_list_every_function_of_the_engines_op_table() {
     assert_eq!(listed_functions(&doc), expected);
     assert_eq!(Func::ALL.len(), expected.len() - CONSTANTS.len());
 }
+
+/// The subcommands of the `tapegrad` command, from its clap definition
+/// (what `tapegrad --help` lists), without clap's own `help`.
+fn subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    tapegrad_cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .filter(|name| name != "help")
+        .collect()
+}
+
+fn read(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The line of `doc` that starts with `start`.
+fn line_starting<'a>(doc: &'a str, start: &str) -> &'a str {
+    doc.lines()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting `{start}`"))
+}
+
+#[test]
+fn every_subcommand_has_a_section_in_the_cli_docs_and_its_contents() {
+    // Whatever commands the CLI has, docs/cli.md gives each a section
+    // headed `## \`tapegrad NAME\`` and lists it in its contents, which
+    // links the section.
+    let doc = read("../../docs/cli.md");
+    let commands = subcommands();
+    assert!(commands.len() >= 6, "{commands:?}");
+    for name in &commands {
+        let heading = format!("\n## `tapegrad {name}`\n");
+        assert!(
+            doc.contains(&heading),
+            "docs/cli.md has no section {heading:?}"
+        );
+        let entry = format!("- [`tapegrad {name}`](#tapegrad-{name})");
+        assert!(
+            doc.contains(&entry),
+            "docs/cli.md's contents have no entry {entry:?}"
+        );
+    }
+}
+
+#[test]
+fn the_readmes_name_every_subcommand_the_cli_docs_cover() {
+    // The workspace README's line on docs/cli.md and the package README's
+    // list of subcommands name every command, in backticks.
+    let readme = read("../../README.md");
+    let workspace_line = line_starting(&readme, "- [docs/cli.md](docs/cli.md)");
+    let package = read("README.md");
+    let package_line = line_starting(&package, "Subcommands:");
+    for name in subcommands() {
+        let quoted = format!("`{name}`");
+        assert!(
+            workspace_line.contains(&quoted),
+            "README.md's docs/cli.md line does not name {quoted}: {workspace_line}"
+        );
+        assert!(
+            package_line.contains(&quoted),
+            "crates/cli/README.md does not name {quoted}: {package_line}"
+        );
+    }
+}

@@ -270,18 +270,20 @@
 //!
 //! The core (tape, ops, backward, gradient graphs, Hessians, Jacobians,
 //! checks, the text dump) depends on smallvec, thiserror, libm and foldhash only.
-//! Three default features add graph views:
+//! The crate's features add graph views; those marked (default) are on unless
+//! `default-features = false`:
 //!
-//! - `petgraph`: [`Graph::to_petgraph`], [`Graph::to_dot`] and
+//! - `petgraph` (default): [`Graph::to_petgraph`], [`Graph::to_dot`] and
 //!   [`Graph::write_dot`], and the re-export `tapegrad::graph::petgraph`
 //!   (the one dependency the views add).
-//! - `svg`: [`Graph::to_svg`] and [`Graph::write_svg`], laid out and drawn
-//!   by tapegrad's own code, with no dependency.
-//! - `html` (enables `svg`): [`Graph::to_html`] and [`Graph::write_html`],
-//!   a self-contained web page that steps through the backward sweep over
-//!   the SVG picture, with no dependency.
+//! - `svg` (default): [`Graph::to_svg`] and [`Graph::write_svg`], laid out
+//!   and drawn by tapegrad's own code, with no dependency.
+//! - `html` (default, enables `svg`): [`Graph::to_html`] and
+//!   [`Graph::write_html`], a self-contained web page that steps through the
+//!   backward sweep over the SVG picture, with no dependency.
 //!
-//! For gradients alone: `tapegrad = { version = "0.1", default-features = false }`.
+//! For gradients alone (tapegrad is not on crates.io yet, so from its
+//! repository): `tapegrad = { git = "https://github.com/tapegrad/tapegrad", default-features = false }`.
 //!
 //! More: [the tutorial's examples](https://github.com/tapegrad/tapegrad/blob/main/docs/tutorial.md),
 //! [graph dumps](https://github.com/tapegrad/tapegrad/blob/main/docs/graph-dumps.md),
