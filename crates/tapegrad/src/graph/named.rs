@@ -93,45 +93,58 @@ pub(super) fn named_tops(walk: &Walk, order: &[Item]) -> Vec<usize> {
         .collect()
 }
 
-/// Work allowed to the exact per-node sweeps of [`named_jacobians`] beyond
-/// two steps per walked node and operand, in steps (one per operand read).
-const SWEEP_SLACK: usize = 1 << 17;
-
 /// The local Jacobians of the kept nodes at walk positions `tops`
 /// ([`Detail::Named`](super::Detail::Named)): for each, `(source id,
 /// ∂top/∂source)` over the kept nodes it reads through unnamed ones, summed
 /// over every path, in the order the walk meets the sources.
 ///
-/// Each is a reverse sweep of the unnamed nodes under its node (see
-/// [`Sweeper::sweep`]). Those sweeps take time in proportion to the sum of
-/// the regions' sizes, and regions can overlap: a chain of unnamed nodes
-/// that every step's named output reads is swept once per output,
-/// quadratic in the chain's length. Past a budget linear in the walk, the
-/// Jacobians are found by [`by_shared_nodes`] instead, which sweeps every
-/// unnamed node once. Both list the same sources in the same order; the
-/// partials can differ in their last bits, as the products are taken in
-/// another order.
+/// One algorithm for every graph, so a dump's partials depend on the graph
+/// alone, in time linear in the walk and the Jacobians' sizes: every
+/// unnamed node with more than one user is a stop of the reverse sweeps
+/// ([`Sweeper::sweep`]), as the kept nodes are, and gets a Jacobian of its
+/// own (inputs first, in tape order), which the sweeps that meet it then
+/// scale and add up. A sweep per kept node over all the unnamed nodes
+/// under it would be quadratic where regions overlap (a chain of unnamed
+/// nodes that every step's named output reads).
 pub(super) fn named_jacobians(tape: &Tape, walk: &Walk, tops: &[usize]) -> Vec<Jacobian> {
-    let operands: usize = walk.nodes.iter().map(|w| w.sources.len()).sum();
-    let mut budget = 2 * (walk.nodes.len() + operands) + SWEEP_SLACK;
-    let kept = |q: usize| walk.nodes[q].id.is_some();
-    let mut sweeper = Sweeper::new(tape, walk);
-    let exact: Option<Vec<Jacobian>> = tops
-        .iter()
-        .map(|&top| sweeper.sweep(top, kept, &mut budget))
-        .collect();
-    match exact {
-        Some(regions) => regions
-            .into_iter()
-            .map(|region| {
-                region
-                    .into_iter()
-                    .filter_map(|(q, d)| Some((walk.nodes[q].id?, d)))
-                    .collect()
-            })
-            .collect(),
-        None => by_shared_nodes(tape, walk, tops),
+    let n = walk.nodes.len();
+    let mut users = vec![0u32; n];
+    for w in &walk.nodes {
+        for source in &w.sources {
+            if let Source::Node { index, .. } = *source {
+                if let Some(q) = walk.position(index) {
+                    users[q] = users[q].saturating_add(1);
+                }
+            }
+        }
     }
+    let shared = |q: usize| walk.nodes[q].id.is_none() && users[q] > 1;
+    let stop = |q: usize| walk.nodes[q].id.is_some() || users[q] > 1;
+    let ids = walk
+        .nodes
+        .iter()
+        .filter_map(|w| w.id)
+        .max()
+        .map_or(0, |m| m + 1);
+    let mut sum = Accumulator {
+        at: vec![usize::MAX; ids],
+        terms: Vec::new(),
+    };
+    let mut inner: Vec<usize> = (0..n).filter(|&q| shared(q)).collect();
+    inner.sort_unstable_by_key(|&q| walk.nodes[q].node.index);
+    // The Jacobians of the shared nodes, by walk position.
+    let mut jacobians: Vec<Jacobian> = vec![Vec::new(); n];
+    let mut sweeper = Sweeper::new(tape, walk);
+    for v in inner {
+        let local = sweeper.sweep(v, stop);
+        jacobians[v] = sum.compose(walk, &jacobians, &local);
+    }
+    tops.iter()
+        .map(|&top| {
+            let local = sweeper.sweep(top, stop);
+            sum.compose(walk, &jacobians, &local)
+        })
+        .collect()
 }
 
 /// Reverse sweeps over a walk, with their scratch space: dense tables by
@@ -170,14 +183,8 @@ impl<'a> Sweeper<'a> {
     /// to the stops, seeded with 1, in the reverse of their depth-first
     /// post-order (structural, so that the sums do not depend on tape
     /// order): the stops met, `(position, ∂top/∂stop)`, in the order the
-    /// walk meets them. Spends a step of `budget` per operand read; `None`
-    /// once it is spent.
-    fn sweep(
-        &mut self,
-        top: usize,
-        stop: impl Fn(usize) -> bool,
-        budget: &mut usize,
-    ) -> Option<Jacobian> {
+    /// walk meets them.
+    fn sweep(&mut self, top: usize, stop: impl Fn(usize) -> bool) -> Jacobian {
         for q in self.touched.drain(..) {
             self.visited[q] = false;
             self.listed[q] = UNLISTED;
@@ -195,7 +202,6 @@ impl<'a> Sweeper<'a> {
             let s = &walk.nodes[p].sources;
             if k < s.len() {
                 frame.1 += 1;
-                *budget = budget.checked_sub(1)?;
                 // A folded constant has no walk position.
                 let Source::Node { index, .. } = s[k] else {
                     continue;
@@ -223,7 +229,6 @@ impl<'a> Sweeper<'a> {
             let w = &walk.nodes[p];
             let partials = self.tape.partials(w.node.index);
             for source in &w.sources {
-                *budget = budget.checked_sub(1)?;
                 let Source::Node { index, slot } = *source else {
                     continue;
                 };
@@ -237,54 +242,8 @@ impl<'a> Sweeper<'a> {
                 }
             }
         }
-        Some(stops)
+        stops
     }
-}
-
-/// [`named_jacobians`] in time linear in the walk and the Jacobians' sizes:
-/// every unnamed node with more than one user is a stop of the sweeps, as
-/// the kept nodes are, and gets a Jacobian of its own (inputs first, in
-/// tape order), which the sweeps that meet it then scale and add up.
-fn by_shared_nodes(tape: &Tape, walk: &Walk, tops: &[usize]) -> Vec<Jacobian> {
-    let n = walk.nodes.len();
-    let mut users = vec![0u32; n];
-    for w in &walk.nodes {
-        for source in &w.sources {
-            if let Source::Node { index, .. } = *source {
-                if let Some(q) = walk.position(index) {
-                    users[q] = users[q].saturating_add(1);
-                }
-            }
-        }
-    }
-    let shared = |q: usize| walk.nodes[q].id.is_none() && users[q] > 1;
-    let stop = |q: usize| walk.nodes[q].id.is_some() || users[q] > 1;
-    let ids = walk
-        .nodes
-        .iter()
-        .filter_map(|w| w.id)
-        .max()
-        .map_or(0, |m| m + 1);
-    let mut sum = Accumulator {
-        at: vec![usize::MAX; ids],
-        terms: Vec::new(),
-    };
-    let mut inner: Vec<usize> = (0..n).filter(|&q| shared(q)).collect();
-    inner.sort_unstable_by_key(|&q| walk.nodes[q].node.index);
-    // The Jacobians of the shared nodes, by walk position.
-    let mut jacobians: Vec<Jacobian> = vec![Vec::new(); n];
-    let mut sweeper = Sweeper::new(tape, walk);
-    let mut unlimited = usize::MAX;
-    for v in inner {
-        let local = sweeper.sweep(v, stop, &mut unlimited).unwrap_or_default();
-        jacobians[v] = sum.compose(walk, &jacobians, &local);
-    }
-    tops.iter()
-        .map(|&top| {
-            let local = sweeper.sweep(top, stop, &mut unlimited).unwrap_or_default();
-            sum.compose(walk, &jacobians, &local)
-        })
-        .collect()
 }
 
 /// Sums sparse rows by id, keeping the order ids first appear in.
@@ -336,8 +295,9 @@ mod tests {
     use crate::graph::{Detail, Graph};
     use crate::tape::Var;
 
-    /// The Jacobians of a Named graph both ways: the exact per-node sweeps
-    /// (without a budget) and [`by_shared_nodes`].
+    /// The Jacobians of a Named graph both ways: sweeps from each kept
+    /// node over every unnamed node under it (the reference, quadratic
+    /// where regions overlap) and [`named_jacobians`].
     fn both_ways(graph: &Graph<'_>) -> (Vec<Jacobian>, Vec<Jacobian>) {
         let roots = graph.roots();
         let (walk, order) = graph.walk(&roots);
@@ -347,16 +307,14 @@ mod tests {
             .iter()
             .map(|&top| {
                 let kept = |q: usize| walk.nodes[q].id.is_some();
-                let mut unlimited = usize::MAX;
                 sweeper
-                    .sweep(top, kept, &mut unlimited)
-                    .unwrap()
+                    .sweep(top, kept)
                     .into_iter()
                     .map(|(q, d)| (walk.nodes[q].id.unwrap(), d))
                     .collect()
             })
             .collect();
-        (exact, by_shared_nodes(graph.tape, &walk, &tops))
+        (exact, named_jacobians(graph.tape, &walk, &tops))
     }
 
     fn assert_same(exact: &[Vec<(usize, f64)>], shared: &[Vec<(usize, f64)>]) {
