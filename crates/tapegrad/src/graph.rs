@@ -99,18 +99,29 @@ pub use crate::escape::format_number;
 use crate::op::Op;
 use crate::tape::{Tape, Var};
 
+// This file holds the Graph type, its builders and accessors; each view
+// and step has a file of its own.
+/// The petgraph and DOT views.
 #[cfg(feature = "petgraph")]
 mod dot;
+/// The HTML page that steps through the backward sweep.
 #[cfg(feature = "html")]
 mod html;
+/// The labels, looks and references the pictures share.
 mod label;
+/// Detail::Named: folded expressions and their Jacobians.
 mod named;
+/// Constants, Detail, Direction.
 mod options;
+/// Selecting and numbering nodes (through crate::numbering).
 mod select;
+/// The SVG view: its layout and drawing.
 #[cfg(feature = "svg")]
 mod svg;
+/// The text dump.
 mod text;
 
+use label::Pictures;
 use named::Token;
 pub use options::{Constants, Detail, Direction};
 
@@ -158,7 +169,8 @@ pub enum Operand {
 #[non_exhaustive]
 pub struct GraphNode {
     /// The node's id in the graph (`%id`): its position in the canonical
-    /// order, and its petgraph [`NodeIndex`].
+    /// order, and its petgraph
+    /// [`NodeIndex`](petgraph::graph::NodeIndex).
     pub id: usize,
     /// The node's index on the tape; `None` for the constant of an op shown
     /// as a node of its own ([`Constants::AsNodes`]).
@@ -269,31 +281,8 @@ pub struct Graph<'t> {
     pictures: OnceCell<Pictures>,
 }
 
-/// How the DOT and SVG views refer to nodes: by name (escaped and cut, see
-/// [`escape::label`]) or `%id`.
-#[derive(Clone, Debug)]
-struct Pictures {
-    /// By node id.
-    references: Vec<String>,
-    /// The output the adjoints belong to (`z` in `∂z/∂w`).
-    adjoint: Option<String>,
-}
-
 /// Significant digits of picture labels unless [`Graph::digits`] says.
 pub const PICTURE_DIGITS: usize = 4;
-
-/// The most characters of a name that pictures show, escapes included; a
-/// longer name is cut, with its length (well below Graphviz's 16,384-byte
-/// strings, with room for the three places a label can name a node).
-const NAME_LIMIT: usize = 1_000;
-
-/// The most characters of a label's op or expression line in pictures.
-const LINE_LIMIT: usize = 1_000;
-
-/// The most bytes of a DOT string, escapes included: Graphviz reads quoted
-/// strings of up to 16,384 bytes. Labels of names cut to [`NAME_LIMIT`]
-/// reach it only if most of their characters take four bytes.
-const DOT_STRING_LIMIT: usize = 12_000;
 
 impl<'t> Graph<'t> {
     /// The graph of everything `output` depends on (itself included).

@@ -7,8 +7,8 @@ use petgraph::dot::{Config, Dot};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use super::label::{Kind, style};
-use super::{DOT_STRING_LIMIT, Direction, Graph, GraphEdge, GraphNode, write_file};
+use super::label::{DOT_STRING_LIMIT, Kind, style};
+use super::{Direction, Graph, GraphEdge, GraphNode, write_file};
 use crate::error::Result;
 use crate::escape;
 
@@ -114,7 +114,7 @@ impl Graph<'_> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Write`], naming `path`, if the file cannot be written.
+    /// [`Error::Write`](crate::Error::Write), naming `path`, if the file cannot be written.
     #[cfg(feature = "petgraph")]
     #[cfg_attr(docsrs, doc(cfg(feature = "petgraph")))]
     pub fn write_dot(&self, path: impl AsRef<Path>) -> Result<()> {

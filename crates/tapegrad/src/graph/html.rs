@@ -26,7 +26,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{Detail, Graph, NAME_LIMIT, format_number, write_file};
+use super::label::NAME_LIMIT;
+use super::{Detail, Graph, format_number, write_file};
 use crate::error::Result;
 use crate::escape;
 use crate::numbering::{Source, sources};
@@ -51,7 +52,7 @@ impl Graph<'_> {
     /// adjoints grow as the contributions arrive. Hovering over or
     /// clicking a node shows its exact value, adjoint, op, partials and
     /// name; drag pans and the wheel zooms; nodes recorded by
-    /// [`Var::grad_graph`] are a layer that a switch hides. The page adds
+    /// [`Var::grad_graph`](crate::Var::grad_graph) are a layer that a switch hides. The page adds
     /// the contributions in the engine's order, so with [`Detail::All`]
     /// its adjoints are the engine's bit for bit.
     ///
@@ -90,7 +91,7 @@ impl Graph<'_> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Write`], naming `path`, if the file cannot be written.
+    /// [`Error::Write`](crate::Error::Write), naming `path`, if the file cannot be written.
     #[cfg_attr(docsrs, doc(cfg(feature = "html")))]
     pub fn write_html(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), &self.to_html())

@@ -2,12 +2,32 @@
 //! node, the lines of its label, its look.
 
 use super::named::render_formula;
-use super::{
-    Direction, Graph, GraphEdge, GraphNode, LINE_LIMIT, NAME_LIMIT, Operand, Pictures,
-    format_number,
-};
+use super::{Direction, Graph, GraphEdge, GraphNode, Operand, format_number};
 use crate::escape;
 use crate::op::Op;
+
+/// How the DOT and SVG views refer to nodes: by name (escaped and cut, see
+/// [`escape::label`]) or `%id`.
+#[derive(Clone, Debug)]
+pub(super) struct Pictures {
+    /// By node id.
+    pub(super) references: Vec<String>,
+    /// The output the adjoints belong to (`z` in `∂z/∂w`).
+    pub(super) adjoint: Option<String>,
+}
+
+/// The most characters of a name that pictures show, escapes included; a
+/// longer name is cut, with its length (well below Graphviz's 16,384-byte
+/// strings, with room for the three places a label can name a node).
+pub(super) const NAME_LIMIT: usize = 1_000;
+
+/// The most characters of a label's op or expression line in pictures.
+const LINE_LIMIT: usize = 1_000;
+
+/// The most bytes of a DOT string, escapes included: Graphviz reads quoted
+/// strings of up to 16,384 bytes. Labels of names cut to [`NAME_LIMIT`]
+/// reach it only if most of their characters take four bytes.
+pub(super) const DOT_STRING_LIMIT: usize = 12_000;
 
 /// Colours and fonts shared by the DOT and SVG views.
 pub(super) mod style {

@@ -78,11 +78,11 @@ pub(super) fn render_formula(tokens: &[Token], reference: impl Fn(usize) -> Stri
 }
 
 /// A sparse row of partials: `(id, ∂top/∂id)`, in the order the walk meets
-/// the ids (or walk positions, in place of ids, inside [`sweep`]).
+/// the ids (or walk positions, in place of ids, inside [`Sweeper::sweep`]).
 pub(super) type Jacobian = Vec<(usize, f64)>;
 
 /// The walk positions of the kept nodes with operands, in id order: the
-/// nodes that fold an expression ([`Detail::Named`]).
+/// nodes that fold an expression ([`Detail::Named`](super::Detail::Named)).
 pub(super) fn named_tops(walk: &Walk, order: &[Item]) -> Vec<usize> {
     order
         .iter()

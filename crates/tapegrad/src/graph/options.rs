@@ -20,12 +20,12 @@
 #[non_exhaustive]
 pub enum Constants {
     /// Constants are folded into the nodes that use them: `mul %0, 2`, and a
-    /// recorded [`Tape::constant`] that is not an output is printed as its
+    /// recorded [`Tape::constant`](crate::Tape::constant) that is not an output is printed as its
     /// value where it is used.
     #[default]
     Inline,
     /// Every constant is a node of its own with an edge to its user: a
-    /// recorded [`Tape::constant`] keeps its node, and the constant of an op
+    /// recorded [`Tape::constant`](crate::Tape::constant) keeps its node, and the constant of an op
     /// like `x · 2` becomes a `const` node (one per use, with no tape index).
     /// [`Detail::Named`] folds constants into its expressions regardless.
     AsNodes,
@@ -78,7 +78,7 @@ pub enum Detail {
     /// Every recorded node the outputs depend on.
     #[default]
     All,
-    /// Only named nodes ([`Var::named`]), leaves and outputs, as the
+    /// Only named nodes ([`Var::named`](crate::Var::named)), leaves and outputs, as the
     /// tutorial draws its graphs: the unnamed nodes between them fold into
     /// an expression on the node that uses them (`x = add(mul(w, 2),
     /// mul(b, 3))`), constants included, and each edge carries the local

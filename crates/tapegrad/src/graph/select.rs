@@ -1,5 +1,5 @@
 //! Selecting a graph's nodes from the tape: the walk and numbering
-//! ([`numbering::walk`], shared with error messages), then one
+//! ([`numbering::walk`](crate::numbering::walk), shared with error messages), then one
 //! [`GraphNode`] per numbered item with its operands and edges.
 
 use std::cell::OnceCell;

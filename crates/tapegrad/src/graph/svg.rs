@@ -246,7 +246,7 @@ impl Graph<'_> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Write`], naming `path`, if the file cannot be written.
+    /// [`Error::Write`](crate::Error::Write), naming `path`, if the file cannot be written.
     #[cfg(feature = "svg")]
     #[cfg_attr(docsrs, doc(cfg(feature = "svg")))]
     pub fn write_svg(&self, path: impl AsRef<Path>) -> Result<()> {

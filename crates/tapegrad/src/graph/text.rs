@@ -46,7 +46,7 @@ impl Graph<'_> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Write`], naming `path`, if the file cannot be written.
+    /// [`Error::Write`](crate::Error::Write), naming `path`, if the file cannot be written.
     pub fn write_text(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), &self.to_text())
     }
@@ -99,7 +99,7 @@ impl fmt::Display for Graph<'_> {
 /// One line of the text dump, without the partials (those live on the
 /// edges): `%id `name` = op operands = value ; adjoint a`.
 impl GraphNode {
-    /// The op's name as the dumps print it: [`Op::name`], or a custom op's
+    /// The op's name as the dumps print it: [`Op::name`](crate::Op::name), or a custom op's
     /// own name ([`CustomOp::name`](crate::CustomOp::name)).
     ///
     /// ```

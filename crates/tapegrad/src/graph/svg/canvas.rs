@@ -165,7 +165,7 @@ impl Canvas {
         self.body.push_str("</g>\n");
     }
 
-    /// Edge `k` along `path` (cubic Bézier legs, see [`curve`]), with an
+    /// Edge `k` along `path` (cubic Bézier legs, see the layout's `curve`), with an
     /// arrow head at its target.
     pub(super) fn edge(&mut self, k: usize, path: &[(Point, Point)], dashed: bool, look: &Look) {
         if path.len() < 2 {
