@@ -256,3 +256,47 @@ impl<'t> Graph<'t> {
         self.pictures = OnceCell::new();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::numbering::ids_of;
+    use crate::{Graph, Tape, Var};
+
+    #[test]
+    fn error_ids_are_the_ids_of_the_outputs_dump() {
+        // A small linear congruential generator: the same graphs every run.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) as usize) % n
+        };
+        for _ in 0..100 {
+            let tape = Tape::new();
+            let mut vars: Vec<Var<'_>> = (0..3).map(|i| tape.var(0.5 + i as f64)).collect();
+            for _ in 0..(3 + next(20)) {
+                let a = vars[next(vars.len())];
+                let b = vars[next(vars.len())];
+                vars.push(match next(5) {
+                    0 => a * b,
+                    1 => 2.0 - a,
+                    2 => a + tape.constant(3.0),
+                    3 => a.sin(),
+                    _ => tape.sum([a, b]),
+                });
+            }
+            let output = vars[vars.len() - 1 - next(3)];
+            let walk = ids_of(&tape, output.index());
+            // Every node of the dump has the id the walk gives its tape
+            // index, and every tape index the walk numbers is in the dump.
+            let graph = Graph::of(output);
+            for n in graph.nodes() {
+                let i = n.tape_index.expect("a plain dump has tape nodes only");
+                assert_eq!(walk.id(i), Some(n.id), "tape index {i}");
+            }
+            let numbered = (0..tape.len()).filter(|&i| walk.id(i).is_some()).count();
+            assert_eq!(numbered, graph.nodes().len());
+        }
+    }
+}
