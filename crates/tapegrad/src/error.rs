@@ -247,26 +247,22 @@ impl Error {
         node: usize,
         sent: Option<(usize, f64)>,
     ) -> Error {
-        let graph = crate::Graph::of(tape.get(output));
-        let mut ids = vec![usize::MAX; output + 1];
-        for n in graph.nodes() {
-            if let Some(i) = n.tape_index {
-                ids[i] = n.id;
-            }
-        }
+        // The ids the dump of `output`'s graph gives, without building it.
+        let walk = crate::numbering::ids_of(tape, output);
+        let id = |i: usize| walk.id(i).unwrap_or(usize::MAX);
         let n = tape.node_view(node);
         let cause = match sent {
             Some((input, adjoint)) => NonFinite::Adjoint {
                 input,
-                input_id: ids[input],
+                input_id: id(input),
                 adjoint,
             },
             None => NonFinite::Value,
         };
         Error::NonFinite {
             node,
-            id: ids[node],
-            input_ids: n.inputs.iter().map(|&i| ids[i]).collect(),
+            id: id(node),
+            input_ids: n.inputs.iter().map(|&i| id(i)).collect(),
             op: n.op_name().to_string(),
             inputs: n.inputs.iter().map(|&i| (i, tape.get(i).value)).collect(),
             constant: n.constant,
@@ -310,7 +306,7 @@ impl fmt::Display for NonFiniteMessage<'_> {
         let mut operands: Vec<String> = self.input_ids.iter().map(|i| format!("%{i}")).collect();
         if let Some(c) = self.constant {
             // Where the dump puts it: first for `c - x`, `c / x`, `cˣ`.
-            let c = crate::graph::format_number(c);
+            let c = crate::escape::format_number(c);
             if self.constant_first {
                 operands.insert(0, c);
             } else {

@@ -1,6 +1,7 @@
-//! Escaping of names, and of the labels that carry them, for every view
-//! and for error messages: whatever a name holds, each view prints readable
-//! text that its format accepts.
+//! How numbers and names are written, for every view and for error
+//! messages: [`format_number`] for numbers; escaping of names, and of the
+//! labels that carry them, so that whatever a name holds, each view prints
+//! readable text that its format accepts.
 //!
 //! - The text dump and error messages write a name as a Rust string
 //!   literal's contents ([`str::escape_debug`]): quotes and backslashes
@@ -26,6 +27,27 @@
 #![cfg_attr(not(all(feature = "petgraph", feature = "svg")), allow(dead_code))]
 
 use std::fmt::Write as _;
+
+/// Formats a number as every view and error message prints it: the
+/// shortest decimal that parses back to the same `f64` (Rust's `{:?}`),
+/// without a trailing `.0`.
+///
+/// ```
+/// use tapegrad::graph::format_number;
+///
+/// assert_eq!(format_number(18.0), "18");
+/// assert_eq!(format_number(0.1 + 0.2), "0.30000000000000004");
+/// assert_eq!(format_number(-0.0), "-0");
+/// assert_eq!(format_number(1e300), "1e300");
+/// assert_eq!(format_number(f64::NAN), "NaN");
+/// ```
+pub fn format_number(x: f64) -> String {
+    let s = format!("{x:?}");
+    match s.strip_suffix(".0") {
+        Some(t) => t.to_string(),
+        None => s,
+    }
+}
 
 /// A name as the text dump writes it between its backticks, and as error
 /// messages should: [`str::escape_debug`], so no character that does not

@@ -307,6 +307,7 @@ mod escape;
 mod grad_graph;
 pub mod graph;
 mod higher;
+mod numbering;
 mod op;
 mod replay;
 mod tape;

@@ -24,14 +24,79 @@
 //! `\u003c`, `\u003e` and `\u0026`, so no name can close the script.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
-use super::{Detail, Graph, NAME_LIMIT, Source, format_number, sources};
+use super::label::NAME_LIMIT;
+use super::{Detail, Graph, format_number, write_file};
+use crate::error::Result;
 use crate::escape;
+use crate::numbering::{Source, sources};
 
 /// The page's style sheet.
 const STYLE: &str = include_str!("html/page.css");
 /// The page's script.
 const SCRIPT: &str = include_str!("html/page.js");
+
+/// The HTML view (feature `html`).
+#[cfg(feature = "html")]
+impl Graph<'_> {
+    /// The graph as one self-contained web page that walks the backward
+    /// sweep step by step: the SVG picture inline, with its style and
+    /// script, loading nothing from the network, so it works offline from
+    /// a file.
+    ///
+    /// It opens on the forward pass (each node's name, op and value).
+    /// Step, back, play and reset (and the arrow keys) then walk the sweep
+    /// in reverse tape order, one node per step: the node is highlighted,
+    /// the edges it sends along show `partial × adjoint`, and its inputs'
+    /// adjoints grow as the contributions arrive. Hovering over or
+    /// clicking a node shows its exact value, adjoint, op, partials and
+    /// name; drag pans and the wheel zooms; nodes recorded by
+    /// [`Var::grad_graph`](crate::Var::grad_graph) are a layer that a switch hides. The page adds
+    /// the contributions in the engine's order, so with [`Detail::All`]
+    /// its adjoints are the engine's bit for bit.
+    ///
+    /// A graph without gradients shows those of its first output.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let html = Graph::with_gradients(&y.backward()).to_html();
+    /// assert!(html.starts_with("<!DOCTYPE html>"));
+    /// // The picture inline, and no address to load anything from.
+    /// assert!(html.contains("<g id=\"node0\""));
+    /// assert!(!html.contains("src=") && !html.contains("href="));
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "html")))]
+    #[must_use]
+    pub fn to_html(&self) -> String {
+        render(self)
+    }
+
+    /// Writes [`Graph::to_html`] to `path`, a page any browser opens.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tape};
+    ///
+    /// let tape = Tape::new();
+    /// let x = tape.var(3.0).named("x");
+    /// let y = (x * x + 1.0).named("y");
+    /// let path = std::env::temp_dir().join("tapegrad-doc-write-html.html");
+    /// Graph::of(y).write_html(&path)?;
+    /// assert!(std::fs::read_to_string(&path).unwrap().ends_with("</html>\n"));
+    /// # Ok::<(), tapegrad::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Write`](crate::Error::Write), naming `path`, if the file cannot be written.
+    #[cfg_attr(docsrs, doc(cfg(feature = "html")))]
+    pub fn write_html(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_file(path.as_ref(), &self.to_html())
+    }
+}
 
 /// Renders `graph` as an HTML page.
 pub(super) fn render(graph: &Graph<'_>) -> String {

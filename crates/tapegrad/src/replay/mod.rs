@@ -453,7 +453,7 @@ fn comparison(t: &Inner, g: &Guard) -> String {
             Some(name) => crate::escape::text_cut(name, 40),
             None => format!("tape.get({i})"),
         },
-        Side::Const(c) => crate::graph::format_number(c),
+        Side::Const(c) => crate::escape::format_number(c),
     };
     // A formula's comparison of absolute values shows them as `|x|`.
     let operand = |s: Side| match (g.abs, s) {
