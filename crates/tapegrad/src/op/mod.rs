@@ -1,7 +1,8 @@
 //! The op table: every operation the tape can record, each defined once.
 //!
-//! One row of [`op_table!`] gives an op its name, its shape (how many inputs
-//! and constants it takes), its forward value and its vector-Jacobian product
+//! One row of the op table (`op_rows!` in `table.rs`, expanded by
+//! `op_table!`) gives an op its name, its shape (how many inputs and
+//! constants it takes), its forward value and its vector-Jacobian product
 //! (the local partials times the output's adjoint `g`). The value is computed
 //! in `f64` when the op is recorded. The vector-Jacobian product is generic
 //! over [`Real`], so the same formula runs the numeric backward sweep (`f64`)

@@ -1,12 +1,13 @@
 //! The op table's rows: each op's name, shape, value and vector-Jacobian
 //! product, side by side.
 
-// The op table. Each row: variant, name, forward value, vector-Jacobian
-// product. In the products, `x`/`y` are the inputs, `c` the constant, `z` the
-// output and `g` the output's adjoint; `None` means "contributes nothing".
-/// The rows of the op table, handed to the macro `$m`: [`op_table!`] here
-/// makes [`Op`], [`Real`] and the formulas of them, and the module that
-/// owns `Var` makes its one-input methods from the same rows.
+// Each row: variant, name, forward value, vector-Jacobian product. In the
+// products, `x`/`y` are the inputs, `c` the constant, `z` the output and `g`
+// the output's adjoint; `None` means "contributes nothing".
+
+/// The rows of the op table, handed to the macro `$m`: `op_table!` makes
+/// [`Op`](super::Op), [`Real`](super::Real) and the formulas of them from
+/// them, and the module that owns `Var` its one-input methods.
 macro_rules! op_rows {
     ($m:ident) => {
         $m! {

@@ -290,7 +290,9 @@ impl Inner {
         self.offsets[i]
     }
 
-    /// Calls `f` with each input of node `i`.
+    /// Calls `f` with each input of node `i`. Inlined, as it was as a free
+    /// function of the sweeps: reachability runs it for every node.
+    #[inline]
     pub(crate) fn for_each_input(&mut self, i: usize, mut f: impl FnMut(u32)) {
         let [a, b, _] = self.words(i);
         match self.ops[i].shape() {

@@ -152,7 +152,7 @@ impl<'t> Var<'t> {
     }
 
     /// `self^p` for a recorded exponent `p`. For a plain `f64` base, `cˣ`,
-    /// see [`Pow`](crate::Pow).
+    /// see [`Pow`].
     ///
     /// ```
     /// let tape = tapegrad::Tape::new();
