@@ -49,7 +49,7 @@ impl<'t> Var<'t> {
         // Nodes the sweep records are noted at this call's line, also when
         // a custom op's partials panic part way (the marker resets on drop).
         let at = std::panic::Location::caller();
-        let before = tape.with(|t| t.recording_at.replace(at));
+        let before = tape.with(|t| t.set_recording_at(Some(at)));
         struct Reset<'a>(
             &'a crate::Tape,
             Option<&'static std::panic::Location<'static>>,
@@ -57,7 +57,7 @@ impl<'t> Var<'t> {
         impl Drop for Reset<'_> {
             fn drop(&mut self) {
                 let before = self.1;
-                self.0.with(|t| t.recording_at = before);
+                self.0.with(|t| t.set_recording_at(before));
             }
         }
         let _reset = Reset(tape, before);
@@ -74,7 +74,7 @@ impl<'t> Var<'t> {
             // Unlike the numeric sweep, a zero-valued adjoint is still
             // swept: its graph may have non-zero derivatives.
             let Some(g) = sweep.adjoints[i] else { continue };
-            let op = tape.with(|t| t.ops[i]);
+            let op = tape.with(|t| t.ops()[i]);
             sweep.words = tape.with(|t| t.words(i));
             let node = Adjoint::Var(tape.get(i));
             pullback(&mut sweep, op, node, g);
@@ -88,7 +88,7 @@ impl<'t> Var<'t> {
             .collect();
         let end = tape.len();
         if end > start {
-            tape.with(|t| t.backward.push(start as u32..end as u32));
+            tape.with(|t| t.mark_backward(start as u32..end as u32));
         }
         grads
     }
@@ -134,11 +134,11 @@ impl<'t> Pullback for Recorder<'t> {
     }
 
     fn constant(&mut self, k: u32) -> f64 {
-        self.tape.with(|t| t.consts[k as usize])
+        self.tape.with(|t| t.consts()[k as usize])
     }
 
     fn list_input(&mut self, start: u32, i: u32) -> u32 {
-        self.tape.with(|t| t.lists[(start + i) as usize])
+        self.tape.with(|t| t.lists()[(start + i) as usize])
     }
 
     fn wants(&self, index: u32) -> bool {

@@ -161,7 +161,7 @@ impl<'t> Gradients<'t> {
     /// ```
     pub fn leaves(&self) -> Vec<(Var<'t>, f64)> {
         let leaves: Vec<usize> = self.tape.with(|t| {
-            t.ops
+            t.ops()
                 .iter()
                 .enumerate()
                 .filter(|&(_, &op)| op == Op::Leaf)
@@ -195,9 +195,7 @@ impl Drop for Gradients<'_> {
         // not allocate.
         let adjoints = mem::take(&mut self.adjoints);
         self.tape.with(|t| {
-            if adjoints.capacity() > t.spare.capacity() {
-                t.spare = adjoints;
-            }
+            t.keep_spare(adjoints);
         });
     }
 }
@@ -272,7 +270,7 @@ impl<'t> Var<'t> {
         let mut adjoints = self.take_buffer();
         let (value_fault, needed) = self.tape.with(|t| {
             let reach = reachable(t, out);
-            let fault = (0..=out).find(|&i| reach[i] && !t.values[i].is_finite());
+            let fault = (0..=out).find(|&i| reach[i] && !t.values()[i].is_finite());
             (fault, fault.is_none().then(|| on_leaf_paths(t, &reach)))
         });
         // The faulty node, and the input whose adjoint it made non-finite
@@ -286,14 +284,14 @@ impl<'t> Var<'t> {
         match fault {
             None => Ok(self.gradients(adjoints)),
             Some((node, sent)) => {
-                self.tape.with(|t| t.spare = adjoints);
+                self.tape.with(|t| t.keep_spare(adjoints));
                 Err(Error::non_finite(self.tape, out, node, sent))
             }
         }
     }
 
     fn take_buffer(self) -> Vec<f64> {
-        self.tape.with(|t| mem::take(&mut t.spare))
+        self.tape.with(|t| t.take_spare())
     }
 
     fn gradients(self, adjoints: Vec<f64>) -> Gradients<'t> {

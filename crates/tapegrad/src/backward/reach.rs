@@ -27,7 +27,7 @@ pub(crate) fn on_leaf_paths(t: &mut Inner, reach: &[bool]) -> Vec<bool> {
     let mut needed = vec![false; reach.len()];
     for i in 0..reach.len() {
         if reach[i] {
-            let mut any = t.ops[i] == Op::Leaf;
+            let mut any = t.ops()[i] == Op::Leaf;
             t.for_each_input(i, |x| any |= needed[x as usize]);
             needed[i] = any;
         }

@@ -61,7 +61,7 @@ pub(crate) fn sweep(
             }
             Some(Stop::Custom(i, words_at)) => {
                 (from, at) = (i, words_at);
-                let words = tape.with(|t| [t.args[at], t.args[at + 1], t.args[at + 2]]);
+                let words = tape.with(|t| [t.args()[at], t.args()[at + 1], t.args()[at + 2]]);
                 let call = Call::new(tape, i, words);
                 let partials = call.partials_f64(tape);
                 let g = adjoints[i];
@@ -93,7 +93,7 @@ pub(super) fn segment<const CHECKED: bool, const FUSED: bool>(
     fused: &mut &[Fused],
 ) -> Option<Stop> {
     debug_assert!(from <= out + 1 && adjoints.len() == out + 1);
-    let (ops, values) = (&t.ops[..from], &t.values[..from]);
+    let (ops, values) = (&t.ops()[..from], &t.values()[..from]);
     let adjoints = &mut adjoints[..=out];
     let mut sweep = Sweep::new(t, at, adjoints);
     let next = |fused: &[Fused]| fused.last().map_or(usize::MAX, |f| f.last as usize);
@@ -156,11 +156,11 @@ impl<'a> Sweep<'a> {
     /// The sweep of tape `t` into `adjoints`, at operand word `at`.
     fn new(t: &'a Inner, at: usize, adjoints: &'a mut [f64]) -> Self {
         Sweep {
-            values: &t.values,
-            args: &t.args,
+            values: t.values(),
+            args: t.args(),
             at,
-            consts: &t.consts,
-            lists: &t.lists,
+            consts: t.consts(),
+            lists: t.lists(),
             adjoints,
         }
     }

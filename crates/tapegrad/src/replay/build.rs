@@ -20,17 +20,17 @@ impl Program {
         // comparison and read made so far counts, wherever it stands on the
         // tape: code may have chosen the output by it (`if p > n { p } else
         // { n }` compares after both were recorded).
-        let varies = depends_on(t, t.ops.len() - 1, inputs);
+        let varies = depends_on(t, t.ops().len() - 1, inputs);
         let varying = |s: Side| matches!(s, Side::Node(i) if varies[i as usize]);
         let guards: Vec<Guard> = t
-            .notes
+            .notes()
             .guards
             .iter()
             .filter(|g| varying(g.lhs) || varying(g.rhs))
             .cloned()
             .collect();
         let reads: Vec<Read> = t
-            .notes
+            .notes()
             .reads
             .iter()
             .filter(|r| varies[r.node as usize])
@@ -75,22 +75,21 @@ impl Program {
         let mut p = Inner::default();
         let mut custom_ids = Vec::new();
         for i in (0..=last).filter(|&i| keep[i]) {
-            slot[i] = p.ops.len() as u32;
+            slot[i] = p.ops().len() as u32;
             let words = t.words(i);
             let map = |x: u32| slot[x as usize];
-            let op = t.ops[i];
+            let op = t.ops()[i];
             let words: Vec<u32> = match op.shape() {
                 Shape::Nullary => vec![],
                 Shape::Unary => vec![map(words[0])],
                 Shape::UnaryConst { .. } => {
-                    p.consts.push(t.consts[words[1] as usize]);
-                    vec![map(words[0]), p.consts.len() as u32 - 1]
+                    let k = p.append_consts(&[t.consts()[words[1] as usize]]);
+                    vec![map(words[0]), k]
                 }
                 Shape::Binary => vec![map(words[0]), map(words[1])],
                 Shape::Nary | Shape::Custom => {
-                    let start = p.lists.len() as u32;
-                    let list = &t.lists[words[0] as usize..(words[0] + words[1]) as usize];
-                    p.lists.extend(list.iter().map(|&x| map(x)));
+                    let list = &t.lists()[words[0] as usize..(words[0] + words[1]) as usize];
+                    let start = p.append_list(list.iter().map(|&x| map(x)));
                     if op == Op::Custom {
                         custom_ids.push(words[2]);
                         vec![start, words[1], custom_ids.len() as u32 - 1]
@@ -101,26 +100,20 @@ impl Program {
                 Shape::Dot => {
                     // The block's leaves are consecutive on the tape, and all
                     // kept (they are the node's inputs), so they stay so.
-                    let k = p.consts.len() as u32;
                     let (at, n) = (words[2] as usize, words[1] as usize);
-                    p.consts.extend_from_slice(&t.consts[at..at + n]);
+                    let k = p.append_consts(&t.consts()[at..at + n]);
                     // An empty block names a leaf that need not be kept:
                     // it reads nothing, so it starts at the node itself.
                     let block = if n == 0 { slot[i] } else { map(words[0]) };
                     vec![block, words[1], k]
                 }
             };
-            p.ops.push(op);
-            p.values.push(t.values[i]);
-            p.args.extend(words);
-            if let Some(name) = t.names.get(&(i as u32)) {
-                p.names.insert(slot[i], name.clone());
-            }
-            if let Some(at) = &t.locations {
-                p.locations.get_or_insert_with(Vec::new).push(at[i]);
+            let at = t.locations().map(|l| l[i]);
+            p.append_copy(op, &words, t.values()[i], at);
+            if let Some(name) = t.names().get(&(i as u32)) {
+                p.set_name(slot[i], name.clone());
             }
         }
-        p.set_room();
         let guard_operands = guards.iter().flat_map(|g| [g.lhs, g.rhs]);
         let read = guard_operands.filter_map(|s| match s {
             Side::Node(i) => Some(slot[i as usize]),

@@ -4,11 +4,11 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-/// Where each node's operand words start in `t.args`, all at once (the
+/// Where each node's operand words start in `t.args()`, all at once (the
 /// tape's own index is built on demand, node by node).
 pub(super) fn word_offsets(t: &Inner) -> Vec<usize> {
     let mut at = 0;
-    t.ops
+    t.ops()
         .iter()
         .map(|op| {
             let start = at;
@@ -21,14 +21,17 @@ pub(super) fn word_offsets(t: &Inner) -> Vec<usize> {
 /// The first two operand words of node `j`, whose words start at
 /// `offsets[j]`, as indices.
 pub(super) fn two_words(t: &Inner, offsets: &[usize], j: usize) -> (usize, usize) {
-    (t.args[offsets[j]] as usize, t.args[offsets[j] + 1] as usize)
+    (
+        t.args()[offsets[j]] as usize,
+        t.args()[offsets[j] + 1] as usize,
+    )
 }
 
 /// The fused runs of program `p` ([`Fused`]), in increasing order. A
 /// node in `read` (the output, a guard's operand) is not fused inside a
 /// run: its value is read on its own.
 pub(super) fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fused> {
-    let n = p.ops.len();
+    let n = p.ops().len();
     let mut uses = vec![0u32; n];
     let mut user = vec![u32::MAX; n];
     for i in 0..n {
@@ -47,18 +50,20 @@ pub(super) fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fu
     // From the end, so that a chain is found whole from its last addition.
     let mut floor = n;
     for s in (1..n).rev() {
-        let product = p.ops[s - 1];
+        let product = p.ops()[s - 1];
         if s >= floor || !matches!(product, Op::Mul | Op::MulConst) {
             continue;
         }
-        let (first, kind) = match p.ops[s] {
+        let (first, kind) = match p.ops()[s] {
             Op::Sum => {
                 // The list's last entries are the nodes just before the sum.
                 let (start, len) = words(s);
-                let list = &p.lists[start..start + len];
+                let list = &p.lists()[start..start + len];
                 let run = list.iter().rev().zip((0..s).rev());
                 let count = run
-                    .take_while(|&(&x, q)| x as usize == q && p.ops[q] == product && only_for(q, s))
+                    .take_while(|&(&x, q)| {
+                        x as usize == q && p.ops()[q] == product && only_for(q, s)
+                    })
                     .count();
                 (s - count, Run::Sum)
             }
@@ -66,12 +71,12 @@ pub(super) fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fu
                 let (mut j, mut first) = (s, s);
                 loop {
                     let (total, term) = words(j);
-                    if term != j - 1 || p.ops[j - 1] != product || !only_for(j - 1, j) {
+                    if term != j - 1 || p.ops()[j - 1] != product || !only_for(j - 1, j) {
                         break;
                     }
                     first = j - 1;
                     // Go on while the total is the addition just before.
-                    if j >= 3 && total == j - 2 && p.ops[total] == Op::Add && only_for(total, j) {
+                    if j >= 3 && total == j - 2 && p.ops()[total] == Op::Add && only_for(total, j) {
                         j = total;
                     } else {
                         break;
@@ -101,13 +106,13 @@ pub(super) fn fuse(p: &mut Inner, read: impl IntoIterator<Item = u32>) -> Vec<Fu
 /// and each fused run of the shape it claims, at the words it names, in
 /// order.
 pub(super) fn well_formed(t: &Inner, customs: usize, fused: &[Fused]) -> bool {
-    let n = t.ops.len();
+    let n = t.ops().len();
     // Every node's words first, in usize arithmetic that cannot wrap: the
     // runs' checks below index the words this one has bounded.
     let mut at = 0;
-    let nodes = t.values.len() == n
-        && t.ops.iter().enumerate().all(|(i, &op)| {
-            let Some(words) = t.args.get(at..at + op.words()) else {
+    let nodes = t.values().len() == n
+        && t.ops().iter().enumerate().all(|(i, &op)| {
+            let Some(words) = t.args().get(at..at + op.words()) else {
                 return false;
             };
             at += op.words();
@@ -117,21 +122,21 @@ pub(super) fn well_formed(t: &Inner, customs: usize, fused: &[Fused]) -> bool {
             }
             let node = |x: usize| x < i;
             let list = |s: usize, l: usize| {
-                t.lists
+                t.lists()
                     .get(s..s + l)
                     .is_some_and(|l| l.iter().all(|&x| node(x as usize)))
             };
             match op.shape() {
                 Shape::Nullary => true,
                 Shape::Unary => node(w[0]),
-                Shape::UnaryConst { .. } => node(w[0]) && w[1] < t.consts.len(),
+                Shape::UnaryConst { .. } => node(w[0]) && w[1] < t.consts().len(),
                 Shape::Binary => node(w[0]) && node(w[1]),
                 Shape::Nary => list(w[0], w[1]),
-                Shape::Dot => w[0] + w[1] <= i && w[2] + w[1] <= t.consts.len(),
+                Shape::Dot => w[0] + w[1] <= i && w[2] + w[1] <= t.consts().len(),
                 Shape::Custom => list(w[0], w[1]) && w[2] < customs,
             }
         })
-        && at == t.args.len();
+        && at == t.args().len();
     if !nodes {
         return false;
     }
@@ -147,9 +152,9 @@ pub(super) fn well_formed(t: &Inner, customs: usize, fused: &[Fused]) -> bool {
                 Run::Sum => {
                     // The list ends with the products, in order.
                     let (start, len) = words(last);
-                    t.ops[last] == Op::Sum
-                        && t.ops[first..last].iter().all(|&op| op == f.op)
-                        && t.lists.get(start..start + len).is_some_and(|l| {
+                    t.ops()[last] == Op::Sum
+                        && t.ops()[first..last].iter().all(|&op| op == f.op)
+                        && t.lists().get(start..start + len).is_some_and(|l| {
                             l.ends_with(&(first as u32..last as u32).collect::<Vec<_>>())
                         })
                 }
@@ -158,8 +163,8 @@ pub(super) fn well_formed(t: &Inner, customs: usize, fused: &[Fused]) -> bool {
                     (last - first) % 2 == 1
                         && (first..=last).step_by(2).all(|j| {
                             let (total, term) = words(j + 1);
-                            t.ops[j] == f.op
-                                && t.ops[j + 1] == Op::Add
+                            t.ops()[j] == f.op
+                                && t.ops()[j + 1] == Op::Add
                                 && term == j
                                 && if j == first {
                                     total < first

@@ -143,13 +143,13 @@ impl Tape {
         let built = self.with(|t| {
             // Where each node was first given as an input, to find a
             // repeat in one pass.
-            let mut position_of = vec![u32::MAX; t.ops.len()];
+            let mut position_of = vec![u32::MAX; t.ops().len()];
             for (position, v) in inputs.iter().enumerate() {
-                if t.ops[v.index()] != Op::Leaf {
+                if t.ops()[v.index()] != Op::Leaf {
                     return Err(Error::NotALeaf {
                         position,
                         node: v.index(),
-                        op: t.ops[v.index()].name().to_string(),
+                        op: t.ops()[v.index()].name().to_string(),
                     });
                 }
                 let first = &mut position_of[v.index()];
@@ -405,7 +405,7 @@ impl Compiled {
     }
 
     fn values(&mut self) -> &[f64] {
-        &self.program.inner_mut().values
+        self.program.inner_mut().values()
     }
 
     fn check_len(&self, what: &'static str, got: usize) -> Result<()> {
@@ -425,13 +425,13 @@ impl Compiled {
         self.check_len("input", at.len())?;
         let (t, customs) = self.program.parts_mut();
         for (&i, &x) in self.inputs.iter().zip(at) {
-            t.values[i as usize] = x;
+            t.values_mut()[i as usize] = x;
         }
         // SAFETY: `compile` checked that the program is well formed, and
         // nothing changes its nodes after (a replay writes values only).
         unsafe { replay(t, customs, &self.fused, &mut self.scratch) };
         for (g, text) in &self.guards {
-            let now = g.order(|i| t.values[i as usize]);
+            let now = g.order(|i| t.values()[i as usize]);
             if g.cmp.answer(now) != g.cmp.answer(g.recorded) {
                 return Err(branch_changed(g, text, now));
             }
@@ -449,7 +449,7 @@ fn place(l: &'static Location<'static>) -> String {
 /// by the expression that reaches its node (`tape.get(3)`).
 fn comparison(t: &Inner, g: &Guard) -> String {
     let operand = |s: Side| match s {
-        Side::Node(i) => match t.names.get(&i) {
+        Side::Node(i) => match t.names().get(&i) {
             Some(name) => crate::escape::text_cut(name, 40),
             None => format!("tape.get({i})"),
         },

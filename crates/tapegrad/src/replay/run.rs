@@ -19,9 +19,9 @@ pub(super) unsafe fn replay(
     scratch: &mut Vec<f64>,
 ) {
     debug_assert!(well_formed(t, customs.len(), fused));
-    let n = t.ops.len();
-    let values = t.values.as_mut_ptr();
-    let (args, consts) = (t.args.as_ptr(), t.consts.as_slice());
+    let n = t.ops().len();
+    let values = t.values_mut().as_mut_ptr();
+    let (args, consts) = (t.args().as_ptr(), t.consts());
     let mut fused = fused.iter().peekable();
     let (mut i, mut at) = (0, 0);
     while i < n {
@@ -57,7 +57,7 @@ pub(super) unsafe fn replay(
                 let sum_row = row(at + 2 * count);
                 let (start, len) = (sum_row.word(0), sum_row.word(1));
                 let mut sum = 0.0;
-                for &x in t.lists.get_unchecked(start..start + len - count) {
+                for &x in t.lists().get_unchecked(start..start + len - count) {
                     sum += *values.add(x as usize);
                 }
                 let mut products = |op: Op| {
@@ -76,7 +76,7 @@ pub(super) unsafe fn replay(
                 at += 2 * count + Op::Sum.words();
                 continue;
             }
-            let op = *t.ops.get_unchecked(i);
+            let op = *t.ops().get_unchecked(i);
             let row = row(at);
             at += op.words();
             let value = match op::eval_node(op, &row) {
@@ -90,7 +90,7 @@ pub(super) unsafe fn replay(
                         // As `Tape::sum` adds: from 0, in the terms' order.
                         let (start, len) = (row.word(0), row.word(1));
                         let mut sum = 0.0;
-                        for &x in t.lists.get_unchecked(start..start + len) {
+                        for &x in t.lists().get_unchecked(start..start + len) {
                             sum += *values.add(x as usize);
                         }
                         sum
@@ -107,7 +107,7 @@ pub(super) unsafe fn replay(
                     Shape::Custom => {
                         let (start, len) = (row.word(0), row.word(1));
                         scratch.clear();
-                        let list = t.lists.get_unchecked(start..start + len);
+                        let list = t.lists().get_unchecked(start..start + len);
                         scratch.extend(list.iter().map(|&x| *values.add(x as usize)));
                         customs.get_unchecked(row.word(2)).value(scratch)
                     }
@@ -138,8 +138,8 @@ pub(super) unsafe fn replay_chain<const MUL: bool>(t: &Inner, values: *mut f64, 
     unsafe {
         let row = |at: usize| Row {
             values,
-            words: t.args.as_ptr().add(at),
-            consts: &t.consts,
+            words: t.args().as_ptr().add(at),
+            consts: t.consts(),
         };
         let mut total = op::Operands::value(&row(at + 2), 0);
         for k in 0..f.products() as usize {

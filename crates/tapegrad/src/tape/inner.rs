@@ -24,43 +24,43 @@ pub(crate) enum Full {
 /// through `offsets`, an index built on demand.
 #[derive(Clone)]
 pub(crate) struct Inner {
-    pub(crate) ops: Vec<Op>,
-    pub(crate) values: Vec<f64>,
+    pub(super) ops: Vec<Op>,
+    pub(super) values: Vec<f64>,
     /// The operand words of every node in tape order, [`Op::words`] of them
     /// per node.
-    pub(crate) args: Vec<u32>,
+    pub(super) args: Vec<u32>,
     /// How many nodes can be appended, with up to two words each, without
     /// growing `ops`, `values` or `args`, so that appending checks one number.
     pub(super) room: usize,
-    pub(crate) consts: Vec<f64>,
-    pub(crate) lists: Vec<u32>,
-    pub(crate) names: BTreeMap<u32, Box<str>>,
+    pub(super) consts: Vec<f64>,
+    pub(super) lists: Vec<u32>,
+    pub(super) names: BTreeMap<u32, Box<str>>,
     /// Where the words of each node start in `args`, for nodes below its
     /// length: extended on demand, and still valid when the tape grows.
     pub(super) offsets: Vec<usize>,
     /// Inputs of the sums being gathered, innermost last (see [`Tape::sum`]).
-    pub(crate) scratch: Vec<u32>,
+    pub(super) scratch: Vec<u32>,
     /// How many sums are gathering inputs; a sum that panics leaves it one
     /// too high, which is how an enclosing sum notices.
-    pub(crate) open_sums: usize,
+    pub(super) open_sums: usize,
     /// Node ranges recorded by [`Var::grad_graph`]: the backward part, in
     /// increasing order and disjoint (each is recorded after the last).
-    pub(crate) backward: Vec<std::ops::Range<u32>>,
+    pub(super) backward: Vec<std::ops::Range<u32>>,
     /// The most nodes, constants and input-list entries the tape may hold,
     /// each (`u32::MAX` unless [`Tape::with_limit`] set fewer).
     pub(super) limit: usize,
     /// The adjoint buffer of the last dropped `Gradients`, kept for reuse so
     /// that a training loop does not allocate one per step.
-    pub(crate) spare: Vec<f64>,
+    pub(super) spare: Vec<f64>,
     /// The comparisons made and values read while recording, for
     /// [`Tape::compile`].
-    pub(crate) notes: Notes,
+    pub(super) notes: Notes,
     /// Where each node was recorded, on a tape made by
     /// [`Tape::with_locations`].
-    pub(crate) locations: Option<Vec<&'static Location<'static>>>,
+    pub(super) locations: Option<Vec<&'static Location<'static>>>,
     /// The line nodes are noted at instead of their own, while
     /// [`Var::grad_graph`] records (its nodes come from the op table).
-    pub(crate) recording_at: Option<&'static Location<'static>>,
+    pub(super) recording_at: Option<&'static Location<'static>>,
 }
 
 impl Default for Inner {
@@ -154,6 +154,127 @@ impl Inner {
     /// The fewest nodes a tape grows by.
     pub(super) const MIN_GROWTH: usize = 64;
 
+    // What the layers above read, and the few changes they make, through
+    // methods: only the tape writes its own fields, so `room` and the
+    // operand words always agree with the buffers.
+
+    /// Every node's op, in tape order.
+    #[inline(always)]
+    pub(crate) fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// Every node's value, in tape order.
+    #[inline(always)]
+    pub(crate) fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Every node's value, for a replay that recomputes them in place (the
+    /// number of nodes cannot change through it).
+    #[inline(always)]
+    pub(crate) fn values_mut(&mut self) -> &mut [f64] {
+        &mut self.values
+    }
+
+    /// The operand words of every node, back to back.
+    #[inline(always)]
+    pub(crate) fn args(&self) -> &[u32] {
+        &self.args
+    }
+
+    /// The constants' pool.
+    #[inline(always)]
+    pub(crate) fn consts(&self) -> &[f64] {
+        &self.consts
+    }
+
+    /// The input lists' pool.
+    #[inline(always)]
+    pub(crate) fn lists(&self) -> &[u32] {
+        &self.lists
+    }
+
+    /// The nodes' names, by index.
+    pub(crate) fn names(&self) -> &BTreeMap<u32, Box<str>> {
+        &self.names
+    }
+
+    /// The guards and reads noted while recording.
+    pub(crate) fn notes(&self) -> &Notes {
+        &self.notes
+    }
+
+    /// Where each node was recorded, on a tape that keeps locations.
+    pub(crate) fn locations(&self) -> Option<&[&'static Location<'static>]> {
+        self.locations.as_deref()
+    }
+
+    /// Takes the adjoint buffer the last `Gradients` left.
+    pub(crate) fn take_spare(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.spare)
+    }
+
+    /// Keeps `adjoints` for the next sweep if it is the larger buffer.
+    pub(crate) fn keep_spare(&mut self, adjoints: Vec<f64>) {
+        if adjoints.capacity() > self.spare.capacity() {
+            self.spare = adjoints;
+        }
+    }
+
+    /// Sets the line that recorded nodes are noted at while a gradient
+    /// graph records, and returns the one before.
+    pub(crate) fn set_recording_at(
+        &mut self,
+        at: Option<&'static Location<'static>>,
+    ) -> Option<&'static Location<'static>> {
+        std::mem::replace(&mut self.recording_at, at)
+    }
+
+    /// Notes the nodes `range` as a gradient graph's backward part.
+    pub(crate) fn mark_backward(&mut self, range: std::ops::Range<u32>) {
+        self.backward.push(range);
+    }
+
+    /// Appends a copy of a node (a compiled program's): its op, operand
+    /// words and value, and where it was recorded if `at`. The program is
+    /// built from nodes already checked to fit, below the limit.
+    pub(crate) fn append_copy(
+        &mut self,
+        op: Op,
+        words: &[u32],
+        value: f64,
+        at: Option<&'static Location<'static>>,
+    ) {
+        debug_assert_eq!(words.len(), op.words());
+        self.ops.push(op);
+        self.values.push(value);
+        self.args.extend_from_slice(words);
+        if let Some(at) = at {
+            self.locations.get_or_insert_with(Vec::new).push(at);
+        }
+        self.set_room();
+    }
+
+    /// Appends `consts` to the constants' pool, and returns where they start.
+    pub(crate) fn append_consts(&mut self, consts: &[f64]) -> u32 {
+        let start = self.consts.len() as u32;
+        self.consts.extend_from_slice(consts);
+        start
+    }
+
+    /// Appends an input list, and returns where it starts.
+    pub(crate) fn append_list(&mut self, list: impl IntoIterator<Item = u32>) -> u32 {
+        let start = self.lists.len() as u32;
+        self.lists.extend(list);
+        start
+    }
+
+    /// Names node `index`.
+    pub(crate) fn set_name(&mut self, index: u32, name: Box<str>) {
+        self.names.insert(index, name);
+    }
+
     /// The most nodes, constants, input-list entries and guards the tape
     /// may hold, each.
     pub(crate) fn limit(&self) -> usize {
@@ -195,7 +316,7 @@ impl Inner {
 
     /// Notes how many nodes of up to two words fit without growing, and
     /// without passing the limit.
-    pub(crate) fn set_room(&mut self) {
+    pub(super) fn set_room(&mut self) {
         let spare_words = self.args.capacity() - self.args.len();
         self.room = self
             .ops
@@ -206,7 +327,7 @@ impl Inner {
     }
 
     /// Forgets every node and note, keeping the buffers.
-    pub(crate) fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.ops.clear();
         self.args.clear();
         self.values.clear();
@@ -247,7 +368,7 @@ impl Inner {
     }
 
     /// Bytes reserved by the buffers.
-    pub(crate) fn bytes_reserved(&self) -> usize {
+    pub(super) fn bytes_reserved(&self) -> usize {
         use std::mem::size_of;
         self.ops.capacity() * size_of::<Op>()
             + self.args.capacity() * size_of::<u32>()
