@@ -1,9 +1,10 @@
 //! The HTML view (`Graph::to_html`) in a real browser: headless Chromium
 //! loads the pages from files and the test steps through their sweeps.
 //!
-//! Ignored in the default `cargo test`, so machines without Chromium pass;
-//! `.ci/run` installs Chromium and runs it, and so does
-//! `cargo test -p tapegrad-tests --test browser -- --ignored`
+//! Built only with the `browser` feature (it brings headless_chrome) and
+//! ignored, so the default `cargo test` neither builds its dependencies nor
+//! needs Chromium; `.ci/run` installs Chromium and runs it, and so does
+//! `cargo test -p tapegrad-tests --features browser --test browser -- --ignored`
 //! (Debian's `chromium` package; another binary through
 //! `TAPEGRAD_CHROMIUM`). With `TAPEGRAD_UPDATE_PICTURES=1` it also
 //! writes the screenshot docs/graph-dumps.md shows.
@@ -24,8 +25,7 @@ use tapegrad::{Detail, Graph, Tape, Var};
 mod tutorial;
 use tutorial::tutorial;
 
-const IGNORED: &str =
-    "needs Chromium: run `cargo test -p tapegrad-tests --test browser -- --ignored`";
+const IGNORED: &str = "needs Chromium: run `cargo test -p tapegrad-tests --features browser --test browser -- --ignored`";
 
 /// The bound on a page's first contentful paint, in milliseconds: about
 /// ten times what the 1,000-node page measured (docs/graph-dumps.md).
@@ -266,7 +266,7 @@ fn assert_engine_adjoints(graph: &Graph<'_>, shown: &[(String, Option<String>)],
 }
 
 #[test]
-#[ignore = "needs Chromium: run `cargo test -p tapegrad-tests --test browser -- --ignored`"]
+#[ignore = "needs Chromium: run `cargo test -p tapegrad-tests --features browser --test browser -- --ignored`"]
 fn the_tutorial_page_sums_db_as_2_times_18_plus_3_times_9() {
     let _ = IGNORED;
     let session = Session::new();
@@ -360,7 +360,7 @@ fn the_tutorial_page_sums_db_as_2_times_18_plus_3_times_9() {
 }
 
 #[test]
-#[ignore = "needs Chromium: run `cargo test -p tapegrad-tests --test browser -- --ignored`"]
+#[ignore = "needs Chromium: run `cargo test -p tapegrad-tests --features browser --test browser -- --ignored`"]
 fn the_page_rounds_as_the_pictures_do() {
     let session = Session::new();
     let tape = Tape::new();
@@ -405,7 +405,7 @@ fn the_page_rounds_as_the_pictures_do() {
 }
 
 #[test]
-#[ignore = "needs Chromium: run `cargo test -p tapegrad-tests --test browser -- --ignored`"]
+#[ignore = "needs Chromium: run `cargo test -p tapegrad-tests --features browser --test browser -- --ignored`"]
 fn every_adjoint_is_the_engines_bit_for_bit_and_the_gradient_graph_toggles() {
     // Ops whose contributions are not partial × adjoint in floating point
     // (ln sends g/x, exp2 g·z·ln 2), a relu that sends nothing, a node
@@ -483,7 +483,7 @@ fn thousand(tape: &Tape) -> Var<'_> {
 }
 
 #[test]
-#[ignore = "needs Chromium: run `cargo test -p tapegrad-tests --test browser -- --ignored`"]
+#[ignore = "needs Chromium: run `cargo test -p tapegrad-tests --features browser --test browser -- --ignored`"]
 fn big_pages_paint_quickly_and_sweep_exactly() {
     let session = Session::new();
     let tape = Tape::new();
