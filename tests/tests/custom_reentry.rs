@@ -21,6 +21,9 @@ use std::sync::Once;
 
 use tapegrad::{CustomOp, Error, Graph, Real, Tape};
 
+mod panics;
+use panics::message;
+
 /// The user code of [`Square`], which [`visit`] tells apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Method {
@@ -129,15 +132,6 @@ fn install_hook() {
             None => previous(info),
         }));
     });
-}
-
-/// The panic's message.
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 #[test]

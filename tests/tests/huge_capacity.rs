@@ -6,6 +6,9 @@ use std::panic::{self, AssertUnwindSafe};
 
 use tapegrad::Tape;
 
+mod panics;
+use panics::message;
+
 /// The machine's memory in bytes, from `/proc/meminfo` where there is one.
 fn memory() -> Option<usize> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -19,11 +22,7 @@ fn a_capacity_beyond_memory_is_a_clear_panic_or_clamped() {
     let made = panic::catch_unwind(AssertUnwindSafe(|| Tape::with_capacity(usize::MAX)));
     match made {
         Err(payload) => {
-            let m = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
+            let m = message(&*payload);
             assert!(m.starts_with("tapegrad:"), "{m}");
         }
         Ok(tape) => {

@@ -6,17 +6,11 @@ use std::panic::{self, AssertUnwindSafe};
 
 use tapegrad::Tape;
 
+mod panics;
+use panics::message;
+
 /// The most a tape of a handful of entries may reserve.
 const SMALL: usize = 64 << 10;
-
-/// The panic's message.
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
 
 #[test]
 fn alternating_comparisons_do_not_grow_a_small_tape_without_bound() {
