@@ -415,18 +415,25 @@ fn pictures_in_the_tutorial_docs_are_up_to_date() {
     std::fs::remove_dir_all(&folder).unwrap();
 }
 
-#[test]
-fn the_absolute_loss_stays_visible_under_the_hinge_loss() {
-    // With y = 1 the hinge loss max(0, 1 - a) equals the absolute loss
-    // |1 - a| for a < 1, and it is drawn later: the absolute loss's curve
-    // must be wider than the hinge's, so a band of it shows on both sides.
-    let folder = std::env::temp_dir().join(format!("tapegrad-losses-{}", std::process::id()));
+/// The loss example's picture, `losses.svg`, drawn into a scratch folder
+/// named by `tag`.
+fn loss_picture(tag: &str) -> String {
+    let folder = std::env::temp_dir().join(format!("tapegrad-{tag}-{}", std::process::id()));
     let mut text = Vec::new();
     let mut out = Output::with_pictures(&mut text, &folder).unwrap();
     let loss: Vec<_> = EXAMPLES.iter().filter(|e| e.name == "loss").collect();
     tapegrad_examples::run(&loss, &mut out).unwrap();
     let svg = std::fs::read_to_string(folder.join("losses.svg")).unwrap();
     std::fs::remove_dir_all(&folder).unwrap();
+    svg
+}
+
+#[test]
+fn the_absolute_loss_stays_visible_under_the_hinge_loss() {
+    // With y = 1 the hinge loss max(0, 1 - a) equals the absolute loss
+    // |1 - a| for a < 1, and it is drawn later: the absolute loss's curve
+    // must be wider than the hinge's, so a band of it shows on both sides.
+    let svg = loss_picture("losses");
     let doc = roxmltree::Document::parse(&svg).unwrap();
     // The first polyline of each colour is its curve (the second its legend).
     let curve = |color: &str| {
@@ -455,13 +462,7 @@ fn the_loss_pictures_legend_covers_no_curve() {
     // stroke, and no point of the 0-1 loss's dot lies in the box. The
     // curves are the polylines wider than the 1-pixel grid drawn before the
     // box; the legend's own samples come after it.
-    let folder = std::env::temp_dir().join(format!("tapegrad-legend-{}", std::process::id()));
-    let mut text = Vec::new();
-    let mut out = Output::with_pictures(&mut text, &folder).unwrap();
-    let loss: Vec<_> = EXAMPLES.iter().filter(|e| e.name == "loss").collect();
-    tapegrad_examples::run(&loss, &mut out).unwrap();
-    let svg = std::fs::read_to_string(folder.join("losses.svg")).unwrap();
-    std::fs::remove_dir_all(&folder).unwrap();
+    let svg = loss_picture("legend");
     let doc = roxmltree::Document::parse(&svg).unwrap();
     let number =
         |n: roxmltree::Node, name: &str| -> f64 { n.attribute(name).unwrap().parse().unwrap() };
