@@ -17,8 +17,8 @@ use tapegrad::{Tape, Var};
 
 const HIDDEN: usize = 16;
 
-fn mlp_loss<'t>(tape: &'t Tape, p: &[Var<'t>], pts: &[([f64; 2], f64)], op_by_op: bool) -> Var<'t> {
-    let sum = |terms: Vec<Var<'t>>| -> Var<'t> {
+fn mlp_loss(tape: &Tape, p: &[Var], pts: &[([f64; 2], f64)], op_by_op: bool) -> Var {
+    let sum = |terms: Vec<Var>| -> Var {
         if op_by_op {
             let mut acc = terms[0];
             for &t in &terms[1..] {

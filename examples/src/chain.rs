@@ -35,7 +35,7 @@ pub struct Iteration {
 }
 
 /// The chain on `tape`: `[x, a, b, c]`.
-pub fn record(tape: &Tape, x: f64) -> [Var<'_>; 4] {
+pub fn record(tape: &Tape, x: f64) -> [Var; 4] {
     let x = tape.var(x).named("x");
     let a = x.powi(2).named("a");
     let b = a.ln().named("b");

@@ -7,12 +7,12 @@ use tapegrad::{Tape, Var};
 use crate::{Output, Result, pictures};
 
 /// `J(x) = x²` on `tape`.
-pub fn square<'t>(x: Var<'t>) -> Var<'t> {
+pub fn square(x: Var) -> Var {
     x * x
 }
 
 /// `J(x, y) = x² + sin²y`.
-pub fn bowl<'t>(x: Var<'t>, y: Var<'t>) -> Var<'t> {
+pub fn bowl(x: Var, y: Var) -> Var {
     x * x + y.sin().powi(2)
 }
 

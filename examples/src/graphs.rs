@@ -10,10 +10,7 @@ use crate::{chain, linear};
 ///
 /// # Errors
 /// The first error `f` returns.
-pub fn each<E>(
-    example: &str,
-    mut f: impl FnMut(&str, &Graph<'_>) -> Result<(), E>,
-) -> Result<(), E> {
+pub fn each<E>(example: &str, mut f: impl FnMut(&str, &Graph) -> Result<(), E>) -> Result<(), E> {
     let tape = Tape::new();
     match example {
         "linear" => {

@@ -21,7 +21,7 @@ pub const POINTS: usize = 10;
 pub const MINIMUM: f64 = 0.1;
 
 /// `J(x) = (x - 1)² + 0.1`.
-pub fn loss<'t>(x: Var<'t>) -> Var<'t> {
+pub fn loss(x: Var) -> Var {
     (x - 1.0).powi(2) + 0.1
 }
 

@@ -61,7 +61,7 @@ pub fn forward(w: f64, b: f64) -> Forward {
 }
 
 /// The tutorial's graph on `tape`: `z` and `[w, b, x, y]`.
-pub fn record(tape: &Tape, w: f64, b: f64) -> (tapegrad::Var<'_>, [tapegrad::Var<'_>; 4]) {
+pub fn record(tape: &Tape, w: f64, b: f64) -> (tapegrad::Var, [tapegrad::Var; 4]) {
     let w = tape.var(w).named("w");
     let b = tape.var(b).named("b");
     let x = (2.0 * w + 3.0 * b).named("x");

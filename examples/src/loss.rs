@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use tapegrad::{Tape, Var};
+use tapegrad::{Real, Tape, Var};
 
 use crate::{Output, Result, pictures};
 
@@ -120,8 +120,7 @@ impl Loss {
     /// # Errors
     /// A [`LossError`] for a label or prediction the loss does not accept,
     /// and for the 0-1 loss at `a = y`.
-    pub fn record<'t>(self, a: Var<'t>, y: f64) -> Result<Var<'t>, LossError> {
-        let tape = a.tape();
+    pub fn record(self, a: Var, y: f64) -> Result<Var, LossError> {
         let sign = |loss| {
             if y == 1.0 || y == -1.0 {
                 Ok(())
@@ -139,7 +138,8 @@ impl Loss {
             }
             // A step is constant on each side of its jump: a recorded
             // constant, on which `a` has no influence.
-            Loss::ZeroOne => tape.constant(1.0),
+            // A recorded 1 next to the prediction, so the loss is a node.
+            Loss::ZeroOne => Real::constant(a, 1.0),
             Loss::Absolute => (y - a).abs(),
             Loss::Hinge => {
                 sign(self)?;

@@ -24,9 +24,9 @@ const BOUNDS: [f64; 3] = [1.6e-15, 1e-14, 1e-12];
 /// magnitude: zero, or a subnormal (noise under every normal number).
 const ZERO: f64 = f64::MIN_POSITIVE;
 
-type Unary = for<'t> fn(Var<'t>) -> Var<'t>;
-type WithConst = for<'t> fn(Var<'t>, &[f64]) -> Var<'t>;
-type Binary = for<'t> fn(Var<'t>, Var<'t>) -> Var<'t>;
+type Unary = for<'t> fn(Var) -> Var;
+type WithConst = for<'t> fn(Var, &[f64]) -> Var;
+type Binary = for<'t> fn(Var, Var) -> Var;
 
 const UNARY: &[(&str, Unary)] = &[
     ("neg", |x| -x),

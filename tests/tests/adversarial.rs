@@ -72,7 +72,7 @@ fn a_nan_in_max_or_min_propagates_instead_of_counting_as_a_tie() {
         let g = z.backward();
         // No half to each side: both partials are NaN.
         assert!(g[x].is_nan());
-        if z.tape().node(z.index()).inputs.len() == 2 {
+        if tape.node(z.index()).inputs.len() == 2 {
             assert!(g[y].is_nan(), "{z:?}");
         }
         // The checked sweep names the NaN: the leaf x itself.

@@ -85,7 +85,7 @@ impl Session {
 
     /// Writes `graph`'s page and opens it in a new tab, collecting console
     /// errors, uncaught exceptions and error log entries.
-    fn open(&self, name: &str, graph: &Graph<'_>) -> Page_ {
+    fn open(&self, name: &str, graph: &Graph) -> Page_ {
         let path = self.pages.path().join(format!("{name}.html"));
         graph.write_html(&path).unwrap();
         let tab = self.browser.new_tab().unwrap();
@@ -244,7 +244,7 @@ fn sweep(page: &Page_) -> Vec<Vec<(String, Option<String>)>> {
 
 /// After the sweep every node shows the engine's adjoint, rounded as the
 /// picture rounds it, and carries it exactly.
-fn assert_engine_adjoints(graph: &Graph<'_>, shown: &[(String, Option<String>)], out: &str) {
+fn assert_engine_adjoints(graph: &Graph, shown: &[(String, Option<String>)], out: &str) {
     assert_eq!(shown.len(), graph.nodes().len());
     for (n, (line, exact)) in graph.nodes().iter().zip(shown) {
         let Some(adjoint) = n.adjoint else { continue };
@@ -446,32 +446,32 @@ fn every_adjoint_is_the_engines_bit_for_bit_and_the_gradient_graph_toggles() {
 
 /// A 2-4-3-1 MLP (tanh hidden layers) and its hinge loss
 /// `relu(1 - label · score)` on one point: 72 nodes.
-fn mlp<'t>(tape: &'t Tape) -> Var<'t> {
+fn mlp(tape: &Tape) -> Var {
     let mut seed = 0.37_f64;
     let mut weight = || {
         seed = (seed * 997.0 + 0.123).fract();
         tape.var(2.0 * seed - 1.0)
     };
     let (point, label) = ([0.5, -0.8], -1.0);
-    let h1: Vec<Var<'_>> = (0..4)
+    let h1: Vec<Var> = (0..4)
         .map(|_| {
-            let mut terms: Vec<Var<'_>> = point.iter().map(|&x| weight() * x).collect();
+            let mut terms: Vec<Var> = point.iter().map(|&x| weight() * x).collect();
             terms.push(weight());
             tape.sum(&terms).tanh()
         })
         .collect();
-    let mut neuron = |inputs: &[Var<'t>]| -> Var<'t> {
-        let mut terms: Vec<Var<'_>> = inputs.iter().map(|&h| weight() * h).collect();
+    let mut neuron = |inputs: &[Var]| -> Var {
+        let mut terms: Vec<Var> = inputs.iter().map(|&h| weight() * h).collect();
         terms.push(weight());
         tape.sum(&terms)
     };
-    let h2: Vec<Var<'_>> = (0..3).map(|_| neuron(&h1).tanh()).collect();
+    let h2: Vec<Var> = (0..3).map(|_| neuron(&h1).tanh()).collect();
     let score = neuron(&h2).named("score");
     (1.0 - score * label).relu().named("loss")
 }
 
 /// A chain of about 1,000 nodes: a sum of sines of running products.
-fn thousand(tape: &Tape) -> Var<'_> {
+fn thousand(tape: &Tape) -> Var {
     let x = tape.var(0.3).named("x");
     let mut u = x;
     let mut terms = Vec::new();

@@ -2,8 +2,6 @@
 //! Hessians on a tape they hold, iterator and comparison traits, the f64
 //! method set and its domain edges.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use tapegrad::{CustomOp, Error, NonFinite, Pow, Real, Tape, Var};
 
 fn close(got: f64, want: f64, rel: f64) {
@@ -172,17 +170,20 @@ fn sum_and_product_over_iterators_of_vars() {
 }
 
 #[test]
-fn the_sum_of_an_empty_iterator_panics_naming_tape_sum() {
+fn empty_sums_and_products_are_constants_as_for_f64() {
+    // An empty sum is 0 and an empty product 1, as `f64`'s: constants on
+    // no tape, which need none to record on.
     let empty: Vec<Var> = Vec::new();
-    let payload = catch_unwind(AssertUnwindSafe(|| {
-        let _: Var = empty.iter().sum();
-    }))
-    .unwrap_err();
-    let message = payload.downcast::<String>().unwrap();
-    assert_eq!(
-        *message,
-        "tapegrad: the sum of an empty iterator of Vars has no tape to record on; for a sequence that may be empty, use `tape.sum(…)`, which gives 0 for no terms"
-    );
+    let (s, p): (Var, Var) = (empty.iter().sum(), empty.iter().product());
+    assert!(s.is_constant() && p.is_constant());
+    assert_eq!((s.value(), p.value()), (0.0, 1.0));
+    // Leading constants add up first, in order, as `f64` adds them.
+    let tape = Tape::new();
+    let x = tape.var(0.5);
+    let terms = [Var::constant(0.1), Var::constant(0.2), x];
+    let total: Var = terms.iter().sum();
+    assert_eq!(total.value(), 0.1 + 0.2 + 0.5);
+    assert_eq!(total.backward()[x], 1.0);
 }
 
 #[test]

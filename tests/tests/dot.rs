@@ -118,7 +118,7 @@ trait NamedFirst {
     fn named_first(self, name: &str) -> Self;
 }
 
-impl NamedFirst for tapegrad::Vars<'_> {
+impl NamedFirst for tapegrad::Vars {
     fn named_first(self, name: &str) -> Self {
         let _ = self.get(0).named(name);
         self

@@ -13,7 +13,7 @@ mod tutorial;
 use tutorial::tutorial;
 
 /// The chain x² → ln → √ at x = 2.
-fn chain(tape: &Tape) -> (Var<'_>, Var<'_>) {
+fn chain(tape: &Tape) -> (Var, Var) {
     let x = tape.var(2.0).named("x");
     let s = (x * x).named("s");
     let l = s.ln().named("l");
@@ -22,7 +22,7 @@ fn chain(tape: &Tape) -> (Var<'_>, Var<'_>) {
 }
 
 /// J = x² + sin²y at x = 3, y = 0.5.
-fn j_of_x_y(tape: &Tape) -> (Var<'_>, Var<'_>, Var<'_>) {
+fn j_of_x_y(tape: &Tape) -> (Var, Var, Var) {
     let x = tape.var(3.0).named("x");
     let y = tape.var(0.5).named("y");
     let j = (x.powi(2) + y.sin().powi(2)).named("J");
@@ -30,7 +30,7 @@ fn j_of_x_y(tape: &Tape) -> (Var<'_>, Var<'_>, Var<'_>) {
 }
 
 /// A graph with every op of the op table, summed into one output.
-fn every_op(tape: &Tape) -> Var<'_> {
+fn every_op(tape: &Tape) -> Var {
     let x = tape.var(0.5).named("x");
     let y = tape.var(2.0).named("y");
     let c = tape.constant(3.0);
@@ -136,7 +136,7 @@ fn tutorial_graph_with_gradients_dumps_match_their_snapshots() {
     let g = z.backward();
     let graph = Graph::with_gradients(&g);
     // ∂z/∂w = 2y = 18, ∂z/∂b = 3y + 2x = 63: the adjoints the dump shows.
-    let adjoint = |v: Var<'_>| {
+    let adjoint = |v: Var| {
         graph
             .nodes()
             .iter()
@@ -282,7 +282,7 @@ fn constants_as_nodes_and_top_to_bottom_match_their_snapshots() {
 
 /// The tutorial graph with noise on the tape, its leaves created in the
 /// given order.
-fn tutorial_recorded(tape: &Tape, b_first: bool) -> Var<'_> {
+fn tutorial_recorded(tape: &Tape, b_first: bool) -> Var {
     let _noise = tape.var(-1.0).sin();
     let (w, b) = if b_first {
         let b = tape.var(4.0).named("b");
@@ -360,7 +360,7 @@ fn leaf_order_changes_tape_indices_but_not_the_dump() {
     let (t1, t2) = (Tape::new(), Tape::new());
     let (z1, z2) = (tutorial_recorded(&t1, false), tutorial_recorded(&t2, true));
     let (g1, g2) = (Graph::of(z1), Graph::of(z2));
-    let w = |g: &Graph<'_>| {
+    let w = |g: &Graph| {
         let n = &g.nodes()[0];
         assert_eq!(n.name.as_deref(), Some("w"));
         n.tape_index
@@ -535,7 +535,7 @@ fn rounds_to(shown: &str, value: f64) -> bool {
 /// `<g id="nodeN">` per node with its `<title>` and its label's first line
 /// (`name = value`), one `<path class="edge">` per edge, and one edge label
 /// per partial shown. Linear in the picture, for big graphs.
-fn assert_svg_draws_every_node_and_edge(graph: &Graph<'_>, svg: &str) {
+fn assert_svg_draws_every_node_and_edge(graph: &Graph, svg: &str) {
     let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
     let mut drawn: Vec<Option<(String, String)>> = vec![None; graph.nodes().len()];
@@ -609,7 +609,7 @@ fn assert_svg_draws_every_node_and_edge(graph: &Graph<'_>, svg: &str) {
 
 /// `acc = x; acc = acc + sin(i·x)` for `i` in `0..n`: `3n + 1` nodes, and
 /// edges from `x` to every `i·x`, long ones in a layered picture.
-fn sum_of_sines(tape: &Tape, n: usize) -> Var<'_> {
+fn sum_of_sines(tape: &Tape, n: usize) -> Var {
     let x = tape.var(0.5).named("x");
     let mut acc = x;
     for i in 0..n {
@@ -697,7 +697,7 @@ fn svg_of_an_empty_graph_is_an_empty_picture() {
 
 /// A pseudo-random graph of `n` nodes (a linear congruential generator
 /// seeded with `seed` picks the ops and operands).
-fn random_graph(tape: &Tape, seed: u64, n: usize) -> Var<'_> {
+fn random_graph(tape: &Tape, seed: u64, n: usize) -> Var {
     let mut state = seed;
     let mut below = |n: usize| {
         state = state

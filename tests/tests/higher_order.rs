@@ -9,7 +9,7 @@ use tapegrad::{Tape, Var, hessian, hessian_vector_product};
 
 /// The first three derivatives of `f` at `x`, each by differentiating the
 /// previous one's recorded graph.
-fn three_derivatives(f: impl for<'t> Fn(Var<'t>) -> Var<'t>, x: f64) -> [f64; 3] {
+fn three_derivatives(f: impl for<'t> Fn(Var) -> Var, x: f64) -> [f64; 3] {
     let tape = Tape::new();
     let v = tape.var(x);
     let d1 = f(v).grad_graph(&[v])[0];
@@ -133,7 +133,7 @@ fn hessian_of_x_squared_plus_sin_squared_y_is_analytic() {
 #[test]
 fn hessian_vector_product_equals_hessian_times_vector() {
     // f = x²y + sin(xz) + z³
-    fn f<'t>(_: &'t Tape, v: &[Var<'t>]) -> Var<'t> {
+    fn f(_: &Tape, v: &[Var]) -> Var {
         v[0] * v[0] * v[1] + (v[0] * v[2]).sin() + v[2].powi(3)
     }
     let at = [0.7, -1.2, 2.1];
@@ -193,7 +193,7 @@ fn an_input_the_output_ignores_gets_a_zero_constant() {
 }
 
 /// The size of the recorded gradient graph over the size of the forward graph.
-fn growth(n: usize, build: impl for<'t> Fn(&'t Tape, Var<'t>, usize) -> Var<'t>) -> f64 {
+fn growth(n: usize, build: impl for<'t> Fn(&'t Tape, Var, usize) -> Var) -> f64 {
     let tape = Tape::new();
     let x = tape.var(0.5);
     let out = build(&tape, x, n);
@@ -207,16 +207,16 @@ fn gradient_graphs_grow_linearly_with_the_forward_graph() {
     // A chain x ← sin(x)·0.9 + x·0.1, a wide sum Σ xᵢ², and a ladder where
     // every node is used twice (u ← u·u + u), which symbolic differentiation
     // without sharing would blow up exponentially.
-    fn chain<'t>(_: &'t Tape, x: Var<'t>, n: usize) -> Var<'t> {
+    fn chain(_: &Tape, x: Var, n: usize) -> Var {
         (0..n).fold(x, |u, _| u.sin() * 0.9 + u * 0.1)
     }
-    fn wide<'t>(t: &'t Tape, x: Var<'t>, n: usize) -> Var<'t> {
+    fn wide(t: &Tape, x: Var, n: usize) -> Var {
         t.sum((0..n).map(|i| (x + i as f64).powi(2)))
     }
-    fn ladder<'t>(_: &'t Tape, x: Var<'t>, n: usize) -> Var<'t> {
+    fn ladder(_: &Tape, x: Var, n: usize) -> Var {
         (0..n).fold(x, |u, _| (u * u + u) * 0.5)
     }
-    type Build = for<'t> fn(&'t Tape, Var<'t>, usize) -> Var<'t>;
+    type Build = for<'t> fn(&'t Tape, Var, usize) -> Var;
     for (name, build) in [
         ("chain", chain as Build),
         ("wide sum", wide),

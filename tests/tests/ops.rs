@@ -4,7 +4,7 @@
 use tapegrad::{Op, Tape, Var};
 
 /// `f(x)` and `df/dx` through the tape.
-fn d1(f: impl for<'t> Fn(Var<'t>) -> Var<'t>, x: f64) -> (f64, f64) {
+fn d1(f: impl for<'t> Fn(Var) -> Var, x: f64) -> (f64, f64) {
     let tape = Tape::new();
     let v = tape.var(x);
     let y = f(v);
@@ -12,7 +12,7 @@ fn d1(f: impl for<'t> Fn(Var<'t>) -> Var<'t>, x: f64) -> (f64, f64) {
 }
 
 /// `f(x, y)`, `∂f/∂x` and `∂f/∂y` through the tape.
-fn d2(f: impl for<'t> Fn(Var<'t>, Var<'t>) -> Var<'t>, x: f64, y: f64) -> (f64, f64, f64) {
+fn d2(f: impl for<'t> Fn(Var, Var) -> Var, x: f64, y: f64) -> (f64, f64, f64) {
     let tape = Tape::new();
     let (a, b) = (tape.var(x), tape.var(y));
     let z = f(a, b);

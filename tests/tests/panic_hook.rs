@@ -86,7 +86,7 @@ fn a_panic_hook_that_records_on_the_panicking_tape_sees_a_whole_tape() {
                 let _ = tape.sum((0..2).map(|i| {
                     if i == 1 {
                         let inner = panic::catch_unwind(AssertUnwindSafe(|| {
-                            tape.sum((0..2).map(|_| -> Var<'_> { panic!("inside") }))
+                            tape.sum((0..2).map(|_| -> Var { panic!("inside") }))
                         }));
                         assert!(inner.is_err());
                     }

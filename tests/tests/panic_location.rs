@@ -131,14 +131,14 @@ fn mixing_tapes_panics_at_the_callers_line() {
 }
 
 #[test]
-fn empty_sum_and_missing_node_panic_at_the_callers_line() {
+fn stale_sum_and_missing_node_panic_at_the_callers_line() {
     let tape = Tape::new();
-    let none: Vec<Var> = Vec::new();
-    assert_not_in_tapegrad("empty Sum", || {
-        let _: Var = none.iter().sum();
+    let stale: Vec<Var> = vec![Tape::new().var(1.0)]; // its tape is dropped
+    assert_not_in_tapegrad("stale Sum", || {
+        let _: Var = stale.iter().sum();
     });
-    assert_here("empty Sum::sum", line!() + 1, || {
-        let _: Var = std::iter::Sum::sum(none.iter());
+    assert_here("stale Sum::sum", line!() + 1, || {
+        let _: Var = std::iter::Sum::sum(stale.iter());
     });
     assert_here("Tape::get", line!() + 1, || {
         let _ = tape.get(7);

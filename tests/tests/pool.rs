@@ -104,15 +104,20 @@ fn a_limit_does_not_follow_the_buffers_into_the_next_tape() {
 }
 
 #[test]
-fn tapes_dropped_on_another_thread_fill_that_threads_pool() {
-    let tape = Tape::new();
-    let _ = tape.var(1.0);
-    std::thread::spawn(move || {
+fn each_thread_has_a_pool_of_its_own() {
+    // A tape stays on its thread, so its buffers go to that thread's pool.
+    std::thread::spawn(|| {
+        let tape = Tape::new();
+        let _ = tape.var(1.0);
         drop(tape);
         assert!(Tape::new().bytes_reserved() > 0);
     })
     .join()
     .unwrap();
+    // A new thread starts with an empty pool.
+    std::thread::spawn(|| assert_eq!(Tape::new().bytes_reserved(), 0))
+        .join()
+        .unwrap();
 }
 
 /// Resident memory of this process in bytes (Linux).

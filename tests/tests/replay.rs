@@ -14,7 +14,7 @@ fn same(a: f64, b: f64) -> bool {
 
 /// A small network's loss over two samples: dot products, tanh, relu, a
 /// max, an abs, a sum, a custom op and constants on both sides.
-fn loss<'t>(tape: &'t Tape, p: &[Var<'t>]) -> Var<'t> {
+fn loss(tape: &Tape, p: &[Var]) -> Var {
     let samples = [([0.5, -1.5], 1.0), ([2.0, 0.25], -1.0)];
     let terms = samples.iter().map(|&(x, y)| {
         let h0 = (p[0] * x[0] + p[1] * x[1] + p[2]).tanh();
@@ -409,7 +409,7 @@ proptest! {
 
 /// Sums of products, as neurons and dot products write them: each sum and
 /// the run of products recorded just before it replay as one step.
-fn neurons<'t>(tape: &'t Tape, p: &[Var<'t>]) -> Var<'t> {
+fn neurons(tape: &Tape, p: &[Var]) -> Var {
     let x = [0.5, -1.5];
     // Products with a constant (`w·x`), then of two nodes (`w·h`).
     let h: Vec<Var> = (0..3)
@@ -488,7 +488,7 @@ fn fused_sums_of_products_replay_as_recorded_bit_for_bit() {
 
 /// `x₀ + Σ xᵢ·xᵢ₋₁` as a loop of additions; with `guard`, the running
 /// total is compared with 0 after the third term.
-fn looped<'t>(xs: &[Var<'t>], guard: bool) -> Var<'t> {
+fn looped(xs: &[Var], guard: bool) -> Var {
     let mut acc = xs[0];
     for i in 1..xs.len() {
         acc += xs[i] * xs[i - 1];
@@ -608,8 +608,8 @@ fn program() -> impl Strategy<Value = (Vec<Step>, Option<usize>)> {
 }
 
 /// Runs `steps` on `tape` over `leaves`; returns the output.
-fn run<'t>(steps: &[Step], out: Option<usize>, tape: &'t Tape, leaves: &[Var<'t>]) -> Var<'t> {
-    let mut c: Vec<Var<'t>> = leaves.to_vec();
+fn run(steps: &[Step], out: Option<usize>, tape: &Tape, leaves: &[Var]) -> Var {
+    let mut c: Vec<Var> = leaves.to_vec();
     let mut grads = 0;
     for s in steps {
         // Counted from the last candidate made.

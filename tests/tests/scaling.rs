@@ -55,7 +55,7 @@ fn timed<T>(f: impl FnOnce() -> T) -> Duration {
 }
 
 /// `k` named leaves `x0 … x(k-1)`.
-fn named_leaves(tape: &Tape, k: usize) -> Vec<Var<'_>> {
+fn named_leaves(tape: &Tape, k: usize) -> Vec<Var> {
     (0..k)
         .map(|i| tape.var(i as f64).named(format!("x{i}")))
         .collect()
@@ -72,7 +72,7 @@ fn named_over_a_sum(k: usize) -> Duration {
 /// The text dump of a graph of `k` outputs, each a leaf times two.
 fn text_of_many_outputs(k: usize) -> Duration {
     let tape = Tape::new();
-    let outputs: Vec<Var<'_>> = named_leaves(&tape, k).iter().map(|&x| x * 2.0).collect();
+    let outputs: Vec<Var> = named_leaves(&tape, k).iter().map(|&x| x * 2.0).collect();
     timed(|| Graph::of_all(&outputs).to_text())
 }
 
@@ -134,7 +134,7 @@ fn svg_of_a_chain(k: usize) -> Duration {
 /// Compiling the sum of `k` leaves with all `k` of them as inputs.
 fn compile_with_many_inputs(k: usize) -> Duration {
     let tape = Tape::new();
-    let leaves: Vec<Var<'_>> = (0..k).map(|i| tape.var(i as f64)).collect();
+    let leaves: Vec<Var> = (0..k).map(|i| tape.var(i as f64)).collect();
     let sum = tape.sum(&leaves);
     timed(|| tape.compile(sum, &leaves).unwrap())
 }

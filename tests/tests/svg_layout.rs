@@ -176,7 +176,7 @@ fn read(svg: &str) -> Picture {
 }
 
 /// Checks the layout rules on `svg`, drawn from `graph`; `what` names it.
-fn check_layout(what: &str, graph: &Graph<'_>, svg: &str) -> Picture {
+fn check_layout(what: &str, graph: &Graph, svg: &str) -> Picture {
     let p = read(svg);
     assert_eq!(p.nodes.len(), graph.nodes().len(), "{what}: node count");
     assert_eq!(p.edges.len(), graph.edges().len(), "{what}: edge count");
@@ -211,7 +211,7 @@ fn check_layout(what: &str, graph: &Graph<'_>, svg: &str) -> Picture {
 /// neurons and one tanh output, and its squared error against 1:
 /// `(tanh(Σ vᵢ·tanh(aᵢ·x₁ + bᵢ·x₂ + cᵢ) + d) − 1)²`. Six units make 72
 /// nodes.
-fn mlp(tape: &Tape, units: usize) -> Var<'_> {
+fn mlp(tape: &Tape, units: usize) -> Var {
     let x1 = tape.var(0.5).named("x1");
     let x2 = tape.var(-1.5).named("x2");
     let mut seed = 7u64;
@@ -315,9 +315,9 @@ fn two_edges_between_the_same_nodes_are_two_curves_each_with_its_label() {
 /// A random graph of about `n` nodes: leaves, then unary and binary ops on
 /// earlier nodes (mostly recent ones, sometimes the same one twice), all
 /// the nodes nothing uses summed into the output.
-fn random_graph(tape: &Tape, n: usize, seed: u64) -> Var<'_> {
+fn random_graph(tape: &Tape, n: usize, seed: u64) -> Var {
     let mut state = seed;
-    let mut nodes: Vec<Var<'_>> = Vec::new();
+    let mut nodes: Vec<Var> = Vec::new();
     let mut used: Vec<bool> = Vec::new();
     while nodes.len() < n {
         let r = next(&mut state);

@@ -28,7 +28,7 @@ const CASES: &[(&str, &str)] = &[
 /// The tutorial's shape with `name` on a leaf and on an inner node, so the
 /// name appears in node labels, titles, edge labels and, with gradients,
 /// in `∂z/∂name`.
-fn graph_named<'t>(tape: &'t Tape, name: &str) -> Var<'t> {
+fn graph_named(tape: &Tape, name: &str) -> Var {
     let w = tape.var(3.0).named(name);
     let b = tape.var(4.0).named("b");
     let x = (2.0 * w + 3.0 * b).named(format!("{name}x"));
@@ -36,7 +36,7 @@ fn graph_named<'t>(tape: &'t Tape, name: &str) -> Var<'t> {
 }
 
 /// Every view of `z` to check: plain, with gradients, and named detail.
-fn graphs<'t>(z: Var<'t>) -> Vec<Graph<'t>> {
+fn graphs(z: Var) -> Vec<Graph> {
     let g = z.backward();
     vec![
         Graph::of(z),
@@ -269,7 +269,7 @@ fn a_label_with_many_long_names_stays_under_graphviz_limit() {
     // names of four-byte characters: the one label names them all, and
     // each leaf's label names itself twice and the output once.
     let tape = Tape::new();
-    let leaves: Vec<Var<'_>> = (0..40)
+    let leaves: Vec<Var> = (0..40)
         .map(|i| tape.var(1.0).named(format!("{i}{}", "𝑥".repeat(5_000))))
         .collect();
     let total = tape

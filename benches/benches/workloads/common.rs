@@ -57,8 +57,8 @@ impl Rec for Plain {
     }
 }
 
-impl<'t> Rec for &'t tapegrad::Tape {
-    type V = tapegrad::Var<'t>;
+impl Rec for &tapegrad::Tape {
+    type V = tapegrad::Var;
     #[inline(always)]
     fn sin(self, v: Self::V) -> Self::V {
         v.sin()

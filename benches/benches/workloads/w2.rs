@@ -64,7 +64,7 @@ fn tapegrad(tape: &Tape, d: &Data, out: &mut [f64]) -> f64 {
 /// The same, op by op, as the generic workload writes it for every system
 /// (a leaf, a product and a sum input per weight); `ws` is an empty buffer
 /// for the weights' handles.
-fn tapegrad_ops<'t>(tape: &'t Tape, d: &Data, ws: &mut Vec<Var<'t>>, out: &mut [f64]) -> f64 {
+fn tapegrad_ops(tape: &Tape, d: &Data, ws: &mut Vec<Var>, out: &mut [f64]) -> f64 {
     ws.extend(d.w.iter().map(|&w| tape.var(w)));
     let b = tape.var(d.b);
     let z = neuron(tape, ws, &d.x, b);
@@ -117,7 +117,7 @@ pub fn check() -> TapeSize {
             tapegrad_ops(&tape, &d, &mut handles, &mut out),
             value,
         );
-        ws = recycle::<_, Var<'static>>(handles);
+        ws = recycle::<_, Var>(handles);
         assert_all_close("w2 tapegrad_ops gradient", &out, &want);
     }
     assert!(
@@ -135,7 +135,7 @@ pub fn check() -> TapeSize {
             reverse(&rtape, &d, &mut handles, &mut out),
             value,
         );
-        rws = recycle::<_, reverse::Var<'static>>(handles);
+        rws = recycle::<_, reverse::Var>(handles);
         assert_all_close("w2 reverse gradient", &out, &want);
     }
     println!(
@@ -185,7 +185,7 @@ pub fn bench(c: &mut Criterion) {
         })
     });
     // One buffer of handles for every run of the op-by-op form.
-    let mut ws: Vec<Var<'static>> = Vec::new();
+    let mut ws: Vec<Var> = Vec::new();
     g.bench_function("tapegrad_ops_reused", |b| {
         b.iter(|| {
             tape.clear();
@@ -207,7 +207,7 @@ pub fn bench(c: &mut Criterion) {
             z
         })
     });
-    let mut rws: Vec<reverse::Var<'static>> = Vec::new();
+    let mut rws: Vec<reverse::Var> = Vec::new();
     let rtape = reverse::Tape::new();
     g.bench_function("reverse_reused", |b| {
         b.iter(|| {

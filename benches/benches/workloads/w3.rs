@@ -147,17 +147,17 @@ fn hand(m: &Model, grad: &mut [f64]) -> f64 {
     data_loss * scale + reg * ALPHA
 }
 
-fn tapegrad<'t>(tape: &'t Tape, m: &Model, ps: &mut Vec<Var<'t>>, out: &mut [f64]) -> f64 {
+fn tapegrad(tape: &Tape, m: &Model, ps: &mut Vec<Var>, out: &mut [f64]) -> f64 {
     tapegrad_with(tape, tape, m, ps, out)
 }
 
 /// The step on `tape`, its sums written as `r` writes them.
 #[inline(always)]
-fn tapegrad_with<'t, R: Rec<V = Var<'t>>>(
+fn tapegrad_with<R: Rec<V = Var>>(
     r: R,
-    tape: &'t Tape,
+    tape: &Tape,
     m: &Model,
-    ps: &mut Vec<Var<'t>>,
+    ps: &mut Vec<Var>,
     out: &mut [f64],
 ) -> f64 {
     ps.extend(m.params.iter().map(|&p| tape.var(p)));
@@ -237,7 +237,7 @@ pub fn check() -> TapeSize {
             tapegrad(&tape, &m, &mut handles, &mut out),
             value,
         );
-        ps = recycle::<_, Var<'static>>(handles);
+        ps = recycle::<_, Var>(handles);
         assert_all_close("w3 tapegrad gradient", &out, &want);
     }
     for _ in 0..2 {
@@ -249,7 +249,7 @@ pub fn check() -> TapeSize {
             tapegrad_with(OpByOp(&tape), &tape, &m, &mut handles, &mut out),
             value,
         );
-        ps = recycle::<_, Var<'static>>(handles);
+        ps = recycle::<_, Var>(handles);
         assert_all_close("w3 tapegrad op-by-op gradient", &out, &want);
     }
     let ops_size = (tape.len(), tape.bytes_used());
@@ -282,7 +282,7 @@ pub fn check() -> TapeSize {
             reverse(&rtape, &m, &mut handles, &mut out),
             value,
         );
-        rps = recycle::<_, reverse::Var<'static>>(handles);
+        rps = recycle::<_, reverse::Var>(handles);
         assert_all_close("w3 reverse gradient", &out, &want);
     }
     tape.clear();
@@ -310,7 +310,7 @@ pub fn bench(c: &mut Criterion) {
             l
         })
     });
-    let mut ps: Vec<Var<'static>> = Vec::new();
+    let mut ps: Vec<Var> = Vec::new();
     let mut tape = Tape::new();
     g.bench_function("tapegrad_reused", |b| {
         b.iter(|| {
@@ -371,7 +371,7 @@ pub fn bench(c: &mut Criterion) {
             l
         })
     });
-    let mut rps: Vec<reverse::Var<'static>> = Vec::new();
+    let mut rps: Vec<reverse::Var> = Vec::new();
     let rtape = reverse::Tape::new();
     g.bench_function("reverse_reused", |b| {
         b.iter(|| {

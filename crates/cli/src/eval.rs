@@ -28,11 +28,11 @@ use crate::expr::{BinOp, Expr, Func, Program, Span};
 
 /// The value of a subexpression: a number known before any input is, or a node.
 #[derive(Clone, Copy, Debug)]
-pub enum Value<'t> {
+pub enum Value {
     /// A constant, folded in `f64`.
     Num(f64),
     /// A recorded node.
-    Node(Var<'t>),
+    Node(Var),
 }
 
 /// A number folded from constants alone is NaN or infinite, like `0/0` or `ln(0)`.
@@ -53,28 +53,28 @@ pub struct NonFiniteConstant {
 
 /// A program recorded on a tape.
 #[derive(Debug)]
-pub struct Evaluation<'t> {
+pub struct Evaluation {
     /// The output node (a recorded constant if the output is a number).
-    pub output: Var<'t>,
+    pub output: Var,
     /// Whether the output statement recorded the output node itself, as
     /// opposed to naming an input or a binding, or a number.
     pub output_is_new: bool,
     /// The inputs' leaves, in order of first appearance.
-    pub inputs: Vec<(String, Var<'t>)>,
+    pub inputs: Vec<(String, Var)>,
     /// The bindings' values, in source order.
-    pub bindings: Vec<(String, Value<'t>)>,
+    pub bindings: Vec<(String, Value)>,
     /// The source span that recorded each node, by tape index.
     origins: Vec<Option<Span>>,
 }
 
-impl<'t> Evaluation<'t> {
+impl Evaluation {
     /// The input called `name`.
-    pub fn input(&self, name: &str) -> Option<Var<'t>> {
+    pub fn input(&self, name: &str) -> Option<Var> {
         self.inputs.iter().find(|(n, _)| n == name).map(|&(_, v)| v)
     }
 
     /// The binding called `name`.
-    pub fn binding(&self, name: &str) -> Option<Value<'t>> {
+    pub fn binding(&self, name: &str) -> Option<Value> {
         self.bindings
             .iter()
             .find(|(n, _)| n == name)
@@ -108,12 +108,12 @@ impl<'t> Evaluation<'t> {
 /// let g = e.output.backward();
 /// assert_eq!(g.wrt(e.input("w").unwrap()), 18.0);
 /// ```
-pub fn evaluate<'t>(
-    tape: &'t Tape,
+pub fn evaluate(
+    tape: &Tape,
     program: &Program,
     source: &str,
     values: &[f64],
-) -> Result<Evaluation<'t>, NonFiniteConstant> {
+) -> Result<Evaluation, NonFiniteConstant> {
     let names = program.inputs();
     assert_eq!(
         names.len(),
@@ -177,13 +177,13 @@ pub fn value_at(program: &Program, source: &str, values: &[f64]) -> Option<f64> 
 struct Walk<'t, 's> {
     tape: &'t Tape,
     source: &'s str,
-    env: HashMap<String, Value<'t>>,
+    env: HashMap<String, Value>,
     origins: Vec<Option<Span>>,
 }
 
 impl<'t> Walk<'t, '_> {
     /// Remembers that `span` recorded `var`, and returns it.
-    fn record(&mut self, var: Var<'t>, span: Span) -> Value<'t> {
+    fn record(&mut self, var: Var, span: Span) -> Value {
         let index = var.index();
         if self.origins.len() <= index {
             self.origins.resize(index + 1, None);
@@ -193,7 +193,7 @@ impl<'t> Walk<'t, '_> {
     }
 
     /// A folded constant, which must be finite.
-    fn fold(&self, value: f64, span: Span) -> Result<Value<'t>, NonFiniteConstant> {
+    fn fold(&self, value: f64, span: Span) -> Result<Value, NonFiniteConstant> {
         if value.is_finite() {
             Ok(Value::Num(value))
         } else {
@@ -207,7 +207,7 @@ impl<'t> Walk<'t, '_> {
     }
 
     /// `value` as a node: a number becomes a recorded constant.
-    fn node(&mut self, value: Value<'t>, span: Span) -> Var<'t> {
+    fn node(&mut self, value: Value, span: Span) -> Var {
         match value {
             Value::Node(v) => v,
             Value::Num(c) => {
@@ -218,7 +218,7 @@ impl<'t> Walk<'t, '_> {
         }
     }
 
-    fn eval(&mut self, expr: &Expr) -> Result<Value<'t>, NonFiniteConstant> {
+    fn eval(&mut self, expr: &Expr) -> Result<Value, NonFiniteConstant> {
         match expr {
             Expr::Num { value, span } => self.fold(*value, *span),
             Expr::Var { name, span } => match self.env.get(name) {
@@ -248,11 +248,11 @@ impl<'t> Walk<'t, '_> {
     fn binary(
         &mut self,
         op: BinOp,
-        a: Value<'t>,
-        b: Value<'t>,
+        a: Value,
+        b: Value,
         lhs_span: Span,
         span: Span,
-    ) -> Result<Value<'t>, NonFiniteConstant> {
+    ) -> Result<Value, NonFiniteConstant> {
         use Value::{Node, Num};
         let var = match (op, a, b) {
             (_, Num(x), Num(y)) => {
@@ -297,15 +297,15 @@ impl<'t> Walk<'t, '_> {
     fn call(
         &mut self,
         func: Func,
-        values: &[Value<'t>],
+        values: &[Value],
         args: &[Expr],
         span: Span,
-    ) -> Result<Value<'t>, NonFiniteConstant> {
+    ) -> Result<Value, NonFiniteConstant> {
         if values.iter().all(|v| matches!(v, Value::Num(_))) {
             // Fold on a scratch tape, so that constants get exactly the
             // engine's values (its stable sigmoid, its NaN-preserving max).
             let scratch = Tape::new();
-            let nodes: Vec<Var<'_>> = values
+            let nodes: Vec<Var> = values
                 .iter()
                 .map(|v| match v {
                     Value::Num(c) => scratch.constant(*c),
@@ -319,7 +319,7 @@ impl<'t> Walk<'t, '_> {
             // A constant base is the engine's `log` with a constant: no node for the base.
             return Ok(self.record(x.log(*base), span));
         }
-        let nodes: Vec<Var<'t>> = values
+        let nodes: Vec<Var> = values
             .iter()
             .zip(args)
             .map(|(&value, arg)| self.node(value, arg.span()))
@@ -330,7 +330,7 @@ impl<'t> Walk<'t, '_> {
 }
 
 /// Records `func` of `args` (as many as its arity allows, which the parser checks).
-fn apply<'a>(func: Func, args: &[Var<'a>]) -> Var<'a> {
+fn apply(func: Func, args: &[Var]) -> Var {
     let x = args[0];
     match (func, args.get(1)) {
         (Func::Unary(op), _) => unary(op, x).unwrap_or_else(|| {
@@ -361,7 +361,7 @@ fn apply<'a>(func: Func, args: &[Var<'a>]) -> Var<'a> {
 /// assert_eq!((y.op(), y.value()), (Op::Asin, 0.5f64.asin()));
 /// assert!(tapegrad_cli::eval::unary(Op::Add, x).is_none());
 /// ```
-pub fn unary(op: Op, x: Var<'_>) -> Option<Var<'_>> {
+pub fn unary(op: Op, x: Var) -> Option<Var> {
     Some(match op {
         Op::Neg => x.neg(),
         Op::Ln => x.ln(),
@@ -406,7 +406,7 @@ mod tests {
     use super::*;
     use crate::expr::parse;
 
-    fn record<'t>(tape: &'t Tape, source: &str, values: &[f64]) -> Evaluation<'t> {
+    fn record(tape: &Tape, source: &str, values: &[f64]) -> Evaluation {
         let program = parse(source).unwrap();
         evaluate(tape, &program, source, values).unwrap()
     }

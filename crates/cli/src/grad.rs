@@ -26,7 +26,7 @@ pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) ->
     let tape = Tape::new();
     let e = source.evaluate(&tape, &values, &label)?;
     let wrt = chosen(&source, &e, &args.wrt, args.order)?;
-    let vars: Vec<Var<'_>> = wrt.iter().map(|&(_, v)| v).collect();
+    let vars: Vec<Var> = wrt.iter().map(|&(_, v)| v).collect();
 
     let g = e
         .output
@@ -49,7 +49,7 @@ pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) ->
             }
         }
         let matrix = hessian(&grads, &vars);
-        let outputs: Vec<Var<'_>> = std::iter::once(e.output).chain(grads).collect();
+        let outputs: Vec<Var> = std::iter::once(e.output).chain(grads).collect();
         if dump {
             graph = Some(Graph::of_all(&outputs));
         }
@@ -117,12 +117,12 @@ pub(crate) fn run(args: &GradArgs, stdin: &mut dyn Read, out: &mut dyn Write) ->
 
 /// The names `--wrt` chooses with their nodes: all inputs by default;
 /// bindings too for first derivatives.
-fn chosen<'t>(
+fn chosen(
     source: &Source,
-    e: &Evaluation<'t>,
+    e: &Evaluation,
     wrt: &[String],
     order: u8,
-) -> Result<Vec<(String, Var<'t>)>> {
+) -> Result<Vec<(String, Var)>> {
     if wrt.is_empty() {
         return Ok(e.inputs.clone());
     }
@@ -167,7 +167,7 @@ fn chosen<'t>(
 /// The Hessian from the recorded gradients: row `i` is one reverse sweep of
 /// `grads[i]`; it fills the entries `j ≥ i` and the lower triangle mirrors
 /// them, as [`tapegrad::hessian`] does.
-fn hessian(grads: &[Var<'_>], vars: &[Var<'_>]) -> Vec<Vec<f64>> {
+fn hessian(grads: &[Var], vars: &[Var]) -> Vec<Vec<f64>> {
     let n = vars.len();
     let mut matrix = vec![vec![0.0; n]; n];
     for i in 0..n {

@@ -103,7 +103,7 @@ impl Source {
 
     /// An engine error (a non-finite value or adjoint) as a message, with a
     /// caret under the part of the expression that recorded the node.
-    pub(crate) fn engine_error(&self, e: &tapegrad::Error, eval: &eval::Evaluation<'_>) -> Error {
+    pub(crate) fn engine_error(&self, e: &tapegrad::Error, eval: &eval::Evaluation) -> Error {
         self.fault(e, e, eval)
     }
 
@@ -113,7 +113,7 @@ impl Source {
         &self,
         message: impl std::fmt::Display,
         e: &tapegrad::Error,
-        eval: &eval::Evaluation<'_>,
+        eval: &eval::Evaluation,
     ) -> Error {
         let span = match e {
             tapegrad::Error::NonFinite { node, .. } => eval.origin(*node),
@@ -127,12 +127,12 @@ impl Source {
 
     /// Records the program on `tape` at `values`, naming a new output node
     /// `label` so that dumps show it.
-    pub(crate) fn evaluate<'t>(
+    pub(crate) fn evaluate(
         &self,
-        tape: &'t tapegrad::Tape,
+        tape: &tapegrad::Tape,
         values: &[f64],
         label: &str,
-    ) -> Result<eval::Evaluation<'t>> {
+    ) -> Result<eval::Evaluation> {
         let e = eval::evaluate(tape, &self.program, &self.text, values)
             .map_err(|c| Error::at(&c, &self.text, c.span))?;
         if e.output_is_new && e.output.name().is_none() {
@@ -166,7 +166,7 @@ impl Steps {
     }
 
     /// Compiles a fresh recording for the next points, if it can be.
-    pub(crate) fn learn(&mut self, tape: &tapegrad::Tape, e: &eval::Evaluation<'_>) {
+    pub(crate) fn learn(&mut self, tape: &tapegrad::Tape, e: &eval::Evaluation) {
         if self.compiled.is_none() {
             let leaves: Vec<_> = e.inputs.iter().map(|(_, v)| *v).collect();
             self.compiled = tape.compile(e.output, &leaves).ok();

@@ -42,7 +42,7 @@ impl Activation {
     ];
 
     /// Records `act(z)` on `z`'s tape (nothing for the identity).
-    pub fn record(self, z: Var<'_>) -> Var<'_> {
+    pub fn record(self, z: Var) -> Var {
         match self {
             Activation::Identity => z,
             Activation::Sigmoid => z.sigmoid(),

@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use tapegrad::Var;
+use tapegrad::{Real, Var};
 
 use crate::{Error, Result};
 
@@ -22,7 +22,7 @@ use crate::{Error, Result};
 /// let l = tapegrad_nn::loss::squared(a, 1.0);
 /// assert_eq!((l.value(), l.backward()[a]), (0.25, -1.0)); // 2(a - y)
 /// ```
-pub fn squared(a: Var<'_>, y: f64) -> Var<'_> {
+pub fn squared(a: Var, y: f64) -> Var {
     (a - y).powi(2)
 }
 
@@ -35,7 +35,7 @@ pub fn squared(a: Var<'_>, y: f64) -> Var<'_> {
 /// let l = tapegrad_nn::loss::absolute(a, 1.0);
 /// assert_eq!((l.value(), l.backward()[a]), (0.5, 1.0)); // -sign(y - a)
 /// ```
-pub fn absolute(a: Var<'_>, y: f64) -> Var<'_> {
+pub fn absolute(a: Var, y: f64) -> Var {
     (y - a).abs()
 }
 
@@ -63,7 +63,7 @@ fn sign_label(loss: &'static str, y: f64) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Label`] for a label other than ±1.
-pub fn hinge(s: Var<'_>, y: f64) -> Result<Var<'_>> {
+pub fn hinge(s: Var, y: f64) -> Result<Var> {
     sign_label("hinge", y)?;
     Ok((1.0 - y * s).relu())
 }
@@ -79,7 +79,7 @@ pub fn hinge(s: Var<'_>, y: f64) -> Result<Var<'_>> {
 ///
 /// # Errors
 /// [`Error::Label`] for a label other than ±1.
-pub fn exponential(s: Var<'_>, y: f64) -> Result<Var<'_>> {
+pub fn exponential(s: Var, y: f64) -> Result<Var> {
     sign_label("exponential", y)?;
     Ok((-(y * s)).exp())
 }
@@ -101,7 +101,7 @@ pub fn exponential(s: Var<'_>, y: f64) -> Result<Var<'_>> {
 ///
 /// # Errors
 /// [`Error::Label`] for a label outside `[0, 1]`.
-pub fn log_loss(z: Var<'_>, y: f64) -> Result<Var<'_>> {
+pub fn log_loss(z: Var, y: f64) -> Result<Var> {
     Ok(match y {
         1.0 => (-z).softplus(),
         0.0 => z.softplus(),
@@ -135,7 +135,7 @@ pub fn log_loss(z: Var<'_>, y: f64) -> Result<Var<'_>> {
 /// # Errors
 /// [`Error::Class`] if `c` is not below the number of logits (or there are
 /// none).
-pub fn softmax_cross_entropy<'t>(z: &[Var<'t>], c: usize) -> Result<Var<'t>> {
+pub fn softmax_cross_entropy(z: &[Var], c: usize) -> Result<Var> {
     if c >= z.len() {
         return Err(Error::Class {
             class: c,
@@ -144,16 +144,16 @@ pub fn softmax_cross_entropy<'t>(z: &[Var<'t>], c: usize) -> Result<Var<'t>> {
     }
     // The first largest logit; NaN compares as not larger, and flows through.
     let m = (1..z.len()).fold(0, |m, i| if z[i].value() > z[m].value() { i } else { m });
-    let tape = z[0].tape();
     let spread = if z.len() == 1 {
-        tape.constant(0.0)
+        // A recorded 0 next to the logit, so the loss is a node.
+        Real::constant(z[0], 0.0)
     } else {
         let rest = z
             .iter()
             .enumerate()
             .filter(|&(i, _)| i != m)
             .map(|(_, &zi)| (zi - z[m]).exp());
-        tape.sum(rest).ln_1p()
+        rest.sum::<Var>().ln_1p()
     };
     Ok(if m == c {
         spread
@@ -267,7 +267,7 @@ impl Loss {
     /// [`Error::Class`] for a class the outputs cannot express (a one-output
     /// loss takes classes 0 and 1), [`Error::Shape`] for a one-output loss
     /// given several outputs.
-    pub fn record<'t>(self, outputs: &[Var<'t>], c: usize) -> Result<Var<'t>> {
+    pub fn record(self, outputs: &[Var], c: usize) -> Result<Var> {
         if self == Loss::SoftmaxCrossEntropy {
             return softmax_cross_entropy(outputs, c);
         }

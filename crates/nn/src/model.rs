@@ -66,7 +66,7 @@ pub trait Model {
 
     /// Records every parameter on `tape` as leaves, one block per neuron
     /// (its weights then its bias), for one step's forward passes.
-    fn record<'t>(&self, tape: &'t Tape) -> Recorded<'t> {
+    fn record(&self, tape: &Tape) -> Recorded {
         let mut blocks = Vec::new();
         let mut leaves = Vec::with_capacity(self.parameter_count());
         for layer in self.layers() {
@@ -89,7 +89,7 @@ pub trait Model {
     ///
     /// # Panics
     /// If `x` does not have [`Model::inputs`] features.
-    fn forward<'t>(&self, recorded: &mut Recorded<'t>, x: &[f64]) -> Vec<Var<'t>> {
+    fn forward(&self, recorded: &mut Recorded, x: &[f64]) -> Vec<Var> {
         assert_eq!(
             x.len(),
             self.inputs(),
@@ -111,7 +111,7 @@ pub trait Model {
         scratch.clear();
         scratch.extend_from_slice(x);
         scratch.push(1.0);
-        let mut a: Vec<Var<'t>> = blocks[..first.outputs]
+        let mut a: Vec<Var> = blocks[..first.outputs]
             .iter()
             .map(|block| first.activation.record(block.dot(scratch)))
             .collect();
@@ -122,9 +122,8 @@ pub trait Model {
             a = params
                 .chunks(row)
                 .map(|p| {
-                    let tape = p[0].tape();
                     let (w, b) = p.split_at(layer.inputs);
-                    let z = tape.sum(w.iter().zip(&a).map(|(&w, &a)| w * a).chain([b[0]]));
+                    let z: Var = w.iter().zip(&a).map(|(&w, &a)| w * a).chain([b[0]]).sum();
                     layer.activation.record(z)
                 })
                 .collect();
@@ -155,22 +154,22 @@ pub trait Model {
 }
 
 /// A model's parameters recorded on a tape for one step.
-pub struct Recorded<'t> {
+pub struct Recorded {
     /// One block per neuron, in the model's order.
-    blocks: Vec<Vars<'t>>,
+    blocks: Vec<Vars>,
     /// The same leaves one by one.
-    leaves: Vec<Var<'t>>,
+    leaves: Vec<Var>,
     /// The first layer's coefficients `(x, 1)`, reused from sample to sample.
     scratch: Vec<f64>,
 }
 
-impl Recorded<'_> {
+impl Recorded {
     /// Writes the gradient with respect to every parameter into `out`, in
     /// the model's order.
     ///
     /// # Panics
     /// If `out` does not have one number per parameter.
-    pub fn gradient(&self, g: &Gradients<'_>, out: &mut [f64]) {
+    pub fn gradient(&self, g: &Gradients, out: &mut [f64]) {
         assert_eq!(out.len(), self.leaves.len(), "tapegrad-nn: gradient length");
         let mut at = 0;
         for &block in &self.blocks {
@@ -181,7 +180,7 @@ impl Recorded<'_> {
     }
 
     /// The recorded parameters, in the model's order.
-    pub fn leaves(&self) -> &[Var<'_>] {
+    pub fn leaves(&self) -> &[Var] {
         &self.leaves
     }
 }

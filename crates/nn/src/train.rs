@@ -82,8 +82,9 @@ impl Sgd {
     }
 }
 
-/// A chunk's loss sum and gradient sum.
-type Part = (f64, Vec<f64>);
+/// A chunk's loss sum and gradient sum, and the size of its tape (its
+/// length and the bytes it reserved).
+type Part = (f64, Vec<f64>, (usize, usize));
 
 /// Differentiates a mini-batch's mean loss, chunk by chunk: each chunk of
 /// samples is recorded on a tape of its own, and the chunks' sums are added
@@ -92,8 +93,10 @@ type Part = (f64, Vec<f64>);
 ///
 /// The chunks run in waves of [`Backprop::WAVE_PER_THREAD`] per thread
 /// (one at a time when serial), so a batch of any size keeps at most that
-/// many tapes and gradient buffers per thread; they are kept from step to
-/// step, so a training loop reaches a steady size.
+/// many tapes and gradient buffers per thread. The buffers are kept from
+/// step to step, and a tape's from chunk to chunk in its thread's pool (a
+/// tape records on the thread that made it), so a training loop reaches a
+/// steady size.
 ///
 /// ```
 /// use tapegrad_nn::{Activation::*, Backprop, Dataset, Loss, Mlp, Model, Rng};
@@ -111,7 +114,6 @@ type Part = (f64, Vec<f64>);
 pub struct Backprop {
     chunk: usize,
     parallel: bool,
-    tapes: Vec<Tape>,
     /// Each chunk's loss sum and gradient sum.
     parts: Vec<Part>,
     gradient: Vec<f64>,
@@ -135,7 +137,6 @@ impl Backprop {
         Backprop {
             chunk: 16,
             parallel: false,
-            tapes: Vec::new(),
             parts: Vec::new(),
             gradient: Vec::new(),
         }
@@ -207,29 +208,27 @@ impl Backprop {
             1
         };
         let slots = wave.min(batch.len().div_ceil(self.chunk));
-        while self.tapes.len() < slots {
-            self.tapes.push(Tape::new());
-            self.parts.push((0.0, Vec::new()));
+        while self.parts.len() < slots {
+            self.parts.push((0.0, Vec::new(), (0, 0)));
         }
         self.gradient.clear();
         self.gradient.resize(count, 0.0);
         let mut total = 0.0;
         for group in batch.chunks(self.chunk.saturating_mul(wave)) {
             let chunks = group.len().div_ceil(self.chunk);
-            let work = self.tapes[..chunks]
+            let work = self.parts[..chunks]
                 .iter_mut()
-                .zip(&mut self.parts[..chunks])
                 .zip(group.chunks(self.chunk));
-            let run = |((tape, part), samples): ((&mut Tape, &mut Part), &[usize])| {
+            let run = |(part, samples): (&mut Part, &[usize])| {
                 part.1.resize(count, 0.0);
-                part.0 = chunk_gradient(tape, model, loss, data, samples, &mut part.1);
+                (part.0, part.2) = chunk_gradient(model, loss, data, samples, &mut part.1);
             };
             if self.parallel {
                 work.collect::<Vec<_>>().into_par_iter().for_each(run);
             } else {
                 work.for_each(run);
             }
-            for (sum, g) in &self.parts[..chunks] {
+            for (sum, g, _) in &self.parts[..chunks] {
                 total += sum;
                 for (acc, x) in self.gradient.iter_mut().zip(g) {
                     *acc += x;
@@ -259,32 +258,31 @@ impl Backprop {
         &self.gradient
     }
 
-    /// The nodes on the tapes (for memory checks).
+    /// The nodes on the tapes of the last wave (for memory checks).
     pub fn tape_len(&self) -> usize {
-        self.tapes.iter().map(Tape::len).sum()
+        self.parts.iter().map(|p| p.2.0).sum()
     }
 
     /// The bytes the tapes and buffers have reserved.
     pub fn bytes_reserved(&self) -> usize {
         let floats =
             self.gradient.capacity() + self.parts.iter().map(|p| p.1.capacity()).sum::<usize>();
-        self.tapes.iter().map(Tape::bytes_reserved).sum::<usize>() + floats * size_of::<f64>()
+        self.parts.iter().map(|p| p.2.1).sum::<usize>() + floats * size_of::<f64>()
     }
 }
 
 /// One chunk: record the parameters, each sample's forward pass and loss,
-/// their sum, and sweep back once.
+/// their sum, and sweep back once; the loss sum and the tape's size.
 fn chunk_gradient<M: Model>(
-    tape: &mut Tape,
     model: &M,
     loss: Loss,
     data: &Dataset,
     samples: &[usize],
     out: &mut [f64],
-) -> f64 {
-    tape.clear();
-    let tape = &*tape;
-    let mut recorded = model.record(tape);
+) -> (f64, (usize, usize)) {
+    // The thread's pool gives back the buffers of its last chunk's tape.
+    let tape = Tape::new();
+    let mut recorded = model.record(&tape);
     let losses: Vec<_> = samples
         .iter()
         .map(|&i| {
@@ -295,7 +293,7 @@ fn chunk_gradient<M: Model>(
         .collect();
     let total = tape.sum(&losses);
     recorded.gradient(&total.backward(), out);
-    total.value()
+    (total.value(), (tape.len(), tape.bytes_reserved()))
 }
 
 /// Checks that `model`, `loss` and `data` fit together.

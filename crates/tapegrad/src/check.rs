@@ -219,7 +219,7 @@ impl fmt::Display for Report {
 /// at `at` is not finite.
 pub fn gradcheck<F>(f: F, at: &[f64]) -> Result<Report>
 where
-    F: for<'t> Fn(&'t Tape, &[Var<'t>]) -> Var<'t>,
+    F: Fn(&Tape, &[Var]) -> Var,
 {
     gradcheck_with(f, at, Options::default())
 }
@@ -240,10 +240,10 @@ where
 /// As [`gradcheck`].
 pub fn gradcheck_with<F>(f: F, at: &[f64], options: Options) -> Result<Report>
 where
-    F: for<'t> Fn(&'t Tape, &[Var<'t>]) -> Var<'t>,
+    F: Fn(&Tape, &[Var]) -> Var,
 {
     let tape = Tape::new();
-    let leaves: Vec<Var<'_>> = at.iter().map(|&x| tape.var(x)).collect();
+    let leaves: Vec<Var> = at.iter().map(|&x| tape.var(x)).collect();
     let output = f(&tape, &leaves);
     let value = output.value();
     let gradients = output.try_backward()?;
@@ -286,9 +286,9 @@ where
 /// `f` at `point`, on a tape of its own.
 fn evaluate<F>(f: &F, point: &[f64]) -> f64
 where
-    F: for<'t> Fn(&'t Tape, &[Var<'t>]) -> Var<'t>,
+    F: Fn(&Tape, &[Var]) -> Var,
 {
     let tape = Tape::new();
-    let leaves: Vec<Var<'_>> = point.iter().map(|&x| tape.var(x)).collect();
+    let leaves: Vec<Var> = point.iter().map(|&x| tape.var(x)).collect();
     f(&tape, &leaves).value()
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::tape::Tape;
+use crate::tape::State;
 
 /// Everything that can go wrong in tapegrad, with the node and op involved.
 ///
@@ -242,7 +242,7 @@ impl Error {
     /// the input's tape index and its adjoint after that. Nodes are
     /// numbered as the dump of `output`'s graph numbers them.
     pub(crate) fn non_finite(
-        tape: &Tape,
+        tape: &State,
         output: usize,
         node: usize,
         sent: Option<(usize, f64)>,

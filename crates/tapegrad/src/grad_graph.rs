@@ -11,9 +11,9 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::op::{Apply, Op, Pullback, Real, pullback};
 use crate::tape::Call;
-use crate::tape::{Tape, Var};
+use crate::tape::{State, Var};
 
-impl<'t> Var<'t> {
+impl Var {
     /// The gradient of `self` with respect to each of `wrt`, recorded as new
     /// nodes on the tape (PyTorch's `create_graph=True`, JAX's `grad`).
     ///
@@ -43,17 +43,24 @@ impl<'t> Var<'t> {
     /// If a `Var` of `wrt` belongs to another tape.
     #[must_use]
     #[track_caller]
-    pub fn grad_graph(self, wrt: &[Var<'t>]) -> Vec<Var<'t>> {
-        let tape = self.tape;
-        tape.check_owns_all(wrt);
+    pub fn grad_graph(self, wrt: &[Var]) -> Vec<Var> {
+        if self.is_constant() {
+            // A constant's derivatives are 0 with respect to anything.
+            return wrt.iter().map(|_| Var::constant(0.0)).collect();
+        }
+        // Custom ops' partials are the user's code: hold the tape.
+        let shared = crate::tape::shared(self.id);
+        let tape: &State = &shared;
+        for &v in wrt {
+            if !v.is_constant() {
+                tape.check_owns(v);
+            }
+        }
         // Nodes the sweep records are noted at this call's line, also when
         // a custom op's partials panic part way (the marker resets on drop).
         let at = std::panic::Location::caller();
         let before = tape.with(|t| t.set_recording_at(Some(at)));
-        struct Reset<'a>(
-            &'a crate::Tape,
-            Option<&'static std::panic::Location<'static>>,
-        );
+        struct Reset<'a>(&'a State, Option<&'static std::panic::Location<'static>>);
         impl Drop for Reset<'_> {
             fn drop(&mut self) {
                 let before = self.1;
@@ -81,10 +88,13 @@ impl<'t> Var<'t> {
         }
         let grads = wrt
             .iter()
-            .map(|v| match sweep.adjoints.get(v.index()).copied().flatten() {
-                Some(a) => a.into_var(tape),
-                None => tape.constant(0.0),
-            })
+            .map(
+                |v| match sweep.adjoints.get(v.index as usize).copied().flatten() {
+                    _ if v.is_constant() => Var::constant(0.0),
+                    Some(a) => a.into_var(tape),
+                    None => tape.constant(0.0),
+                },
+            )
             .collect();
         let end = tape.len();
         if end > start {
@@ -97,13 +107,13 @@ impl<'t> Var<'t> {
 /// An adjoint during a recorded sweep: a `Var`, or a constant not yet put on
 /// the tape (the seed 1, and anything computed from constants alone).
 #[derive(Clone, Copy, Debug)]
-enum Adjoint<'t> {
+enum Adjoint {
     Const(f64),
-    Var(Var<'t>),
+    Var(Var),
 }
 
-impl<'t> Adjoint<'t> {
-    fn into_var(self, tape: &'t Tape) -> Var<'t> {
+impl Adjoint {
+    fn into_var(self, tape: &State) -> Var {
         match self {
             Adjoint::Const(c) => tape.constant(c),
             Adjoint::Var(v) => v,
@@ -113,23 +123,23 @@ impl<'t> Adjoint<'t> {
 
 /// The recorded sweep: inputs are `Var`s and contributions are recorded ops.
 struct Recorder<'t> {
-    tape: &'t Tape,
+    tape: &'t State,
     /// The operand words of the node being swept.
     words: [u32; 3],
-    adjoints: Vec<Option<Adjoint<'t>>>,
+    adjoints: Vec<Option<Adjoint>>,
     /// Which nodes depend on an input of `wrt`: only their adjoints are
     /// recorded, so no dead gradient nodes land on the tape.
     needed: Vec<bool>,
 }
 
 impl<'t> Pullback for Recorder<'t> {
-    type S = Adjoint<'t>;
+    type S = Adjoint;
 
     fn arg(&self, j: usize) -> u32 {
         self.words[j]
     }
 
-    fn input(&mut self, index: u32) -> Adjoint<'t> {
+    fn input(&mut self, index: u32) -> Adjoint {
         Adjoint::Var(self.tape.get(index as usize))
     }
 
@@ -145,7 +155,7 @@ impl<'t> Pullback for Recorder<'t> {
         self.needed[index as usize]
     }
 
-    fn accumulate(&mut self, _slot: u32, index: u32, d: Adjoint<'t>) {
+    fn accumulate(&mut self, _slot: u32, index: u32, d: Adjoint) {
         let slot = &mut self.adjoints[index as usize];
         *slot = Some(match *slot {
             None => d,
@@ -153,7 +163,7 @@ impl<'t> Pullback for Recorder<'t> {
         });
     }
 
-    fn custom(&mut self, out: Adjoint<'t>, g: Adjoint<'t>) {
+    fn custom(&mut self, out: Adjoint, g: Adjoint) {
         let Adjoint::Var(node) = out else {
             unreachable!("a recorded sweep's node is a Var")
         };
@@ -174,9 +184,9 @@ impl<'t> Pullback for Recorder<'t> {
 /// constants, recorded otherwise, and `1·x`, `x·1`, `x/1` are `x`.
 macro_rules! adjoint_operator {
     ($Trait:ident $method:ident, left_one: $left:literal, right_one: $right:literal) => {
-        impl<'t> $Trait for Adjoint<'t> {
-            type Output = Adjoint<'t>;
-            fn $method(self, rhs: Adjoint<'t>) -> Adjoint<'t> {
+        impl $Trait for Adjoint {
+            type Output = Adjoint;
+            fn $method(self, rhs: Adjoint) -> Adjoint {
                 match (self, rhs) {
                     (Adjoint::Const(a), Adjoint::Const(b)) => Adjoint::Const(a.$method(b)),
                     (a, Adjoint::Const(b)) => a.$method(b),
@@ -186,9 +196,9 @@ macro_rules! adjoint_operator {
                 }
             }
         }
-        impl<'t> $Trait<f64> for Adjoint<'t> {
-            type Output = Adjoint<'t>;
-            fn $method(self, rhs: f64) -> Adjoint<'t> {
+        impl $Trait<f64> for Adjoint {
+            type Output = Adjoint;
+            fn $method(self, rhs: f64) -> Adjoint {
                 match self {
                     Adjoint::Const(a) => Adjoint::Const(a.$method(rhs)),
                     Adjoint::Var(a) if $right && rhs == 1.0 => Adjoint::Var(a),
@@ -206,15 +216,15 @@ adjoint_operator!(Sub sub, left_one: false, right_one: false);
 adjoint_operator!(Mul mul, left_one: true, right_one: true);
 adjoint_operator!(Div div, left_one: false, right_one: true);
 
-impl<'t> Neg for Adjoint<'t> {
-    type Output = Adjoint<'t>;
-    fn neg(self) -> Adjoint<'t> {
+impl Neg for Adjoint {
+    type Output = Adjoint;
+    fn neg(self) -> Adjoint {
         self.map(|c| -c, |v| -v)
     }
 }
 
-impl<'t> Adjoint<'t> {
-    fn map(self, f: impl FnOnce(f64) -> f64, v: impl FnOnce(Var<'t>) -> Var<'t>) -> Adjoint<'t> {
+impl Adjoint {
+    fn map(self, f: impl FnOnce(f64) -> f64, v: impl FnOnce(Var) -> Var) -> Adjoint {
         match self {
             Adjoint::Const(c) => Adjoint::Const(f(c)),
             Adjoint::Var(x) => Adjoint::Var(v(x)),
@@ -222,7 +232,7 @@ impl<'t> Adjoint<'t> {
     }
 }
 
-impl Apply for Adjoint<'_> {
+impl Apply for Adjoint {
     fn unary(self, op: Op) -> Self {
         self.map(|x| x.unary(op), |v| v.unary(op))
     }
@@ -238,10 +248,10 @@ impl Apply for Adjoint<'_> {
             (Adjoint::Const(x), Adjoint::Const(y)) => Adjoint::Const(x.binary(op, y)),
             (Adjoint::Var(x), Adjoint::Var(y)) => Adjoint::Var(x.binary(op, y)),
             (Adjoint::Var(x), Adjoint::Const(y)) => {
-                Adjoint::Var(x.binary(op, x.tape().constant(y)))
+                Adjoint::Var(x.binary(op, Real::constant(x, y)))
             }
             (Adjoint::Const(x), Adjoint::Var(y)) => {
-                Adjoint::Var(y.tape().constant(x).binary(op, y))
+                Adjoint::Var(Real::constant(y, x).binary(op, y))
             }
         }
     }
@@ -251,7 +261,7 @@ impl Apply for Adjoint<'_> {
 /// as the `Var`'s guard, or noted as its read: a compiled replay of the
 /// gradient graph must choose the same form, or refuse. A constant chooses
 /// the same way at every replay.
-impl Real for Adjoint<'_> {
+impl Real for Adjoint {
     fn value(self) -> f64 {
         match self {
             Adjoint::Const(c) => c,
@@ -297,8 +307,8 @@ impl Real for Adjoint<'_> {
     }
 }
 
-impl<'t> crate::Pow<Adjoint<'t>> for Adjoint<'t> {
-    type Output = Adjoint<'t>;
+impl crate::Pow<Adjoint> for Adjoint {
+    type Output = Adjoint;
     fn pow(self, p: Self) -> Self {
         match p {
             Adjoint::Const(p) => self.powf(p),

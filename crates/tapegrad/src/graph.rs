@@ -97,7 +97,8 @@ use crate::backward::Gradients;
 use crate::error::{Error, IoError, Result};
 pub use crate::escape::format_number;
 use crate::op::Op;
-use crate::tape::{Tape, Var};
+use crate::tape::{State, Tape, Var};
+use std::rc::Rc;
 
 // This file holds the Graph type, its builders and accessors; each view
 // and step has a file of its own.
@@ -251,8 +252,8 @@ pub struct GraphEdge {
 /// assert!(text.contains("%1 `b` = var = 4 ; adjoint 63")); // dz/db = 3y + 2x
 /// ```
 #[derive(Clone, Debug)]
-pub struct Graph<'t> {
-    tape: &'t Tape,
+pub struct Graph {
+    tape: Recording,
     /// Tape indices of the outputs; `None` for the whole tape.
     outputs: Option<Vec<usize>>,
     /// The output the adjoints belong to (tape index), and the adjoints by
@@ -281,10 +282,42 @@ pub struct Graph<'t> {
     pictures: OnceCell<Pictures>,
 }
 
+/// The tape a graph reads, held for as long as the graph lives, and the
+/// recording it was made of: after [`Tape::clear`] the graph refuses to
+/// read the new contents.
+#[derive(Clone)]
+struct Recording {
+    state: Rc<State>,
+    id: u64,
+}
+
+impl std::fmt::Debug for Recording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recording").field("id", &self.id).finish()
+    }
+}
+
+impl Graph {
+    /// The tape this graph reads.
+    ///
+    /// # Panics
+    /// If the tape was cleared after the graph was made.
+    #[track_caller]
+    fn tape(&self) -> &State {
+        let Recording { state, id } = &self.tape;
+        if state.id() != *id {
+            panic!(
+                "tapegrad: the tape was cleared after this graph was made; make the graph again from the new recording"
+            );
+        }
+        state
+    }
+}
+
 /// Significant digits of picture labels unless [`Graph::digits`] says.
 pub const PICTURE_DIGITS: usize = 4;
 
-impl<'t> Graph<'t> {
+impl Graph {
     /// The graph of everything `output` depends on (itself included).
     ///
     /// ```
@@ -297,7 +330,7 @@ impl<'t> Graph<'t> {
     /// assert!(text.starts_with("; 3 nodes, output %2\n%0 `x` = var = 3\n"));
     /// assert!(text.contains("%2 `y` = add %1, 1 = 10"));
     /// ```
-    pub fn of(output: Var<'t>) -> Graph<'t> {
+    pub fn of(output: Var) -> Graph {
         Graph::of_all(&[output])
     }
 
@@ -322,11 +355,11 @@ impl<'t> Graph<'t> {
     /// # Panics
     /// If `outputs` is empty or its `Var`s belong to different tapes.
     #[track_caller]
-    pub fn of_all(outputs: &[Var<'t>]) -> Graph<'t> {
+    pub fn of_all(outputs: &[Var]) -> Graph {
         let first = outputs
             .first()
             .expect("tapegrad: a graph needs at least one output");
-        let tape = first.tape();
+        let tape = crate::tape::shared(first.id);
         tape.check_owns_all(outputs);
         let mut graph = Graph::new(tape, Some(outputs.iter().map(|v| v.index()).collect()));
         graph.select();
@@ -349,7 +382,7 @@ impl<'t> Graph<'t> {
     /// assert!(text.contains("%0 `x` = var = 3 ; adjoint 6"));
     /// assert!(text.contains("partials %0: 3, %0: 3"));
     /// ```
-    pub fn with_gradients(gradients: &Gradients<'t>) -> Graph<'t> {
+    pub fn with_gradients(gradients: &Gradients) -> Graph {
         Graph::of(gradients.output()).gradients(gradients)
     }
 
@@ -367,8 +400,8 @@ impl<'t> Graph<'t> {
     /// assert_eq!(Graph::of_tape(&tape).nodes().len(), 3);
     /// assert_eq!(Graph::of_tape(&tape).output_ids().len(), 2);
     /// ```
-    pub fn of_tape(tape: &'t Tape) -> Graph<'t> {
-        let mut graph = Graph::new(tape, None);
+    pub fn of_tape(tape: &Tape) -> Graph {
+        let mut graph = Graph::new(tape.shared(), None);
         graph.select();
         graph
     }
@@ -392,9 +425,9 @@ impl<'t> Graph<'t> {
     /// If `gradients` were taken on another tape.
     #[must_use]
     #[track_caller]
-    pub fn gradients(mut self, gradients: &Gradients<'t>) -> Graph<'t> {
+    pub fn gradients(mut self, gradients: &Gradients) -> Graph {
         let output = gradients.output();
-        self.tape.check_owns(output);
+        self.tape().check_owns(output);
         self.adjoints = Some((output.index(), gradients.as_slice().to_vec()));
         self.select();
         self
@@ -417,12 +450,12 @@ impl<'t> Graph<'t> {
     /// If `outputs` is empty or a `Var` belongs to another tape.
     #[must_use]
     #[track_caller]
-    pub fn outputs(mut self, outputs: &[Var<'t>]) -> Graph<'t> {
+    pub fn outputs(mut self, outputs: &[Var]) -> Graph {
         assert!(
             !outputs.is_empty(),
             "tapegrad: a graph needs at least one output"
         );
-        self.tape.check_owns_all(outputs);
+        self.tape().check_owns_all(outputs);
         self.outputs = Some(outputs.iter().map(|v| v.index()).collect());
         self.select();
         self
@@ -443,7 +476,7 @@ impl<'t> Graph<'t> {
     /// assert!(text.contains("%1 = const = 1"));
     /// ```
     #[must_use]
-    pub fn constants(mut self, constants: Constants) -> Graph<'t> {
+    pub fn constants(mut self, constants: Constants) -> Graph {
         self.constants = constants;
         self.select();
         self
@@ -464,7 +497,7 @@ impl<'t> Graph<'t> {
     /// assert!(text.contains("%1 `y` = add(mul(%0, %0), 1) = 10"));
     /// ```
     #[must_use]
-    pub fn detail(mut self, detail: Detail) -> Graph<'t> {
+    pub fn detail(mut self, detail: Detail) -> Graph {
         self.detail = detail;
         self.select();
         self
@@ -485,7 +518,7 @@ impl<'t> Graph<'t> {
     /// # let _ = graph;
     /// ```
     #[must_use]
-    pub fn direction(mut self, direction: Direction) -> Graph<'t> {
+    pub fn direction(mut self, direction: Direction) -> Graph {
         self.direction = direction;
         self
     }
@@ -505,7 +538,7 @@ impl<'t> Graph<'t> {
     /// assert!(structure.to_text().contains("= 10"));
     /// ```
     #[must_use]
-    pub fn values(mut self, show: bool) -> Graph<'t> {
+    pub fn values(mut self, show: bool) -> Graph {
         self.values = show;
         self
     }
@@ -534,7 +567,7 @@ impl<'t> Graph<'t> {
     /// If `digits` is `Some(0)`: a number needs at least one digit.
     #[must_use]
     #[track_caller]
-    pub fn digits(mut self, digits: Option<usize>) -> Graph<'t> {
+    pub fn digits(mut self, digits: Option<usize>) -> Graph {
         assert!(
             digits != Some(0),
             "tapegrad: pictures need at least 1 significant digit (got 0)"

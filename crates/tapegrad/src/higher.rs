@@ -45,14 +45,14 @@ pub struct Hessian {
 /// gradient or a second derivative at `at` is not finite.
 pub fn hessian<F>(f: F, at: &[f64]) -> Result<Hessian>
 where
-    F: for<'t> Fn(&'t Tape, &[Var<'t>]) -> Var<'t>,
+    F: Fn(&Tape, &[Var]) -> Var,
 {
     let tape = Tape::new();
-    let leaves: Vec<Var<'_>> = at.iter().map(|&x| tape.var(x)).collect();
+    let leaves: Vec<Var> = at.iter().map(|&x| tape.var(x)).collect();
     f(&tape, &leaves).hessian(&leaves)
 }
 
-impl<'t> Var<'t> {
+impl Var {
     /// The value, gradient and Hessian of this output with respect to
     /// `inputs`, on the tape it is recorded on: no function to re-record.
     /// The gradient's graph is recorded on the tape (as by
@@ -74,7 +74,7 @@ impl<'t> Var<'t> {
     /// # Panics
     /// If an input belongs to another tape.
     #[track_caller]
-    pub fn hessian(self, inputs: &[Var<'t>]) -> Result<Hessian> {
+    pub fn hessian(self, inputs: &[Var]) -> Result<Hessian> {
         let gradient = self.try_backward()?.wrt_all(inputs);
         let grads = self.grad_graph(inputs);
         let n = inputs.len();
@@ -129,10 +129,10 @@ pub struct Jacobian {
 /// derivative is not finite.
 pub fn jacobian<F>(f: F, at: &[f64]) -> Result<Jacobian>
 where
-    F: for<'t> Fn(&'t Tape, &[Var<'t>]) -> Vec<Var<'t>>,
+    F: Fn(&Tape, &[Var]) -> Vec<Var>,
 {
     let tape = Tape::new();
-    let leaves: Vec<Var<'_>> = at.iter().map(|&x| tape.var(x)).collect();
+    let leaves: Vec<Var> = at.iter().map(|&x| tape.var(x)).collect();
     let outputs = f(&tape, &leaves);
     tape.jacobian(&outputs, &leaves)
 }
@@ -157,8 +157,12 @@ impl Tape {
     /// # Panics
     /// If a `Var` belongs to another tape.
     #[track_caller]
-    pub fn jacobian<'t>(&'t self, outputs: &[Var<'t>], inputs: &[Var<'t>]) -> Result<Jacobian> {
-        self.check_owns_all(outputs.iter().chain(inputs));
+    pub fn jacobian(&self, outputs: &[Var], inputs: &[Var]) -> Result<Jacobian> {
+        for &v in outputs.iter().chain(inputs) {
+            if !v.is_constant() {
+                self.state().check_owns(v);
+            }
+        }
         let matrix = outputs
             .iter()
             .map(|out| Ok(out.try_backward()?.wrt_all(inputs)))
@@ -190,7 +194,7 @@ impl Tape {
 /// If `at` and `v` differ in length.
 pub fn hessian_vector_product<F>(f: F, at: &[f64], v: &[f64]) -> Result<Vec<f64>>
 where
-    F: for<'t> Fn(&'t Tape, &[Var<'t>]) -> Var<'t>,
+    F: Fn(&Tape, &[Var]) -> Var,
 {
     assert_eq!(
         at.len(),
@@ -200,7 +204,7 @@ where
         v.len()
     );
     let tape = Tape::new();
-    let leaves: Vec<Var<'_>> = at.iter().map(|&x| tape.var(x)).collect();
+    let leaves: Vec<Var> = at.iter().map(|&x| tape.var(x)).collect();
     let grads = f(&tape, &leaves).grad_graph(&leaves);
     let directional = tape.sum(grads.iter().zip(v).map(|(&g, &vi)| g * vi));
     let g = directional.try_backward()?;

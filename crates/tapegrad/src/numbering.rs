@@ -9,7 +9,7 @@
 //! error names a node by the id its dump shows.
 
 use crate::op::{Op, Shape};
-use crate::tape::{Node, Tape};
+use crate::tape::{Node, State};
 
 /// Marks a tape index the walk has not reached.
 const UNSEEN: usize = usize::MAX;
@@ -79,7 +79,7 @@ impl Walk {
     }
 
     /// Reads the node at tape index `index` and returns its position.
-    fn add(&mut self, tape: &Tape, index: usize) -> usize {
+    fn add(&mut self, tape: &State, index: usize) -> usize {
         let node = tape.node_view(index);
         let sources = sources(&node);
         let p = self.nodes.len();
@@ -142,7 +142,7 @@ pub(crate) fn sources(node: &Node) -> Vec<Source> {
 /// Walks the graph of `roots` (distinct tape indices, in the order their
 /// dump lists them) and numbers the nodes that get a node of their own:
 /// the walk, with ids set, and the numbered items in id order.
-pub(crate) fn walk(tape: &Tape, roots: &[usize], rules: Rules) -> (Walk, Vec<Item>) {
+pub(crate) fn walk(tape: &State, roots: &[usize], rules: Rules) -> (Walk, Vec<Item>) {
     let mut walk = Walk::new(roots);
     let (nullary, interior) = depth_first(tape, &mut walk, roots, rules);
     let order: Vec<Item> = nullary
@@ -163,7 +163,7 @@ pub(crate) fn walk(tape: &Tape, roots: &[usize], rules: Rules) -> (Walk, Vec<Ite
 /// constants as nodes) in the order it meets them, and the other kept
 /// nodes' positions in post-order.
 fn depth_first(
-    tape: &Tape,
+    tape: &State,
     walk: &mut Walk,
     roots: &[usize],
     rules: Rules,
@@ -173,8 +173,8 @@ fn depth_first(
     // A recorded constant that is not an output is printed where it is
     // used, unless constants are shown as nodes.
     let folded = |walk: &Walk, i: usize| {
-        !as_nodes && !walk.is_root(i) && tape.get(i).op() == Op::Const && {
-            !named || tape.get(i).name().is_none()
+        !as_nodes && !walk.is_root(i) && tape.with(|t| t.ops()[i]) == Op::Const && {
+            !named || tape.name_of(i as u32).is_none()
         }
     };
     // Which walked nodes get a node of their own.
@@ -227,6 +227,6 @@ fn depth_first(
 
 /// The ids of the dump of `output`'s graph with the default options (the
 /// plain text dump), by tape index: what error messages name nodes by.
-pub(crate) fn ids_of(tape: &Tape, output: usize) -> Walk {
+pub(crate) fn ids_of(tape: &State, output: usize) -> Walk {
     walk(tape, &[output], Rules::default()).0
 }

@@ -58,7 +58,7 @@ pub fn expr() -> impl Strategy<Value = Expr> {
 }
 
 /// Records `e` on `tape` over `leaves`.
-pub fn record<'t>(e: &Expr, tape: &'t Tape, leaves: &[Var<'t>]) -> Var<'t> {
+pub fn record(e: &Expr, tape: &Tape, leaves: &[Var]) -> Var {
     match e {
         Expr::Leaf(i) => leaves[*i],
         Expr::Unary(op, a) => {
@@ -136,7 +136,7 @@ pub fn record<'t>(e: &Expr, tape: &'t Tape, leaves: &[Var<'t>]) -> Var<'t> {
         }
         Expr::Sum(terms) => tape.sum(terms.iter().map(|t| record(t, tape, leaves))),
         Expr::Custom(terms) => {
-            let inputs: Vec<Var<'t>> = terms.iter().map(|t| record(t, tape, leaves)).collect();
+            let inputs: Vec<Var> = terms.iter().map(|t| record(t, tape, leaves)).collect();
             tape.custom(Smooth, &inputs)
         }
     }

@@ -6,7 +6,7 @@ use std::ops::Index;
 
 use crate::error::{Error, Result};
 use crate::op::{Op, Pullback, pullback};
-use crate::tape::{Call, Inner, Tape, Var, Vars};
+use crate::tape::{Call, Inner, State, Var, Vars};
 
 mod fused;
 mod reach;
@@ -18,8 +18,9 @@ pub(crate) use sweep::sweep;
 
 /// The adjoints of one backward pass: `∂output/∂node` for every node.
 ///
-/// It borrows the tape, so it cannot outlive a [`Tape::clear`] and answer
-/// for nodes that no longer exist.
+/// It holds no reference to the tape: it can be kept and sent after the
+/// tape is gone, and indexing it with a `Var` of another tape or recording
+/// panics, so it never answers for a node it was not taken on.
 ///
 /// ```
 /// use tapegrad::Tape;
@@ -33,14 +34,19 @@ pub(crate) use sweep::sweep;
 /// assert_eq!(g.wrt_all(&[x, y]), vec![6.0, 2.0]);
 /// ```
 #[derive(Clone)]
-pub struct Gradients<'t> {
-    tape: &'t Tape,
+pub struct Gradients {
+    /// The recording the output is on (0 for a constant output).
+    id: u64,
+    /// The tape's first recording id, which names the tape across clears,
+    /// to hand the buffer back to it.
+    tape: u64,
     output: u32,
+    output_value: f64,
     /// Adjoints by node index, from node 0 to the output.
     adjoints: Vec<f64>,
 }
 
-impl<'t> Gradients<'t> {
+impl Gradients {
     /// `∂output/∂var`: 0 for a node the output does not depend on.
     /// `g[var]` is the same number.
     ///
@@ -58,9 +64,8 @@ impl<'t> Gradients<'t> {
     #[must_use]
     #[inline]
     #[track_caller]
-    pub fn wrt(&self, var: Var<'t>) -> f64 {
-        self.tape.check_owns(var);
-        self.adjoints.get(var.index()).copied().unwrap_or(0.0)
+    pub fn wrt(&self, var: Var) -> f64 {
+        self[var]
     }
 
     /// `∂output/∂v` for each `v` of `vars`, in order.
@@ -76,7 +81,7 @@ impl<'t> Gradients<'t> {
     /// If a `Var` belongs to another tape.
     #[must_use]
     #[track_caller]
-    pub fn wrt_all(&self, vars: &[Var<'t>]) -> Vec<f64> {
+    pub fn wrt_all(&self, vars: &[Var]) -> Vec<f64> {
         let mut out = Vec::with_capacity(vars.len());
         for &v in vars {
             out.push(self.wrt(v));
@@ -101,9 +106,12 @@ impl<'t> Gradients<'t> {
     /// # Panics
     /// If `vars` belongs to another tape.
     #[track_caller]
-    pub fn wrt_vars(&self, vars: Vars<'t>) -> Cow<'_, [f64]> {
-        if !std::ptr::eq(self.tape, vars.tape) {
-            panic!("tapegrad: cannot read gradients of Vars from another tape");
+    pub fn wrt_vars(&self, vars: Vars) -> Cow<'_, [f64]> {
+        if vars.id != self.id && self.id != 0 {
+            panic!("tapegrad: cannot read gradients of Vars from another tape or recording");
+        }
+        if self.id == 0 {
+            return Cow::Owned(vec![0.0; vars.len()]);
         }
         let range = vars.indices();
         match self.adjoints.get(range.clone()) {
@@ -127,8 +135,12 @@ impl<'t> Gradients<'t> {
     /// let g = y.backward();
     /// assert_eq!((g.output().index(), g.output().value()), (y.index(), 1.0));
     /// ```
-    pub fn output(&self) -> Var<'t> {
-        self.tape.get(self.output as usize)
+    pub fn output(&self) -> Var {
+        Var {
+            value: self.output_value,
+            id: self.id,
+            index: self.output,
+        }
     }
 
     /// Adjoints by node index, from node 0 up to the output.
@@ -159,8 +171,16 @@ impl<'t> Gradients<'t> {
     /// // ∂z/∂x = y, ∂z/∂y = x; the constant is not a leaf
     /// assert_eq!(leaves, vec![(0, 3.0), (2, 2.0)]);
     /// ```
-    pub fn leaves(&self) -> Vec<(Var<'t>, f64)> {
-        let leaves: Vec<usize> = self.tape.with(|t| {
+    ///
+    /// # Panics
+    /// If the tape was cleared or dropped since, or is another thread's.
+    #[track_caller]
+    pub fn leaves(&self) -> Vec<(Var, f64)> {
+        if self.id == 0 {
+            return Vec::new();
+        }
+        let tape = crate::tape::shared(self.id);
+        let leaves: Vec<usize> = tape.with(|t| {
             t.ops()
                 .iter()
                 .enumerate()
@@ -171,36 +191,42 @@ impl<'t> Gradients<'t> {
         leaves
             .into_iter()
             .map(|i| {
-                let var = self.tape.get(i);
+                let var = tape.get(i);
                 (var, self.wrt(var))
             })
             .collect()
     }
 }
 
-impl<'t> Index<Var<'t>> for Gradients<'t> {
+impl Index<Var> for Gradients {
     type Output = f64;
 
     /// `g[x]` is `g.wrt(x)`.
     #[track_caller]
-    fn index(&self, var: Var<'t>) -> &f64 {
-        self.tape.check_owns(var);
-        self.adjoints.get(var.index()).unwrap_or(&0.0)
+    fn index(&self, var: Var) -> &f64 {
+        if var.id != self.id && !var.is_constant() && self.id != 0 {
+            other_recording(var);
+        }
+        if var.is_constant() || self.id == 0 {
+            // A constant's derivative, and every derivative of a constant.
+            return &0.0;
+        }
+        self.adjoints.get(var.index as usize).unwrap_or(&0.0)
     }
 }
 
-impl Drop for Gradients<'_> {
+impl Drop for Gradients {
     fn drop(&mut self) {
         // Hand the buffer back so the next backward pass on this tape does
         // not allocate.
         let adjoints = mem::take(&mut self.adjoints);
-        self.tape.with(|t| {
-            t.keep_spare(adjoints);
-        });
+        if let Some(tape) = crate::tape::tape_of(self.tape) {
+            tape.with(|t| t.keep_spare(adjoints));
+        }
     }
 }
 
-impl std::fmt::Debug for Gradients<'_> {
+impl std::fmt::Debug for Gradients {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gradients")
             .field("output", &self.output)
@@ -209,7 +235,19 @@ impl std::fmt::Debug for Gradients<'_> {
     }
 }
 
-impl<'t> Var<'t> {
+/// Panics for `var`, a node of another tape or recording than the
+/// gradients'.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn other_recording(var: Var) -> ! {
+    panic!(
+        "tapegrad: these gradients belong to another recording than node {}: Vars of two different tapes, or of one tape before and after `clear`, do not mix",
+        var.index
+    )
+}
+
+impl Var {
     /// Backpropagates from this node in one reverse sweep and returns the
     /// adjoint of every node (`∂self/∂node`).
     ///
@@ -228,19 +266,15 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use = "the gradients are the result; backward changes nothing on the tape"]
     #[track_caller]
-    pub fn backward(self) -> Gradients<'t> {
+    pub fn backward(self) -> Gradients {
+        if self.is_constant() {
+            return Gradients::of_constant(self.value);
+        }
+        // Custom ops' partials are the user's code: hold the tape.
+        let tape = crate::tape::shared(self.id);
         // Gradients are numbers code can branch on, like values.
-        self.tape.note_read(self.index);
-        self.backward_unnoted()
-    }
-
-    /// [`Var::backward`] for the engine's own views, which never note a
-    /// read: looking at a graph changes nothing a later `compile` sees.
-    pub(crate) fn backward_unnoted(self) -> Gradients<'t> {
-        let mut adjoints = self.take_buffer();
-        let fault = sweep(self.tape, self.index as usize, &mut adjoints, None, &[]);
-        debug_assert!(fault.is_none());
-        self.gradients(adjoints)
+        tape.note_read(self.index);
+        backward(&tape, self.index as usize)
     }
 
     /// Like [`Var::backward`], but checks every value and adjoint that a
@@ -264,41 +298,69 @@ impl<'t> Var<'t> {
     /// # Errors
     /// [`Error::NonFinite`], naming the node, its op and inputs.
     #[track_caller]
-    pub fn try_backward(self) -> Result<Gradients<'t>> {
-        self.tape.note_read(self.index);
-        let out = self.index as usize;
-        let mut adjoints = self.take_buffer();
-        let (value_fault, needed) = self.tape.with(|t| {
-            let reach = reachable(t, out);
-            let fault = (0..=out).find(|&i| reach[i] && !t.values()[i].is_finite());
-            (fault, fault.is_none().then(|| on_leaf_paths(t, &reach)))
-        });
-        // The faulty node, and the input whose adjoint it made non-finite
-        // (none when its own value is).
-        let fault = match (value_fault, needed) {
-            (Some(i), _) => Some((i, None)),
-            (None, Some(needed)) => sweep(self.tape, out, &mut adjoints, Some(&needed), &[])
-                .map(|(i, input)| (i, Some((input as usize, adjoints[input as usize])))),
-            (None, None) => None,
-        };
-        match fault {
-            None => Ok(self.gradients(adjoints)),
-            Some((node, sent)) => {
-                self.tape.with(|t| t.keep_spare(adjoints));
-                Err(Error::non_finite(self.tape, out, node, sent))
-            }
+    pub fn try_backward(self) -> Result<Gradients> {
+        if self.is_constant() {
+            return Ok(Gradients::of_constant(self.value));
+        }
+        let tape = crate::tape::shared(self.id);
+        tape.note_read(self.index);
+        try_backward(&tape, self.index as usize)
+    }
+}
+
+impl Gradients {
+    /// The gradients of a constant on no tape: 0 with respect to anything.
+    fn of_constant(value: f64) -> Gradients {
+        Gradients {
+            id: 0,
+            tape: 0,
+            output: 0,
+            output_value: value,
+            adjoints: Vec::new(),
         }
     }
 
-    fn take_buffer(self) -> Vec<f64> {
-        self.tape.with(|t| t.take_spare())
-    }
-
-    fn gradients(self, adjoints: Vec<f64>) -> Gradients<'t> {
+    /// The gradients of node `out` of `tape`, from its adjoints.
+    fn new(tape: &State, out: usize, adjoints: Vec<f64>) -> Gradients {
         Gradients {
-            tape: self.tape,
-            output: self.index,
+            id: tape.id(),
+            tape: tape.serial(),
+            output: out as u32,
+            output_value: tape.with(|t| t.values()[out]),
             adjoints,
+        }
+    }
+}
+
+/// [`Var::backward`] of node `out` of `tape`, without noting a read.
+pub(crate) fn backward(tape: &State, out: usize) -> Gradients {
+    let mut adjoints = tape.with(|t| t.take_spare());
+    let fault = sweep(tape, out, &mut adjoints, None, &[]);
+    debug_assert!(fault.is_none());
+    Gradients::new(tape, out, adjoints)
+}
+
+/// [`Var::try_backward`] of node `out` of `tape`, without noting a read.
+pub(crate) fn try_backward(tape: &State, out: usize) -> Result<Gradients> {
+    let mut adjoints = tape.with(|t| t.take_spare());
+    let (value_fault, needed) = tape.with(|t| {
+        let reach = reachable(t, out);
+        let fault = (0..=out).find(|&i| reach[i] && !t.values()[i].is_finite());
+        (fault, fault.is_none().then(|| on_leaf_paths(t, &reach)))
+    });
+    // The faulty node, and the input whose adjoint it made non-finite
+    // (none when its own value is).
+    let fault = match (value_fault, needed) {
+        (Some(i), _) => Some((i, None)),
+        (None, Some(needed)) => sweep(tape, out, &mut adjoints, Some(&needed), &[])
+            .map(|(i, input)| (i, Some((input as usize, adjoints[input as usize])))),
+        (None, None) => None,
+    };
+    match fault {
+        None => Ok(Gradients::new(tape, out, adjoints)),
+        Some((node, sent)) => {
+            tape.with(|t| t.keep_spare(adjoints));
+            Err(Error::non_finite(tape, out, node, sent))
         }
     }
 }

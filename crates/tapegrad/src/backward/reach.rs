@@ -4,10 +4,10 @@
 use super::*;
 
 /// Which nodes up to `out` depend on one of `inputs` (those included).
-pub(crate) fn depends_on(t: &mut Inner, out: usize, inputs: &[Var<'_>]) -> Vec<bool> {
+pub(crate) fn depends_on(t: &mut Inner, out: usize, inputs: &[Var]) -> Vec<bool> {
     let mut needed = vec![false; out + 1];
-    for v in inputs {
-        if let Some(n) = needed.get_mut(v.index()) {
+    for v in inputs.iter().filter(|v| !v.is_constant()) {
+        if let Some(n) = needed.get_mut(v.index as usize) {
             *n = true;
         }
     }

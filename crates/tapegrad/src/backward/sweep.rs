@@ -25,7 +25,7 @@ pub(super) enum Stop {
 /// chain to the next; a custom op's partials are user code, so they run
 /// between two borrows.
 pub(crate) fn sweep(
-    tape: &Tape,
+    tape: &State,
     out: usize,
     adjoints: &mut Vec<f64>,
     check: Option<&[bool]>,

@@ -12,7 +12,7 @@ use super::{Direction, Graph, GraphEdge, GraphNode, write_file};
 use crate::error::Result;
 use crate::escape;
 
-impl Graph<'_> {
+impl Graph {
     /// The graph as a petgraph [`DiGraph`], to run petgraph's algorithms on:
     /// node `NodeIndex::new(i)` is `nodes()[i]`, edges run from operand to
     /// user and carry the local partial.

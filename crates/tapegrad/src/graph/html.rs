@@ -39,7 +39,7 @@ const SCRIPT: &str = include_str!("html/page.js");
 
 /// The HTML view (feature `html`).
 #[cfg(feature = "html")]
-impl Graph<'_> {
+impl Graph {
     /// The graph as one self-contained web page that walks the backward
     /// sweep step by step: the SVG picture inline, with its style and
     /// script, loading nothing from the network, so it works offline from
@@ -99,13 +99,13 @@ impl Graph<'_> {
 }
 
 /// Renders `graph` as an HTML page.
-pub(super) fn render(graph: &Graph<'_>) -> String {
+pub(super) fn render(graph: &Graph) -> String {
     // A graph without gradients gets those of its first output, so the
     // page always has a sweep to walk and the picture its adjoint lines.
     let with_gradients;
     let graph = match (&graph.adjoints, graph.roots().first()) {
         (None, Some(&out)) => {
-            let gradients = graph.tape.get(out).backward_unnoted();
+            let gradients = crate::backward::backward(graph.tape(), out);
             with_gradients = graph.clone().gradients(&gradients);
             &with_gradients
         }
@@ -156,7 +156,7 @@ const CONTROLS: &str = r#"<nav id="tg-controls">
 "#;
 
 /// The graph's numbers as JSON (see the module docs).
-fn data(graph: &Graph<'_>) -> String {
+fn data(graph: &Graph) -> String {
     let mut out = String::from("{");
     let _ = write!(
         out,
@@ -231,21 +231,21 @@ fn data(graph: &Graph<'_>) -> String {
 /// What the engine's sweep sends along operand `operand` of node `target`
 /// (by id): `None` when the node's adjoint is unknown or zero (the sweep
 /// skips it), `Some(None)` when the op table sends nothing.
-fn sent(graph: &Graph<'_>, target: usize, operand: usize) -> Option<Option<f64>> {
+fn sent(graph: &Graph, target: usize, operand: usize) -> Option<Option<f64>> {
     let node = &graph.nodes[target];
     let (index, g) = (node.tape_index?, node.adjoint?);
     if g == 0.0 {
         return None;
     }
-    let Source::Node { slot, .. } = *sources(&graph.tape.node_view(index)).get(operand)? else {
+    let Source::Node { slot, .. } = *sources(&graph.tape().node_view(index)).get(operand)? else {
         return None;
     };
-    graph.tape.sends(index, g).get(slot).copied()
+    graph.tape().sends(index, g).get(slot).copied()
 }
 
 /// The nodes the adjoints' output reaches along edges with partials (itself
 /// included), in reverse tape order: one step of the sweep each.
-fn steps(graph: &Graph<'_>) -> Vec<usize> {
+fn steps(graph: &Graph) -> Vec<usize> {
     let Some(out) = graph.adjoint_id else {
         return Vec::new();
     };

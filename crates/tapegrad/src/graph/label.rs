@@ -90,7 +90,7 @@ impl Kind {
 }
 
 /// Labels shared by the DOT and SVG views.
-impl Graph<'_> {
+impl Graph {
     /// How pictures refer to the nodes, made once per selection.
     pub(super) fn pictures(&self) -> &Pictures {
         self.pictures.get_or_init(|| {
@@ -107,7 +107,7 @@ impl Graph<'_> {
                 .as_ref()
                 .map(|(out, _)| match self.adjoint_id {
                     Some(id) => references[id].clone(),
-                    None => match self.tape.get(*out).name() {
+                    None => match self.tape().name_of(*out as u32) {
                         Some(name) => escape::label(&name, NAME_LIMIT),
                         None => "out".to_string(),
                     },

@@ -3,7 +3,7 @@
 
 use super::format_number;
 use crate::numbering::{Item, Source, Walk, Walked};
-use crate::tape::Tape;
+use crate::tape::State;
 
 /// One piece of a folded expression: text, or a reference to a node.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,7 +18,7 @@ const FORMULA_LIMIT: usize = 120;
 
 /// The expression of kept node `top` over the unnamed nodes it folds:
 /// `add(mul(%0, 2), mul(%1, 3))`, ops by their op-table names.
-pub(super) fn formula_tokens(tape: &Tape, walk: &Walk, top: usize) -> Vec<Token> {
+pub(super) fn formula_tokens(tape: &State, walk: &Walk, top: usize) -> Vec<Token> {
     // Steps are cheap to push: a node with many operands pushes one per
     // operand, and most are never reached past the limit.
     enum Step {
@@ -106,7 +106,7 @@ pub(super) fn named_tops(walk: &Walk, order: &[Item]) -> Vec<usize> {
 /// scale and add up. A sweep per kept node over all the unnamed nodes
 /// under it would be quadratic where regions overlap (a chain of unnamed
 /// nodes that every step's named output reads).
-pub(super) fn named_jacobians(tape: &Tape, walk: &Walk, tops: &[usize]) -> Vec<Jacobian> {
+pub(super) fn named_jacobians(tape: &State, walk: &Walk, tops: &[usize]) -> Vec<Jacobian> {
     let n = walk.nodes.len();
     let mut users = vec![0u32; n];
     for w in &walk.nodes {
@@ -151,7 +151,7 @@ pub(super) fn named_jacobians(tape: &Tape, walk: &Walk, tops: &[usize]) -> Vec<J
 /// walk position, cleared where the last sweep wrote them, so that many
 /// small sweeps over a large walk take time in proportion to their sizes.
 struct Sweeper<'a> {
-    tape: &'a Tape,
+    tape: &'a State,
     walk: &'a Walk,
     /// Whether the sweep met each position.
     visited: Vec<bool>,
@@ -167,7 +167,7 @@ struct Sweeper<'a> {
 const UNLISTED: usize = usize::MAX;
 
 impl<'a> Sweeper<'a> {
-    fn new(tape: &'a Tape, walk: &'a Walk) -> Sweeper<'a> {
+    fn new(tape: &'a State, walk: &'a Walk) -> Sweeper<'a> {
         let n = walk.nodes.len();
         Sweeper {
             tape,
@@ -298,11 +298,11 @@ mod tests {
     /// The Jacobians of a Named graph both ways: sweeps from each kept
     /// node over every unnamed node under it (the reference, quadratic
     /// where regions overlap) and [`named_jacobians`].
-    fn both_ways(graph: &Graph<'_>) -> (Vec<Jacobian>, Vec<Jacobian>) {
+    fn both_ways(graph: &Graph) -> (Vec<Jacobian>, Vec<Jacobian>) {
         let roots = graph.roots();
         let (walk, order) = graph.walk(&roots);
         let tops = named_tops(&walk, &order);
-        let mut sweeper = Sweeper::new(graph.tape, &walk);
+        let mut sweeper = Sweeper::new(graph.tape(), &walk);
         let exact = tops
             .iter()
             .map(|&top| {
@@ -314,7 +314,7 @@ mod tests {
                     .collect()
             })
             .collect();
-        (exact, named_jacobians(graph.tape, &walk, &tops))
+        (exact, named_jacobians(graph.tape(), &walk, &tops))
     }
 
     fn assert_same(exact: &[Vec<(usize, f64)>], shared: &[Vec<(usize, f64)>]) {
@@ -359,7 +359,7 @@ mod tests {
         };
         for _ in 0..200 {
             let tape = Tape::new();
-            let mut vars: Vec<Var<'_>> = (0..3).map(|i| tape.var(0.2 + 0.3 * i as f64)).collect();
+            let mut vars: Vec<Var> = (0..3).map(|i| tape.var(0.2 + 0.3 * i as f64)).collect();
             for _ in 0..(5 + next(30)) {
                 let a = vars[next(vars.len())];
                 let b = vars[next(vars.len())];
@@ -376,7 +376,7 @@ mod tests {
                     v
                 });
             }
-            let outputs: Vec<Var<'_>> = (0..1 + next(3))
+            let outputs: Vec<Var> = (0..1 + next(3))
                 .map(|_| vars[vars.len() - 1 - next(vars.len().min(4))])
                 .collect();
             let graph = Graph::of_all(&outputs).detail(Detail::Named);

@@ -8,7 +8,8 @@ use super::named::{Token, formula_tokens, named_jacobians, named_tops, render_fo
 use super::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand, PICTURE_DIGITS};
 use crate::numbering::{self, Item, Rules, Source, Walk, Walked};
 use crate::op::Op;
-use crate::tape::Tape;
+use crate::tape::State;
+use std::rc::Rc;
 
 /// The nodes, edges and folded expressions of a selection as it is built,
 /// in id order.
@@ -68,7 +69,7 @@ impl Selection {
     /// The operands of node `id` at walk position `p`, in operand order:
     /// an edge from each operand with a node of its own, with its local
     /// partial, and the value of each folded constant.
-    fn plain_operands(&mut self, tape: &Tape, walk: &Walk, id: usize, p: usize) -> Vec<Operand> {
+    fn plain_operands(&mut self, tape: &State, walk: &Walk, id: usize, p: usize) -> Vec<Operand> {
         let Walked {
             node,
             sources,
@@ -105,10 +106,11 @@ impl Selection {
     }
 }
 
-impl<'t> Graph<'t> {
-    pub(super) fn new(tape: &'t Tape, outputs: Option<Vec<usize>>) -> Graph<'t> {
+impl Graph {
+    pub(super) fn new(tape: Rc<State>, outputs: Option<Vec<usize>>) -> Graph {
+        let id = tape.id();
         Graph {
-            tape,
+            tape: super::Recording { state: tape, id },
             outputs,
             adjoints: None,
             constants: Constants::default(),
@@ -139,8 +141,8 @@ impl<'t> Graph<'t> {
                     .collect()
             }
             None => {
-                let mut used = vec![false; self.tape.len()];
-                for n in (0..self.tape.len()).map(|i| self.tape.node_view(i)) {
+                let mut used = vec![false; self.tape().len()];
+                for n in (0..self.tape().len()).map(|i| self.tape().node_view(i)) {
                     n.inputs.iter().for_each(|&i| used[i] = true);
                 }
                 (0..used.len()).filter(|&i| !used[i]).collect()
@@ -156,12 +158,12 @@ impl<'t> Graph<'t> {
             named: self.detail == Detail::Named,
             constants_as_nodes: self.constants == Constants::AsNodes,
         };
-        numbering::walk(self.tape, roots, rules)
+        numbering::walk(self.tape(), roots, rules)
     }
 
     /// Selects and numbers the nodes (see the module docs for the order).
     pub(super) fn select(&mut self) {
-        let tape = self.tape;
+        let tape = self.tape();
         let roots = self.roots();
         let named = self.detail == Detail::Named;
         let (walk, order) = self.walk(&roots);
@@ -274,7 +276,7 @@ mod tests {
         };
         for _ in 0..100 {
             let tape = Tape::new();
-            let mut vars: Vec<Var<'_>> = (0..3).map(|i| tape.var(0.5 + i as f64)).collect();
+            let mut vars: Vec<Var> = (0..3).map(|i| tape.var(0.5 + i as f64)).collect();
             for _ in 0..(3 + next(20)) {
                 let a = vars[next(vars.len())];
                 let b = vars[next(vars.len())];
@@ -287,7 +289,7 @@ mod tests {
                 });
             }
             let output = vars[vars.len() - 1 - next(3)];
-            let walk = ids_of(&tape, output.index());
+            let walk = ids_of(tape.state(), output.index());
             // Every node of the dump has the id the walk gives its tape
             // index, and every tape index the walk numbers is in the dump.
             let graph = Graph::of(output);

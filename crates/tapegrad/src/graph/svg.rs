@@ -112,7 +112,7 @@ struct SceneEdge {
 }
 
 impl Scene {
-    fn of(graph: &Graph<'_>) -> Scene {
+    fn of(graph: &Graph) -> Scene {
         let lr = graph.direction_of() == Direction::LeftToRight;
         let nodes = graph
             .nodes()
@@ -188,7 +188,7 @@ impl Scene {
 }
 
 /// The SVG view (feature `svg`).
-impl Graph<'_> {
+impl Graph {
     /// The graph as an SVG picture, laid out and drawn in pure Rust: no
     /// Graphviz needed. Nodes and edges carry the same labels as in
     /// [`Graph::to_dot`].
@@ -255,7 +255,7 @@ impl Graph<'_> {
 }
 
 /// Renders `graph` as an SVG document.
-pub(super) fn render(graph: &Graph<'_>) -> String {
+pub(super) fn render(graph: &Graph) -> String {
     layout::layered(&Scene::of(graph))
 }
 

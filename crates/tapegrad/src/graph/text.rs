@@ -7,7 +7,7 @@ use super::{Graph, GraphEdge, GraphNode, Operand, format_number, write_file};
 use crate::error::Result;
 use crate::escape;
 
-impl Graph<'_> {
+impl Graph {
     /// The text dump: a header, then one line per node in canonical order,
     /// in the style of an SSA listing (the format to snapshot). See
     /// [graph-dumps.md](https://github.com/tapegrad/tapegrad/blob/main/docs/graph-dumps.md) for the grammar.
@@ -53,7 +53,7 @@ impl Graph<'_> {
 }
 
 /// The text dump.
-impl fmt::Display for Graph<'_> {
+impl fmt::Display for Graph {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let outputs: Vec<String> = self.output_ids.iter().map(|i| format!("%{i}")).collect();
         write!(

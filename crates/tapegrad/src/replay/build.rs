@@ -12,7 +12,7 @@ impl Program {
     pub(super) fn build(
         t: &mut Inner,
         out: usize,
-        inputs: &[Var<'_>],
+        inputs: &[Var],
         allow_reads: bool,
     ) -> Result<(Compiled, Vec<u32>)> {
         // Nodes that change with the inputs; guards and reads of nodes that
@@ -147,7 +147,7 @@ impl Program {
                     location: r.location.map(place),
                 })
                 .collect(),
-            program: Tape::from_inner(p),
+            program: State::from_inner(p),
             fused,
             adjoints: Vec::new(),
             scratch: Vec::new(),

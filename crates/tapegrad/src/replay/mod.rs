@@ -36,7 +36,7 @@ use crate::backward::{Fused, Run, depends_on, sweep};
 use crate::error::{Error, Result};
 use crate::op::{self, Op, Shape};
 use crate::tape::{Cmp, Erased, Guard, Read, Side};
-use crate::tape::{Inner, Tape, Var};
+use crate::tape::{Inner, State, Tape, Var};
 
 mod build;
 mod fuse;
@@ -99,7 +99,7 @@ impl Tape {
     /// # Panics
     /// If `output` or an input belongs to another tape.
     #[track_caller]
-    pub fn compile(&self, output: Var<'_>, inputs: &[Var<'_>]) -> Result<Compiled> {
+    pub fn compile(&self, output: Var, inputs: &[Var]) -> Result<Compiled> {
         self.compile_with(output, inputs, false)
     }
 
@@ -126,21 +126,22 @@ impl Tape {
     /// # Panics
     /// If `output` or an input belongs to another tape.
     #[track_caller]
-    pub fn compile_allowing_reads(&self, output: Var<'_>, inputs: &[Var<'_>]) -> Result<Compiled> {
+    pub fn compile_allowing_reads(&self, output: Var, inputs: &[Var]) -> Result<Compiled> {
         self.compile_with(output, inputs, true)
     }
 
     #[track_caller]
-    fn compile_with(
-        &self,
-        output: Var<'_>,
-        inputs: &[Var<'_>],
-        allow_reads: bool,
-    ) -> Result<Compiled> {
-        self.check_owns(output);
-        self.check_owns_all(inputs);
-        let out = output.index();
-        let built = self.with(|t| {
+    fn compile_with(&self, output: Var, inputs: &[Var], allow_reads: bool) -> Result<Compiled> {
+        let tape = self.state();
+        // Constants become `const` nodes: an output that is one compiles,
+        // an input that is one is refused below as no leaf.
+        let out = tape.node_of(output) as usize;
+        let inputs: Vec<Var> = inputs
+            .iter()
+            .map(|&v| tape.get(tape.node_of(v) as usize))
+            .collect();
+        let inputs = &inputs[..];
+        let built = tape.with(|t| {
             // Where each node was first given as an input, to find a
             // repeat in one pass.
             let mut position_of = vec![u32::MAX; t.ops().len()];
@@ -169,7 +170,7 @@ impl Tape {
         // The user's ops are taken after the borrow has ended.
         let customs: Vec<Arc<dyn Erased>> = custom_ids
             .into_iter()
-            .map(|id| self.custom_op(id))
+            .map(|id| tape.custom_op(id))
             .collect();
         compiled.program.set_customs(customs);
         // Checked once here, so that every replay may read without checks.
@@ -216,7 +217,7 @@ impl Tape {
 pub struct Compiled {
     /// The program: a tape of its own holding the kept nodes, in the
     /// recorded order, renumbered.
-    program: Tape,
+    program: State,
     /// The program's runs of products added up, replayed as one step each.
     fused: Vec<Fused>,
     output: u32,
@@ -342,12 +343,11 @@ impl Compiled {
         self.check_len("gradient buffer", grad.len())?;
         self.forward(at)?;
         let out = self.output as usize;
-        let output = self.program.get(out);
-        let g = output.try_backward()?;
+        let g = crate::backward::try_backward(&self.program, out)?;
         for (d, &i) in grad.iter_mut().zip(&self.inputs) {
             *d = g.as_slice().get(i as usize).copied().unwrap_or(0.0);
         }
-        Ok(output.value)
+        Ok(self.values()[out])
     }
 
     /// How many nodes the program holds.
@@ -366,7 +366,7 @@ impl Compiled {
 
     /// Whether the program holds no nodes (never: it holds its output).
     pub fn is_empty(&self) -> bool {
-        self.program.is_empty()
+        self.program.len() == 0
     }
 
     /// How many inputs the program takes.

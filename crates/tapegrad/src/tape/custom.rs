@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::op::Real;
-use crate::tape::{Tape, Var};
+use crate::tape::{State, Var};
 
 /// An op of the user's own, with any number of inputs, recorded by
 /// [`Tape::custom`].
@@ -59,7 +59,7 @@ pub(crate) trait Erased: Send + Sync {
     fn name(&self) -> &str;
     fn value(&self, x: &[f64]) -> f64;
     fn partials_f64(&self, x: &[f64], out: f64) -> Vec<f64>;
-    fn partials_var<'t>(&self, x: &[Var<'t>], out: Var<'t>) -> Vec<Var<'t>>;
+    fn partials_var(&self, x: &[Var], out: Var) -> Vec<Var>;
 }
 
 impl<C: CustomOp + Send + Sync> Erased for C {
@@ -72,7 +72,7 @@ impl<C: CustomOp + Send + Sync> Erased for C {
     fn partials_f64(&self, x: &[f64], out: f64) -> Vec<f64> {
         self.partials(x, out)
     }
-    fn partials_var<'t>(&self, x: &[Var<'t>], out: Var<'t>) -> Vec<Var<'t>> {
+    fn partials_var(&self, x: &[Var], out: Var) -> Vec<Var> {
         self.partials(x, out)
     }
 }
@@ -87,7 +87,7 @@ pub(crate) struct Call {
 
 impl Call {
     /// The call of custom node `node`, whose operand words are `words`.
-    pub(crate) fn new(tape: &Tape, node: usize, words: [u32; 3]) -> Call {
+    pub(crate) fn new(tape: &State, node: usize, words: [u32; 3]) -> Call {
         let [start, len, id] = words;
         let inputs = tape.with(|t| t.lists[start as usize..(start + len) as usize].to_vec());
         Call {
@@ -98,14 +98,14 @@ impl Call {
     }
 
     /// The call of custom node `node`, found by its index.
-    pub(crate) fn of(tape: &Tape, node: usize) -> Call {
+    pub(crate) fn of(tape: &State, node: usize) -> Call {
         let words = tape.with(|t| t.words(node));
         Call::new(tape, node, words)
     }
 
     /// The partials in `f64`, at the recorded values.
     #[track_caller]
-    pub(crate) fn partials_f64(&self, tape: &Tape) -> Vec<f64> {
+    pub(crate) fn partials_f64(&self, tape: &State) -> Vec<f64> {
         let (x, out) = tape.with(|t| {
             let x: Vec<f64> = self.inputs.iter().map(|&i| t.values[i as usize]).collect();
             (x, t.values[self.node])
@@ -117,8 +117,8 @@ impl Call {
 
     /// The partials recorded on the tape.
     #[track_caller]
-    pub(crate) fn partials_var<'t>(&self, tape: &'t Tape) -> Vec<Var<'t>> {
-        let x: Vec<Var<'t>> = self.inputs.iter().map(|&i| tape.get(i as usize)).collect();
+    pub(crate) fn partials_var(&self, tape: &State) -> Vec<Var> {
+        let x: Vec<Var> = self.inputs.iter().map(|&i| tape.get(i as usize)).collect();
         let partials = self.op.partials_var(&x, tape.get(self.node));
         self.check(partials.len());
         partials

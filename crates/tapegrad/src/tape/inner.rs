@@ -1,4 +1,4 @@
-//! The storage behind `Tape::with`: an op byte and a value per node, the
+//! The storage behind `State::with`: an op byte and a value per node, the
 //! operand words back to back, and the pools of constants, input lists and
 //! names.
 

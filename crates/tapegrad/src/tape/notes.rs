@@ -190,7 +190,7 @@ impl Notes {
     }
 }
 
-impl Tape {
+impl State {
     /// Compares two operands by their recorded values and notes the guard.
     #[inline]
     #[track_caller]
@@ -251,74 +251,93 @@ impl Tape {
 // operator method is its own `#[track_caller]` function, so that the guard
 // keeps the line of the comparison the user wrote.
 macro_rules! comparisons {
-    ($Lhs:ty, $Rhs:ty, $tape:expr, $lhs:expr, $rhs:expr) => {
-        /// Compares the recorded values, as `f64` does, and records a guard:
-        /// the branch taken is the branch recorded, and a compiled replay
-        /// checks it ([`Tape::compile`]).
-        impl<'t> PartialEq<$Rhs> for $Lhs {
+    ($Lhs:ty, $Rhs:ty, $lhs:expr, $rhs:expr) => {
+        impl PartialEq<$Rhs> for $Lhs {
             #[track_caller]
             fn eq(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Eq) == Some(Ordering::Equal)
+                order($lhs(*self), $rhs(*other), Some(Cmp::Eq), false) == Some(Ordering::Equal)
             }
             #[track_caller]
             #[allow(clippy::partialeq_ne_impl)]
             fn ne(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Ne) != Some(Ordering::Equal)
+                order($lhs(*self), $rhs(*other), Some(Cmp::Ne), false) != Some(Ordering::Equal)
             }
         }
 
-        /// Orders by the recorded values, as `f64` does (NaN is unordered),
-        /// and records a guard ([`Tape::compile`]).
-        impl<'t> PartialOrd<$Rhs> for $Lhs {
+        impl PartialOrd<$Rhs> for $Lhs {
             #[track_caller]
             fn partial_cmp(&self, other: &$Rhs) -> Option<Ordering> {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Order)
+                order($lhs(*self), $rhs(*other), Some(Cmp::Order), false)
             }
             #[track_caller]
             fn lt(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Lt) == Some(Ordering::Less)
+                order($lhs(*self), $rhs(*other), Some(Cmp::Lt), false) == Some(Ordering::Less)
             }
             #[track_caller]
             fn le(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                let ord = $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Le);
+                let ord = order($lhs(*self), $rhs(*other), Some(Cmp::Le), false);
                 matches!(ord, Some(Ordering::Less | Ordering::Equal))
             }
             #[track_caller]
             fn gt(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Gt) == Some(Ordering::Greater)
+                order($lhs(*self), $rhs(*other), Some(Cmp::Gt), false) == Some(Ordering::Greater)
             }
             #[track_caller]
             fn ge(&self, other: &$Rhs) -> bool {
-                let (s, o) = (*self, *other);
-                let ord = $tape(s, o).compare($lhs(s), $rhs(o), Cmp::Ge);
+                let ord = order($lhs(*self), $rhs(*other), Some(Cmp::Ge), false);
                 matches!(ord, Some(Ordering::Greater | Ordering::Equal))
             }
         }
     };
 }
 
-/// The tape of two `Var`s compared, checking they share it.
+/// How `a` and `b` compare (by magnitude when `abs`), as a guard on the
+/// tape of the one that is a node (with the operator `cmp`, or as a
+/// formula's ordering when `cmp` is `None`); two constants compare plainly.
 #[inline]
 #[track_caller]
-fn shared<'t>(a: Var<'t>, b: Var<'t>) -> &'t Tape {
-    a.tape.check_owns(b);
-    a.tape
+pub(crate) fn order(a: Var, b: Var, cmp: Option<Cmp>, abs: bool) -> Option<Ordering> {
+    let side = |v: Var| {
+        if v.is_constant() {
+            Side::Const(v.value)
+        } else {
+            Side::Node(v.index)
+        }
+    };
+    let id = if a.is_constant() { b.id } else { a.id };
+    if id == 0 {
+        let guard = Guard {
+            lhs: side(a),
+            rhs: side(b),
+            cmp: Cmp::Order,
+            abs,
+            recorded: None,
+            location: Location::caller(),
+        };
+        return guard.order(|_| unreachable!("two constants have no node"));
+    }
+    let found = live::find(id);
+    let state = found.get();
+    for v in [a, b] {
+        if !v.is_constant() {
+            state.check_owns(v);
+        }
+    }
+    match cmp {
+        Some(cmp) => state.compare(side(a), side(b), cmp),
+        None => state.formula_order(side(a), side(b), abs),
+    }
 }
 
-fn node(v: Var<'_>) -> Side {
-    Side::Node(v.index)
+/// `c` as a `Var` operand of a comparison.
+fn constant(c: f64) -> Var {
+    Var::constant(c)
 }
 
-fn constant(c: f64) -> Side {
-    Side::Const(c)
+fn same(v: Var) -> Var {
+    v
 }
 
-comparisons!(Var<'t>, Var<'t>, shared, node, node);
-comparisons!(Var<'t>, f64, |v: Var<'t>, _| v.tape, node, constant);
-comparisons!(f64, Var<'t>, |_, v: Var<'t>| v.tape, constant, node);
+comparisons!(Var, Var, same, same);
+comparisons!(Var, f64, same, constant);
+comparisons!(f64, Var, constant, same);

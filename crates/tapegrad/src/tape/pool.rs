@@ -10,7 +10,7 @@ thread_local! {
     static POOL: RefCell<VecDeque<(Inner, usize)>> = const { RefCell::new(VecDeque::new()) };
 }
 
-impl Drop for Tape {
+impl Drop for State {
     fn drop(&mut self) {
         // The user's ops are dropped here, with no borrow of the tape live.
         self.customs.get_mut().clear();
@@ -67,7 +67,7 @@ impl Tape {
             .ok()
             .flatten()
             .map_or_else(Inner::default, |(inner, _)| inner);
-        Tape::from_inner(inner)
+        Tape::of(State::from_inner(inner))
     }
 
     /// The most bytes of dropped tapes' buffers each thread keeps for new

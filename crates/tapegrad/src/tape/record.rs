@@ -15,8 +15,8 @@ impl Tape {
     /// ```
     #[inline]
     #[track_caller]
-    pub fn var(&self, value: f64) -> Var<'_> {
-        self.push(Op::Leaf, [], value)
+    pub fn var(&self, value: f64) -> Var {
+        self.state().push(Op::Leaf, [], value)
     }
 
     /// A block of leaves, one per value, at consecutive tape positions: the
@@ -42,25 +42,8 @@ impl Tape {
     /// # Panics
     /// If the tape would hold more than `u32::MAX` nodes.
     #[track_caller]
-    pub fn vars(&self, values: &[f64]) -> Vars<'_> {
-        let at = Location::caller();
-        let start = self.with(|t| {
-            let start = t.ops.len();
-            if !t.fits(start, values.len()) {
-                return Err(Full::Nodes);
-            }
-            t.ops.resize(start + values.len(), Op::Leaf);
-            t.values.extend_from_slice(values);
-            t.set_room();
-            t.locate(at, values.len());
-            Ok(start)
-        });
-        let start = start.unwrap_or_else(|full| self.full(full));
-        Vars {
-            tape: self,
-            start: start as u32,
-            len: values.len() as u32,
-        }
+    pub fn vars(&self, values: &[f64]) -> Vars {
+        self.state().vars(values)
     }
 
     /// A recorded constant: it appears in dumps, but it is not a leaf, and
@@ -79,8 +62,8 @@ impl Tape {
     /// assert_eq!(g.leaves().len(), 1); // x only
     /// ```
     #[track_caller]
-    pub fn constant(&self, value: f64) -> Var<'_> {
-        self.push(Op::Const, [], value)
+    pub fn constant(&self, value: f64) -> Var {
+        self.state().push(Op::Const, [], value)
     }
 
     /// The sum of any number of `Var`s, recorded as one node: a slice, a
@@ -104,92 +87,8 @@ impl Tape {
     /// If a `Var` belongs to another tape, or the tape would hold more than
     /// its limit of input-list entries.
     #[track_caller]
-    pub fn sum<'t, T: Borrow<Var<'t>>>(&'t self, terms: impl IntoIterator<Item = T>) -> Var<'t> {
-        // The iterator is user code that may itself record, even another
-        // sum: gather the inputs on the tape's scratch stack, where a nested
-        // sum works above this one's segment and leaves it as it found it.
-        // Only the gathering loop is generic; the rest is one function for
-        // every sum, which keeps each caller's copy small enough to inline.
-        let (base, depth) = self.open_sum();
-        let mut value = 0.0;
-        for term in terms {
-            let term = *term.borrow();
-            self.check_owns(term);
-            value += term.value;
-            // The terms gathered (this sum's and any enclosing one's) are
-            // input-list entries to be: they count toward the limit before
-            // the stack grows (checked only then, which costs a loop of
-            // pushes nothing; `close_sum` checks the exact count).
-            let pushed = self.with(|t| {
-                let full = t.scratch.len() == t.scratch.capacity()
-                    && !t.fits(t.lists.len() + t.scratch.len(), 1);
-                if !full {
-                    t.scratch.push(term.index);
-                }
-                !full
-            });
-            if !pushed {
-                self.abandon_sum(base, depth);
-                self.full(Full::Lists);
-            }
-        }
-        self.close_sum(base, depth, value)
-    }
-
-    /// Drops the terms of a sum that will not be recorded.
-    #[cold]
-    pub(super) fn abandon_sum(&self, base: usize, depth: usize) {
-        self.with(|t| {
-            if t.open_sums == depth {
-                t.scratch.truncate(base);
-                t.open_sums = depth - 1;
-            }
-        });
-    }
-
-    /// Opens a sum: its terms go on the scratch stack from the returned
-    /// base, at the returned nesting depth.
-    #[inline]
-    pub(super) fn open_sum(&self) -> (usize, usize) {
-        self.with(|t| {
-            t.open_sums += 1;
-            (t.scratch.len(), t.open_sums)
-        })
-    }
-
-    /// Records the sum whose terms lie on the scratch stack from `base`.
-    #[inline(never)]
-    #[track_caller]
-    pub(super) fn close_sum(&self, base: usize, depth: usize, value: f64) -> Var<'_> {
-        let gathered = self.with(|t| {
-            if t.open_sums != depth {
-                // A sum recorded by the iterator panicked and the panic was
-                // caught: its inputs are mixed into ours.
-                t.scratch.truncate(base);
-                t.open_sums = depth - 1;
-                return Err(None);
-            }
-            t.open_sums -= 1;
-            let (start, len) = (t.lists.len(), t.scratch.len() - base);
-            // The list and the node must both fit, checked before either
-            // is stored; then `start + len` and every `start + i` the
-            // sweep forms stay below the limit, within `u32`.
-            if !t.fits(start, len) || !t.fits(t.ops.len(), 1) {
-                t.scratch.truncate(base);
-                return Err(Some(if t.fits(start, len) {
-                    Full::Nodes
-                } else {
-                    Full::Lists
-                }));
-            }
-            t.lists.extend(t.scratch.drain(base..));
-            Ok((start as u32, len as u32))
-        });
-        match gathered {
-            Ok((start, len)) => self.push(Op::Sum, [start, len], value),
-            Err(None) => interrupted(),
-            Err(Some(full)) => self.full(full),
-        }
+    pub fn sum<T: Borrow<Var>>(&self, terms: impl IntoIterator<Item = T>) -> Var {
+        self.state().sum(terms)
     }
 
     /// Records a node of the user's own op `op` over `inputs`: its value is
@@ -232,11 +131,137 @@ impl Tape {
     /// A sweep panics, naming the op, if `partials` does not return one
     /// partial per input.
     #[track_caller]
-    pub fn custom<'t, C>(&'t self, op: C, inputs: &[Var<'t>]) -> Var<'t>
+    pub fn custom<C>(&self, op: C, inputs: &[Var]) -> Var
     where
         C: CustomOp + Send + Sync + 'static,
     {
-        self.check_owns_all(inputs);
+        self.state().custom(op, inputs)
+    }
+}
+
+impl State {
+    /// Drops the terms of a sum that will not be recorded.
+    #[cold]
+    pub(super) fn abandon_sum(&self, base: usize, depth: usize) {
+        self.with(|t| {
+            if t.open_sums == depth {
+                t.scratch.truncate(base);
+                t.open_sums = depth - 1;
+            }
+        });
+    }
+
+    /// Opens a sum: its terms go on the scratch stack from the returned
+    /// base, at the returned nesting depth.
+    #[inline]
+    pub(super) fn open_sum(&self) -> (usize, usize) {
+        self.with(|t| {
+            t.open_sums += 1;
+            (t.scratch.len(), t.open_sums)
+        })
+    }
+
+    /// Records the sum whose terms lie on the scratch stack from `base`.
+    #[inline(never)]
+    #[track_caller]
+    pub(super) fn close_sum(&self, base: usize, depth: usize, value: f64) -> Var {
+        let gathered = self.with(|t| {
+            if t.open_sums != depth {
+                // A sum recorded by the iterator panicked and the panic was
+                // caught: its inputs are mixed into ours.
+                t.scratch.truncate(base);
+                t.open_sums = depth - 1;
+                return Err(None);
+            }
+            t.open_sums -= 1;
+            let (start, len) = (t.lists.len(), t.scratch.len() - base);
+            // The list and the node must both fit, checked before either
+            // is stored; then `start + len` and every `start + i` the
+            // sweep forms stay below the limit, within `u32`.
+            if !t.fits(start, len) || !t.fits(t.ops.len(), 1) {
+                t.scratch.truncate(base);
+                return Err(Some(if t.fits(start, len) {
+                    Full::Nodes
+                } else {
+                    Full::Lists
+                }));
+            }
+            t.lists.extend(t.scratch.drain(base..));
+            Ok((start as u32, len as u32))
+        });
+        match gathered {
+            Ok((start, len)) => self.push(Op::Sum, [start, len], value),
+            Err(None) => interrupted(),
+            Err(Some(full)) => self.full(full),
+        }
+    }
+
+    /// [`Tape::vars`].
+    #[track_caller]
+    pub(crate) fn vars(&self, values: &[f64]) -> Vars {
+        let at = Location::caller();
+        let start = self.with(|t| {
+            let start = t.ops.len();
+            if !t.fits(start, values.len()) {
+                return Err(Full::Nodes);
+            }
+            t.ops.resize(start + values.len(), Op::Leaf);
+            t.values.extend_from_slice(values);
+            t.set_room();
+            t.locate(at, values.len());
+            Ok(start)
+        });
+        let start = start.unwrap_or_else(|full| self.full(full));
+        Vars {
+            id: self.id(),
+            start: start as u32,
+            len: values.len() as u32,
+        }
+    }
+
+    /// [`Tape::sum`].
+    #[track_caller]
+    pub(crate) fn sum<T: Borrow<Var>>(&self, terms: impl IntoIterator<Item = T>) -> Var {
+        // The iterator is user code that may itself record, even another
+        // sum: gather the inputs on the tape's scratch stack, where a nested
+        // sum works above this one's segment and leaves it as it found it.
+        // Only the gathering loop is generic; the rest is one function for
+        // every sum, which keeps each caller's copy small enough to inline.
+        let (base, depth) = self.open_sum();
+        let mut value = 0.0;
+        for term in terms {
+            let term = *term.borrow();
+            let index = self.node_of(term);
+            value += term.value;
+            // The terms gathered (this sum's and any enclosing one's) are
+            // input-list entries to be: they count toward the limit before
+            // the stack grows (checked only then, which costs a loop of
+            // pushes nothing; `close_sum` checks the exact count).
+            let pushed = self.with(|t| {
+                let full = t.scratch.len() == t.scratch.capacity()
+                    && !t.fits(t.lists.len() + t.scratch.len(), 1);
+                if !full {
+                    t.scratch.push(index);
+                }
+                !full
+            });
+            if !pushed {
+                self.abandon_sum(base, depth);
+                self.full(Full::Lists);
+            }
+        }
+        self.close_sum(base, depth, value)
+    }
+
+    /// [`Tape::custom`].
+    #[track_caller]
+    pub(crate) fn custom<C>(&self, op: C, inputs: &[Var]) -> Var
+    where
+        C: CustomOp + Send + Sync + 'static,
+    {
+        // Constant inputs become `const` nodes: a custom node's inputs are
+        // nodes.
+        let nodes: Vec<u32> = inputs.iter().map(|&v| self.node_of(v)).collect();
         let xs: Vec<f64> = inputs.iter().map(|v| v.value).collect();
         let value = op.value(&xs);
         let op: Arc<dyn Erased> = Arc::new(op);
@@ -252,7 +277,7 @@ impl Tape {
             if !t.fits(id, 1) || !t.fits(t.ops.len(), 1) {
                 return Err(Full::Nodes);
             }
-            t.lists.extend(inputs.iter().map(|v| v.index));
+            t.lists.extend_from_slice(&nodes);
             let words = [start as u32, inputs.len() as u32, id as u32];
             let index = t.push_node3(Op::Custom, words, value).ok_or(Full::Nodes)?;
             t.locate(at, 1);
@@ -270,9 +295,15 @@ impl Tape {
         }
     }
 
+    /// [`Tape::constant`].
+    #[track_caller]
+    pub(crate) fn constant(&self, value: f64) -> Var {
+        self.push(Op::Const, [], value)
+    }
+
     #[inline(always)]
     #[track_caller]
-    pub(crate) fn push<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> Var<'_> {
+    pub(crate) fn push<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> Var {
         let at = Location::caller();
         let pushed = self.with(|t| {
             let index = t.push_node(op, words, value);
@@ -290,11 +321,11 @@ impl Tape {
     /// The `Var` of the node just recorded at `index` (below the limit, so
     /// it fits in a `u32`).
     #[inline(always)]
-    pub(super) fn handle(&self, index: usize, value: f64) -> Var<'_> {
+    pub(super) fn handle(&self, index: usize, value: f64) -> Var {
         Var {
-            tape: self,
-            index: index as u32,
             value,
+            id: self.id(),
+            index: index as u32,
         }
     }
 
@@ -306,7 +337,7 @@ impl Tape {
     /// constant and the node are checked to fit before either is stored.
     #[inline(always)]
     #[track_caller]
-    pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> Var<'_> {
+    pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> Var {
         let at = Location::caller();
         let index = self.with(|t| {
             let k = t.consts.len();

@@ -4,8 +4,8 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-/// A number recorded on a [`Tape`]: a small `Copy` handle (the tape, the
-/// node's index and its value), so expressions read like math.
+/// A number recorded on a [`Tape`]: a small `Copy` handle (the recording's
+/// id, the node's index and its value), so expressions read like math.
 ///
 /// Arithmetic with `+ - * /` works between `Var`s and with `f64` on either
 /// side; every operation appends one node to the tape.
@@ -24,19 +24,58 @@ use super::*;
 /// assert!(x < 1.0 && x > tape.var(0.25));
 /// ```
 ///
+/// A `Var` holds no reference: it is `Copy + Send + Sync + 'static`, 24
+/// bytes, and can live in a struct without a lifetime, in a message or in a
+/// matrix. It finds its tape on this thread by the recording's id.
+///
+/// A `Var` can also be a plain constant on no tape ([`Var::constant`],
+/// `Var::from(c)`): combined with a node it is recorded as a constant
+/// operand, as `x * 2.0` is, and two constants combine to a constant without
+/// any tape. This is what generic code's `T::zero()` and `T::from(c)` give.
+///
+/// ```
+/// use tapegrad::{Tape, Var};
+///
+/// let tape = Tape::new();
+/// let x = tape.var(3.0);
+/// let two = Var::constant(2.0);
+/// let y = two * x + Var::from(1.0) * two; // 2x + 2
+/// assert_eq!(y.value(), 8.0);
+/// assert_eq!(y.backward()[x], 2.0);
+/// assert_eq!(tape.len(), 3); // x, 2x, 2x + 2: the constants are operands
+/// ```
+///
 /// # Panics
-/// Combining `Var`s of two different tapes panics with a message that says
-/// so; it never computes a wrong answer.
+/// Misuse is a panic at the caller's line with a message that says what
+/// was wrong, never a wrong answer: combining `Var`s of two tapes, using a
+/// `Var` after its tape was cleared or dropped, or on another thread than
+/// its tape's.
 #[derive(Clone, Copy)]
-pub struct Var<'t> {
-    pub(crate) tape: &'t Tape,
-    pub(crate) index: u32,
+pub struct Var {
     /// A copy of the recorded value, so that recording never reads the tape
-    /// back (a node's value never changes once recorded).
+    /// back (a node's value never changes once recorded); a constant's value.
     pub(crate) value: f64,
+    /// The id of the recording the node is on, or 0 for a constant. Ids are
+    /// never reused, so a `Var` of a cleared or dropped tape matches none.
+    pub(crate) id: u64,
+    pub(crate) index: u32,
 }
 
-impl<'t> Var<'t> {
+impl Default for Var {
+    /// The constant 0, as `f64::default()`.
+    fn default() -> Var {
+        Var::constant(0.0)
+    }
+}
+
+impl From<f64> for Var {
+    /// The constant `c`, on no tape: [`Var::constant`].
+    fn from(c: f64) -> Var {
+        Var::constant(c)
+    }
+}
+
+impl Var {
     /// The value computed when this node was recorded.
     ///
     /// ```
@@ -51,8 +90,43 @@ impl<'t> Var<'t> {
     #[inline]
     #[track_caller]
     pub fn value(self) -> f64 {
-        self.tape.note_read(self.index);
+        if !self.is_constant() {
+            live::find(self.id).get().note_read(self.index);
+        }
         self.value
+    }
+
+    /// A constant on no tape: a `Var` that code generic over the number type
+    /// can make without a tape (`T::zero()`, `T::from(c)`). Combined with a
+    /// recorded `Var` it is recorded as a constant operand.
+    ///
+    /// ```
+    /// use tapegrad::Var;
+    ///
+    /// let c = Var::constant(2.0) * 3.0 + 1.0; // no tape involved
+    /// assert!(c.is_constant());
+    /// assert_eq!(c.value(), 7.0);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub const fn constant(c: f64) -> Var {
+        Var {
+            value: c,
+            id: 0,
+            index: 0,
+        }
+    }
+
+    /// Whether this is a constant on no tape ([`Var::constant`]).
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// assert!(!tape.var(1.0).is_constant());
+    /// assert!(tapegrad::Var::constant(1.0).is_constant());
+    /// ```
+    #[inline]
+    pub const fn is_constant(self) -> bool {
+        self.id == 0
     }
 
     /// Position of this node on its tape.
@@ -62,21 +136,15 @@ impl<'t> Var<'t> {
     /// let (x, y) = (tape.var(1.0), tape.var(2.0));
     /// assert_eq!((x.index(), y.index(), (x + y).index()), (0, 1, 2));
     /// ```
-    pub fn index(self) -> usize {
-        self.index as usize
-    }
-
-    /// The tape this node is recorded on.
     ///
-    /// ```
-    /// let tape = tapegrad::Tape::new();
-    /// let x = tape.var(1.0);
-    /// assert!(std::ptr::eq(x.tape(), &tape));
-    /// let c = x.tape().constant(2.0); // record next to x without the tape at hand
-    /// assert_eq!((x * c).value(), 2.0);
-    /// ```
-    pub fn tape(self) -> &'t Tape {
-        self.tape
+    /// # Panics
+    /// For a constant on no tape, which has no position.
+    #[track_caller]
+    pub fn index(self) -> usize {
+        if self.is_constant() {
+            live::missing(0)
+        }
+        self.index as usize
     }
 
     /// Labels this node for dumps and error messages, and returns it.
@@ -89,9 +157,14 @@ impl<'t> Var<'t> {
     /// let text = tapegrad::Graph::of(y).to_text();
     /// assert!(text.contains("%1 `y` = mul %0, %0 = 4"));
     /// ```
-    pub fn named(self, name: impl Into<String>) -> Var<'t> {
+    ///
+    /// # Panics
+    /// For a constant on no tape, which has no node to label.
+    #[track_caller]
+    pub fn named(self, name: impl Into<String>) -> Var {
         let name = name.into().into_boxed_str();
-        self.tape.with(|t| t.names.insert(self.index, name));
+        let state = live::shared(self.id);
+        state.with(|t| t.names.insert(self.index, name));
         self
     }
 
@@ -103,8 +176,12 @@ impl<'t> Var<'t> {
     /// assert_eq!(x.name().as_deref(), Some("x"));
     /// assert_eq!(x.exp().name(), None);
     /// ```
+    #[track_caller]
     pub fn name(self) -> Option<String> {
-        self.tape.name_of(self.index)
+        if self.is_constant() {
+            return None;
+        }
+        live::shared(self.id).name_of(self.index)
     }
 
     /// The recorded operation of this node.
@@ -115,9 +192,16 @@ impl<'t> Var<'t> {
     /// let tape = Tape::new();
     /// let x = tape.var(2.0);
     /// assert_eq!((x.op(), (x + 1.0).op(), (x + x).op()), (Op::Leaf, Op::AddConst, Op::Add));
+    /// assert_eq!(tapegrad::Var::constant(1.0).op(), Op::Const);
     /// ```
+    #[track_caller]
     pub fn op(self) -> Op {
-        self.tape.with(|t| t.ops[self.index as usize])
+        if self.is_constant() {
+            return Op::Const;
+        }
+        live::find(self.id)
+            .get()
+            .with(|t| t.ops[self.index as usize])
     }
 
     /// `selfⁿ` for an integer `n`, any `i32` (the exponent is stored
@@ -132,7 +216,7 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use]
     #[track_caller]
-    pub fn powi(self, n: i32) -> Var<'t> {
+    pub fn powi(self, n: i32) -> Var {
         self.with_const(Op::PowInt, f64::from(n))
     }
 
@@ -147,7 +231,7 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use]
     #[track_caller]
-    pub fn powf(self, p: f64) -> Var<'t> {
+    pub fn powf(self, p: f64) -> Var {
         self.with_const(Op::PowConst, p)
     }
 
@@ -165,7 +249,7 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use]
     #[track_caller]
-    pub fn pow(self, p: Var<'t>) -> Var<'t> {
+    pub fn pow(self, p: Var) -> Var {
         self.binary(Op::Pow, p)
     }
 
@@ -181,7 +265,7 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use]
     #[track_caller]
-    pub fn log(self, base: f64) -> Var<'t> {
+    pub fn log(self, base: f64) -> Var {
         self.with_const(Op::LogBase, base)
     }
 
@@ -197,7 +281,7 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use]
     #[track_caller]
-    pub fn max(self, other: impl Rhs<'t>) -> Var<'t> {
+    pub fn max(self, other: impl Rhs) -> Var {
         other.record(self, Op::Max, Op::MaxConst)
     }
 
@@ -215,7 +299,7 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use]
     #[track_caller]
-    pub fn min(self, other: impl Rhs<'t>) -> Var<'t> {
+    pub fn min(self, other: impl Rhs) -> Var {
         other.record(self, Op::Min, Op::MinConst)
     }
 
@@ -236,7 +320,7 @@ impl<'t> Var<'t> {
     /// If `lo > hi` or either is NaN, as `f64::clamp` does.
     #[must_use]
     #[track_caller]
-    pub fn clamp(self, lo: f64, hi: f64) -> Var<'t> {
+    pub fn clamp(self, lo: f64, hi: f64) -> Var {
         assert!(
             lo <= hi,
             "tapegrad: clamp needs lo <= hi, not lo = {lo:?} and hi = {hi:?}"
@@ -256,7 +340,7 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use]
     #[track_caller]
-    pub fn atan2(self, x: impl Rhs<'t>) -> Var<'t> {
+    pub fn atan2(self, x: impl Rhs) -> Var {
         x.record(self, Op::Atan2, Op::Atan2Const)
     }
 
@@ -273,31 +357,104 @@ impl<'t> Var<'t> {
     /// ```
     #[must_use]
     #[track_caller]
-    pub fn hypot(self, y: impl Rhs<'t>) -> Var<'t> {
+    pub fn hypot(self, y: impl Rhs) -> Var {
         y.record(self, Op::Hypot, Op::HypotConst)
     }
 
+    /// Records the one-input op `op` of this node; of a constant, the
+    /// constant it gives.
     #[inline(always)]
     #[track_caller]
-    pub(crate) fn unary(self, op: Op) -> Var<'t> {
+    pub(crate) fn unary(self, op: Op) -> Var {
         let value = op::eval_unary(op, self.value);
-        self.tape.push(op, [self.index], value)
+        if self.is_constant() {
+            return Var::constant(value);
+        }
+        live::find(self.id).get().push(op, [self.index], value)
     }
 
+    /// Records the op `op` of this node and the constant operand `c`.
     #[inline(always)]
     #[track_caller]
-    pub(crate) fn with_const(self, op: Op, c: f64) -> Var<'t> {
+    pub(crate) fn with_const(self, op: Op, c: f64) -> Var {
         let value = op::eval_unary_const(op, self.value, c);
-        self.tape.push_with_const(op, self.index, c, value)
+        if self.is_constant() {
+            return Var::constant(value);
+        }
+        live::find(self.id)
+            .get()
+            .push_with_const(op, self.index, c, value)
     }
 
+    /// Records the two-input op `op` of this node and `rhs`.
     #[inline(always)]
     #[track_caller]
-    pub(crate) fn binary(self, op: Op, rhs: Var<'t>) -> Var<'t> {
-        self.tape.check_owns(rhs);
+    pub(crate) fn binary(self, op: Op, rhs: Var) -> Var {
+        if self.id != rhs.id || self.is_constant() {
+            return self.binary_mixed(op, rhs);
+        }
         let value = op::eval_binary(op, self.value, rhs.value);
-        self.tape.push(op, [self.index, rhs.index], value)
+        live::find(self.id)
+            .get()
+            .push(op, [self.index, rhs.index], value)
     }
+
+    /// [`Var::binary`] where a side is a constant on no tape, or the sides
+    /// are on two tapes (a panic): a constant side becomes the op's
+    /// constant operand where the table has such a form, else a `const`
+    /// node on the other side's tape.
+    #[inline(never)]
+    #[track_caller]
+    fn binary_mixed(self, op: Op, rhs: Var) -> Var {
+        match (self.is_constant(), rhs.is_constant()) {
+            (true, true) => Var::constant(op::eval_binary(op, self.value, rhs.value)),
+            (false, true) => match const_rhs(op) {
+                Some(k) => self.with_const(k, rhs.value),
+                None => self.binary(op, live::find(self.id).get().push(Op::Const, [], rhs.value)),
+            },
+            (true, false) => match const_lhs(op) {
+                Some(k) => rhs.with_const(k, self.value),
+                None => live::find(rhs.id)
+                    .get()
+                    .push(Op::Const, [], self.value)
+                    .binary(op, rhs),
+            },
+            (false, false) => live::find(self.id).get().foreign(rhs),
+        }
+    }
+}
+
+/// The op recording `x ∘ c` for the two-input op `op` with a constant
+/// right side, where the table has one.
+fn const_rhs(op: Op) -> Option<Op> {
+    Some(match op {
+        Op::Add => Op::AddConst,
+        Op::Sub => Op::SubConst,
+        Op::Mul => Op::MulConst,
+        Op::Div => Op::DivConst,
+        Op::Pow => Op::PowConst,
+        Op::Max => Op::MaxConst,
+        Op::Min => Op::MinConst,
+        Op::Atan2 => Op::Atan2Const,
+        Op::Hypot => Op::HypotConst,
+        _ => return None,
+    })
+}
+
+/// The op recording `c ∘ x` for the two-input op `op` with a constant left
+/// side, where the table has one giving the same value bit for bit (IEEE
+/// addition and multiplication commute; max and min are symmetric).
+fn const_lhs(op: Op) -> Option<Op> {
+    Some(match op {
+        Op::Add => Op::AddConst,
+        Op::Sub => Op::ConstSub,
+        Op::Mul => Op::MulConst,
+        Op::Div => Op::ConstDiv,
+        Op::Pow => Op::ConstPow,
+        Op::Max => Op::MaxConst,
+        Op::Min => Op::MinConst,
+        _ => return None,
+    })
 }
 
 /// The right operand of a `Var` method that takes a `Var` or an `f64`
@@ -308,7 +465,7 @@ impl<'t> Var<'t> {
 /// use tapegrad::{Rhs, Tape, Var};
 ///
 /// // ReLU with a floor of either kind.
-/// fn floored<'t>(x: Var<'t>, floor: impl Rhs<'t>) -> Var<'t> {
+/// fn floored(x: Var, floor: impl Rhs) -> Var {
 ///     x.max(floor)
 /// }
 /// let tape = Tape::new();
@@ -317,53 +474,55 @@ impl<'t> Var<'t> {
 /// assert_eq!(floored(x, tape.var(-3.0)).value(), -1.0);
 /// assert_eq!(tape.len(), 4); // x, max with 0, -3, max with -3: no node for the 0
 /// ```
-pub trait Rhs<'t>: Copy + sealed::Sealed {
+pub trait Rhs: Copy + sealed::Sealed {
     #[doc(hidden)]
-    fn record(self, lhs: Var<'t>, with_var: Op, with_const: Op) -> Var<'t>;
+    fn record(self, lhs: Var, with_var: Op, with_const: Op) -> Var;
 }
 
 mod sealed {
     pub trait Sealed {}
     impl Sealed for f64 {}
-    impl Sealed for super::Var<'_> {}
+    impl Sealed for super::Var {}
 }
 
-impl<'t> Rhs<'t> for Var<'t> {
+impl Rhs for Var {
     #[inline(always)]
     #[track_caller]
-    fn record(self, lhs: Var<'t>, with_var: Op, _: Op) -> Var<'t> {
+    fn record(self, lhs: Var, with_var: Op, _: Op) -> Var {
         lhs.binary(with_var, self)
     }
 }
 
-impl<'t> Rhs<'t> for f64 {
+impl Rhs for f64 {
     #[inline(always)]
     #[track_caller]
-    fn record(self, lhs: Var<'t>, _: Op, with_const: Op) -> Var<'t> {
+    fn record(self, lhs: Var, _: Op, with_const: Op) -> Var {
         lhs.with_const(with_const, self)
     }
 }
 
-impl<'t> Pow<Var<'t>> for Var<'t> {
-    type Output = Var<'t>;
+impl Pow<Var> for Var {
+    type Output = Var;
     #[inline]
     #[track_caller]
-    fn pow(self, exponent: Var<'t>) -> Var<'t> {
+    fn pow(self, exponent: Var) -> Var {
         self.binary(Op::Pow, exponent)
     }
 }
 
-impl<'t> Pow<Var<'t>> for f64 {
-    type Output = Var<'t>;
+impl Pow<Var> for f64 {
+    type Output = Var;
     #[inline]
     #[track_caller]
-    fn pow(self, exponent: Var<'t>) -> Var<'t> {
+    fn pow(self, exponent: Var) -> Var {
         exponent.with_const(Op::ConstPow, self)
     }
 }
 
 /// `iter.sum()` over `Var`s records one n-ary sum node, as [`Tape::sum`]
-/// does.
+/// does; constants on no tape before the first node add up to one constant
+/// term, and an empty or all-constant sum is a constant (0 for no terms, as
+/// for `f64`).
 ///
 /// ```
 /// use tapegrad::{Tape, Var};
@@ -373,73 +532,78 @@ impl<'t> Pow<Var<'t>> for f64 {
 /// let x = [3.0, 4.0];
 /// let z: Var = w.iter().zip(x).map(|(&w, x)| w * x).sum();
 /// assert_eq!(z.value(), 11.0);
+/// let none: Var = std::iter::empty::<Var>().sum();
+/// assert_eq!(none.value(), 0.0);
 /// ```
-///
-/// # Panics
-/// On an empty iterator, which has no tape to record on: sum a sequence
-/// that may be empty with [`Tape::sum`], which gives 0.
-impl<'t> std::iter::Sum<Var<'t>> for Var<'t> {
+impl std::iter::Sum<Var> for Var {
     #[track_caller]
-    fn sum<I: Iterator<Item = Var<'t>>>(mut iter: I) -> Var<'t> {
-        match iter.next() {
-            Some(first) => first.tape.sum(std::iter::once(first).chain(iter)),
-            None => empty("sum", "use `tape.sum(…)`, which gives 0 for no terms"),
+    fn sum<I: Iterator<Item = Var>>(mut iter: I) -> Var {
+        // As `f64` sums: from 0, in order.
+        let mut constants = 0.0;
+        let mut leading = false;
+        for v in iter.by_ref() {
+            if v.is_constant() {
+                constants += v.value;
+                leading = true;
+                continue;
+            }
+            // The iterator may run the user's code: hold the tape.
+            let state = live::shared(v.id);
+            let first = leading.then(|| state.push(Op::Const, [], constants));
+            return state.sum(first.into_iter().chain(std::iter::once(v)).chain(iter));
         }
+        Var::constant(constants)
     }
 }
 
-impl<'a, 't> std::iter::Sum<&'a Var<'t>> for Var<'t> {
+impl<'a> std::iter::Sum<&'a Var> for Var {
     #[track_caller]
-    fn sum<I: Iterator<Item = &'a Var<'t>>>(iter: I) -> Var<'t> {
+    fn sum<I: Iterator<Item = &'a Var>>(iter: I) -> Var {
         // The impl itself, not `Iterator::sum`, which would hide the caller.
-        <Var<'t> as std::iter::Sum>::sum(iter.copied())
+        <Var as std::iter::Sum>::sum(iter.copied())
     }
 }
 
 /// `iter.product()` over `Var`s records one multiplication per factor
-/// after the first.
-///
-/// # Panics
-/// On an empty iterator, which has no tape to record on: fold a sequence
-/// that may be empty from `tape.constant(1.0)` instead.
-impl<'t> std::iter::Product<Var<'t>> for Var<'t> {
+/// after the first; an empty product is the constant 1, as for `f64`.
+impl std::iter::Product<Var> for Var {
     #[track_caller]
-    fn product<I: Iterator<Item = Var<'t>>>(mut iter: I) -> Var<'t> {
-        match iter.next() {
-            Some(mut acc) => {
-                // A loop, not a fold: a closure would hide the caller's line
-                // from a panic.
-                for x in iter {
-                    acc *= x;
-                }
-                acc
+    fn product<I: Iterator<Item = Var>>(iter: I) -> Var {
+        let mut acc = Var::constant(1.0);
+        // A loop, not a fold: a closure would hide the caller's line from a
+        // panic. The first factor replaces the 1, as `1.0 * x == x` in f64
+        // (bit for bit, NaN payloads aside), without recording a `mul`.
+        let mut first = true;
+        for x in iter {
+            if first {
+                acc = x;
+                first = false;
+            } else {
+                acc *= x;
             }
-            None => empty(
-                "product",
-                "fold from `tape.constant(1.0)`, which gives 1 for no factors",
-            ),
         }
+        acc
     }
 }
 
-impl<'a, 't> std::iter::Product<&'a Var<'t>> for Var<'t> {
+impl<'a> std::iter::Product<&'a Var> for Var {
     #[track_caller]
-    fn product<I: Iterator<Item = &'a Var<'t>>>(iter: I) -> Var<'t> {
-        <Var<'t> as std::iter::Product>::product(iter.copied())
+    fn product<I: Iterator<Item = &'a Var>>(iter: I) -> Var {
+        <Var as std::iter::Product>::product(iter.copied())
     }
 }
 
-#[cold]
-#[inline(never)]
-#[track_caller]
-fn empty(what: &str, instead: &str) -> ! {
-    panic!(
-        "tapegrad: the {what} of an empty iterator of Vars has no tape to record on; for a sequence that may be empty, {instead}"
-    )
-}
-
-impl fmt::Debug for Var<'_> {
+impl fmt::Debug for Var {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_constant() || !live::is_live(self.id) {
+            // A constant, or a node whose tape is gone: what the handle holds.
+            let kind = if self.is_constant() {
+                "constant"
+            } else {
+                "stale"
+            };
+            return f.debug_struct("Var").field(kind, &self.value).finish();
+        }
         let mut d = f.debug_struct("Var");
         d.field("index", &self.index);
         if let Some(name) = self.name() {
@@ -454,7 +618,7 @@ impl fmt::Debug for Var<'_> {
 /// Prints the value as `f64` does. Printing is looking, not a read that a
 /// compiled replay must answer for: it is not noted (code that parses the
 /// text back and branches on it should read [`Var::value`] instead).
-impl fmt::Display for Var<'_> {
+impl fmt::Display for Var {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.value, f)
     }
@@ -465,38 +629,38 @@ impl fmt::Display for Var<'_> {
 macro_rules! operator {
     ($Trait:ident $method:ident, $Assign:ident $assign:ident:
      $binary:ident, $var_const:ident, $const_var:ident) => {
-        impl<'t> $Trait for Var<'t> {
-            type Output = Var<'t>;
+        impl $Trait for Var {
+            type Output = Var;
             #[inline(always)]
             #[track_caller]
-            fn $method(self, rhs: Var<'t>) -> Var<'t> {
+            fn $method(self, rhs: Var) -> Var {
                 self.binary(Op::$binary, rhs)
             }
         }
-        impl<'t> $Trait<f64> for Var<'t> {
-            type Output = Var<'t>;
+        impl $Trait<f64> for Var {
+            type Output = Var;
             #[inline(always)]
             #[track_caller]
-            fn $method(self, rhs: f64) -> Var<'t> {
+            fn $method(self, rhs: f64) -> Var {
                 self.with_const(Op::$var_const, rhs)
             }
         }
-        impl<'t> $Trait<Var<'t>> for f64 {
-            type Output = Var<'t>;
+        impl $Trait<Var> for f64 {
+            type Output = Var;
             #[inline(always)]
             #[track_caller]
-            fn $method(self, rhs: Var<'t>) -> Var<'t> {
+            fn $method(self, rhs: Var) -> Var {
                 rhs.with_const(Op::$const_var, self)
             }
         }
-        impl<'t> $Assign for Var<'t> {
+        impl $Assign for Var {
             #[inline]
             #[track_caller]
-            fn $assign(&mut self, rhs: Var<'t>) {
+            fn $assign(&mut self, rhs: Var) {
                 *self = $Trait::$method(*self, rhs);
             }
         }
-        impl<'t> $Assign<f64> for Var<'t> {
+        impl $Assign<f64> for Var {
             #[inline]
             #[track_caller]
             fn $assign(&mut self, rhs: f64) {
@@ -513,16 +677,16 @@ operator!(Sub sub, SubAssign sub_assign: Sub, SubConst, ConstSub);
 operator!(Mul mul, MulAssign mul_assign: Mul, MulConst, MulConst);
 operator!(Div div, DivAssign div_assign: Div, DivConst, ConstDiv);
 
-impl<'t> Neg for Var<'t> {
-    type Output = Var<'t>;
+impl Neg for Var {
+    type Output = Var;
     #[inline]
     #[track_caller]
-    fn neg(self) -> Var<'t> {
+    fn neg(self) -> Var {
         self.unary(Op::Neg)
     }
 }
 
-impl Apply for Var<'_> {
+impl Apply for Var {
     #[inline(always)]
     fn unary(self, op: Op) -> Self {
         Var::unary(self, op)
@@ -537,41 +701,44 @@ impl Apply for Var<'_> {
     }
 }
 
-impl Real for Var<'_> {
+impl Real for Var {
     /// A formula of the op table (or a custom op's partials) reading a
     /// value to choose its form, while recording a gradient graph: noted as
     /// a read with no line of the user's.
     #[inline]
     fn value(self) -> f64 {
-        self.tape.with(|t| t.notes.read(self.index, None));
+        if !self.is_constant() {
+            live::find(self.id)
+                .get()
+                .with(|t| t.notes.read(self.index, None));
+        }
         self.value
     }
+    /// A `const` node next to this one, so dumps show it; of a constant, a
+    /// constant.
     #[inline]
     fn constant(self, c: f64) -> Self {
-        self.tape.constant(c)
+        if self.is_constant() {
+            return Var::constant(c);
+        }
+        live::find(self.id).get().push(Op::Const, [], c)
     }
     /// Kept as a guard, which a compiled replay checks.
     #[track_caller]
     fn order(self, c: f64) -> Option<std::cmp::Ordering> {
-        self.tape
-            .formula_order(Side::Node(self.index), Side::Const(c), false)
+        notes::order(self, Var::constant(c), None, false)
     }
     #[track_caller]
     fn abs_order(self, c: f64) -> Option<std::cmp::Ordering> {
-        self.tape
-            .formula_order(Side::Node(self.index), Side::Const(c), true)
+        notes::order(self, Var::constant(c), None, true)
     }
     #[track_caller]
     fn order_with(self, other: Self) -> Option<std::cmp::Ordering> {
-        self.tape.check_owns(other);
-        self.tape
-            .formula_order(Side::Node(self.index), Side::Node(other.index), false)
+        notes::order(self, other, None, false)
     }
     #[track_caller]
     fn abs_order_with(self, other: Self) -> Option<std::cmp::Ordering> {
-        self.tape.check_owns(other);
-        self.tape
-            .formula_order(Side::Node(self.index), Side::Node(other.index), true)
+        notes::order(self, other, None, true)
     }
     #[track_caller]
     fn sign(self) -> f64 {
@@ -593,14 +760,14 @@ macro_rules! var_methods {
             |$ux:ident| $uval:expr, |$ux2:ident, $uz:ident, $ug:ident| $uvjp:expr; )* }
         $($rest:tt)*
     ) => {
-        impl<'t> Var<'t> {
+        impl Var {
             $(
                 $(#[$um])*
                 #[inline]
                 #[must_use]
                 #[track_caller]
                 #[allow(clippy::should_implement_trait)]
-                pub fn $method(self) -> Var<'t> {
+                pub fn $method(self) -> Var {
                     self.unary(Op::$U)
                 }
             )*

@@ -16,13 +16,14 @@ use super::*;
 /// assert_eq!(&g.wrt_vars(w)[..], &[1.0, -2.0]); // ∂/∂wᵢ = 2wᵢ
 /// ```
 #[derive(Clone, Copy)]
-pub struct Vars<'t> {
-    pub(crate) tape: &'t Tape,
+pub struct Vars {
+    /// The recording the leaves are on.
+    pub(crate) id: u64,
     pub(crate) start: u32,
     pub(crate) len: u32,
 }
 
-impl<'t> Vars<'t> {
+impl Vars {
     /// How many leaves the block holds.
     ///
     /// ```
@@ -69,13 +70,13 @@ impl<'t> Vars<'t> {
     /// # Panics
     /// If `i` is not below [`Vars::len`].
     #[track_caller]
-    pub fn get(self, i: usize) -> Var<'t> {
+    pub fn get(self, i: usize) -> Var {
         assert!(
             i < self.len(),
             "tapegrad: leaf {i} of a block of {} leaves",
             self.len
         );
-        self.tape.get(self.start as usize + i)
+        live::find(self.id).get().get(self.start as usize + i)
     }
 
     /// The leaves of the block, in order.
@@ -86,8 +87,14 @@ impl<'t> Vars<'t> {
     /// let values: Vec<f64> = w.iter().map(|x| x.value()).collect();
     /// assert_eq!(values, [1.0, 2.0, 3.0]);
     /// ```
-    pub fn iter(self) -> impl ExactSizeIterator<Item = Var<'t>> + 't {
-        self.indices().map(move |i| self.tape.get(i))
+    ///
+    /// # Panics
+    /// If the block's tape was cleared or dropped, or is another thread's.
+    #[track_caller]
+    pub fn iter(self) -> impl ExactSizeIterator<Item = Var> {
+        live::find(self.id);
+        self.indices()
+            .map(move |i| live::find(self.id).get().get(i))
     }
 
     /// `Σ cᵢ·xᵢ` over the block's leaves `xᵢ`, recorded as one [`Op::Dot`]
@@ -109,7 +116,7 @@ impl<'t> Vars<'t> {
     /// If `coefficients` does not have one number per leaf, or the tape
     /// would hold more than `u32::MAX` constants.
     #[track_caller]
-    pub fn dot(self, coefficients: &[f64]) -> Var<'t> {
+    pub fn dot(self, coefficients: &[f64]) -> Var {
         assert_eq!(
             coefficients.len(),
             self.len(),
@@ -120,7 +127,9 @@ impl<'t> Vars<'t> {
         );
         let mut value = 0.0;
         let at = Location::caller();
-        let index = self.tape.with(|t| {
+        let found = live::find(self.id);
+        let tape = found.get();
+        let index = tape.with(|t| {
             let xs = &t.values[self.indices()];
             for (&x, &c) in xs.iter().zip(coefficients) {
                 value += x * c;
@@ -135,12 +144,12 @@ impl<'t> Vars<'t> {
             t.locate(at, 1);
             Ok(index)
         });
-        let index = index.unwrap_or_else(|full| self.tape.full(full));
-        self.tape.handle(index, value)
+        let index = index.unwrap_or_else(|full| tape.full(full));
+        tape.handle(index, value)
     }
 }
 
-impl fmt::Debug for Vars<'_> {
+impl fmt::Debug for Vars {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Vars")
             .field("indices", &self.indices())

@@ -24,6 +24,70 @@ impl Tape {
     /// branch on it.
     #[track_caller]
     pub fn node(&self, index: usize) -> Node {
+        self.state().node(index)
+    }
+
+    /// The local partial derivatives of node `index` with respect to each of
+    /// its inputs, in operand order, as the backward sweep uses them (0 where
+    /// the op table takes the derivative as zero, e.g. relu below 0).
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let (x, y) = (tape.var(2.0), tape.var(5.0));
+    /// let z = x * y;
+    /// assert_eq!(tape.partials(z.index()), vec![5.0, 2.0]); // ∂z/∂x = y, ∂z/∂y = x
+    /// let r = (-x).relu();
+    /// assert_eq!(tape.partials(r.index()), vec![0.0]); // relu at -2
+    /// assert!(tape.partials(x.index()).is_empty()); // a leaf has no inputs
+    /// ```
+    ///
+    /// # Panics
+    /// If `index` is not below [`Tape::len`], or a custom op's `partials`
+    /// does not give one partial per input.
+    #[track_caller]
+    pub fn partials(&self, index: usize) -> Vec<f64> {
+        self.state().partials(index)
+    }
+
+    /// Views of every node, in tape order.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0).named("x");
+    /// let _y = (x + 1.0).exp();
+    /// let ops: Vec<String> = tape.nodes().map(|n| n.op_name().to_string()).collect();
+    /// assert_eq!(ops, ["var", "add", "exp"]);
+    /// ```
+    ///
+    /// Each node's value is a read, as with [`Tape::node`].
+    #[track_caller]
+    pub fn nodes(&self) -> impl Iterator<Item = Node> + '_ {
+        self.state().nodes()
+    }
+
+    /// A handle to node `index`, to read or record from it.
+    ///
+    /// ```
+    /// let tape = tapegrad::Tape::new();
+    /// let x = tape.var(2.0);
+    /// let y = x * 3.0;
+    /// let again = tape.get(y.index()); // the same node as y
+    /// assert_eq!(again.value(), 6.0);
+    /// assert_eq!(again.backward()[x], 3.0); // d(3x)/dx
+    /// ```
+    ///
+    /// # Panics
+    /// If `index` is not below [`Tape::len`].
+    #[track_caller]
+    pub fn get(&self, index: usize) -> Var {
+        self.state().get(index)
+    }
+}
+
+impl State {
+    /// [`Tape::node`].
+    #[track_caller]
+    pub(crate) fn node(&self, index: usize) -> Node {
         self.check_index(index);
         self.note_read(index as u32);
         self.node_view(index)
@@ -74,25 +138,9 @@ impl Tape {
         node.0
     }
 
-    /// The local partial derivatives of node `index` with respect to each of
-    /// its inputs, in operand order, as the backward sweep uses them (0 where
-    /// the op table takes the derivative as zero, e.g. relu below 0).
-    ///
-    /// ```
-    /// let tape = tapegrad::Tape::new();
-    /// let (x, y) = (tape.var(2.0), tape.var(5.0));
-    /// let z = x * y;
-    /// assert_eq!(tape.partials(z.index()), vec![5.0, 2.0]); // ∂z/∂x = y, ∂z/∂y = x
-    /// let r = (-x).relu();
-    /// assert_eq!(tape.partials(r.index()), vec![0.0]); // relu at -2
-    /// assert!(tape.partials(x.index()).is_empty()); // a leaf has no inputs
-    /// ```
-    ///
-    /// # Panics
-    /// If `index` is not below [`Tape::len`], or a custom op's `partials`
-    /// does not give one partial per input.
+    /// [`Tape::partials`].
     #[track_caller]
-    pub fn partials(&self, index: usize) -> Vec<f64> {
+    pub(crate) fn partials(&self, index: usize) -> Vec<f64> {
         self.check_index(index);
         if self.with(|t| t.ops[index]) == Op::Custom {
             let call = Call::of(self, index);
@@ -126,19 +174,9 @@ impl Tape {
         })
     }
 
-    /// Views of every node, in tape order.
-    ///
-    /// ```
-    /// let tape = tapegrad::Tape::new();
-    /// let x = tape.var(2.0).named("x");
-    /// let _y = (x + 1.0).exp();
-    /// let ops: Vec<String> = tape.nodes().map(|n| n.op_name().to_string()).collect();
-    /// assert_eq!(ops, ["var", "add", "exp"]);
-    /// ```
-    ///
-    /// Each node's value is a read, as with [`Tape::node`].
+    /// [`Tape::nodes`].
     #[track_caller]
-    pub fn nodes(&self) -> impl Iterator<Item = Node> + '_ {
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = Node> + '_ {
         let at = Location::caller();
         (0..self.len()).map(move |i| {
             self.with(|t| t.notes.read(i as u32, Some(at)));
@@ -146,28 +184,16 @@ impl Tape {
         })
     }
 
-    /// A handle to node `index`, to read or record from it.
-    ///
-    /// ```
-    /// let tape = tapegrad::Tape::new();
-    /// let x = tape.var(2.0);
-    /// let y = x * 3.0;
-    /// let again = tape.get(y.index()); // the same node as y
-    /// assert_eq!(again.value(), 6.0);
-    /// assert_eq!(again.backward()[x], 3.0); // d(3x)/dx
-    /// ```
-    ///
-    /// # Panics
-    /// If `index` is not below [`Tape::len`].
+    /// [`Tape::get`].
     #[track_caller]
-    pub fn get(&self, index: usize) -> Var<'_> {
+    pub(crate) fn get(&self, index: usize) -> Var {
         // The length never exceeds the limit, at most `u32::MAX`, so the
         // index fits in a `u32` once it is below it.
         self.check_index(index);
         Var {
-            tape: self,
-            index: index as u32,
             value: self.with(|t| t.values[index]),
+            id: self.id(),
+            index: index as u32,
         }
     }
 }
