@@ -191,11 +191,12 @@ impl Notes {
 }
 
 impl State {
-    /// Compares two operands by their recorded values and notes the guard.
+    /// Compares two operands (their absolute values if `abs`) by their
+    /// recorded values and notes the guard.
     #[inline]
     #[track_caller]
-    fn compare(&self, lhs: Side, rhs: Side, cmp: Cmp) -> Option<Ordering> {
-        self.note_guard(lhs, rhs, cmp, false, Location::caller())
+    fn compare(&self, lhs: Side, rhs: Side, cmp: Cmp, abs: bool) -> Option<Ordering> {
+        self.note_guard(lhs, rhs, cmp, abs, Location::caller())
     }
 
     /// Compares two operands (their absolute values if `abs`) for a formula
@@ -324,8 +325,26 @@ pub(crate) fn order(a: Var, b: Var, cmp: Option<Cmp>, abs: bool) -> Option<Order
         }
     }
     match cmp {
-        Some(cmp) => state.compare(side(a), side(b), cmp),
+        Some(cmp) => state.compare(side(a), side(b), cmp, abs),
         None => state.formula_order(side(a), side(b), abs),
+    }
+}
+
+/// Whether `v` (its magnitude if `abs`) compares with `c` as `cmp` asks,
+/// noted as a guard: the predicates of generic code (`is_nan`,
+/// `is_finite`, …) branch on values as comparisons do.
+#[inline]
+#[track_caller]
+pub(crate) fn holds(v: Var, cmp: Cmp, c: f64, abs: bool) -> bool {
+    let ord = order(v, Var::constant(c), Some(cmp), abs);
+    match cmp {
+        Cmp::Eq => ord == Some(Ordering::Equal),
+        Cmp::Ne => ord != Some(Ordering::Equal),
+        Cmp::Lt => ord == Some(Ordering::Less),
+        Cmp::Le => matches!(ord, Some(Ordering::Less | Ordering::Equal)),
+        Cmp::Gt => ord == Some(Ordering::Greater),
+        Cmp::Ge => matches!(ord, Some(Ordering::Greater | Ordering::Equal)),
+        Cmp::Order => unreachable!("a predicate asks a question"),
     }
 }
 
