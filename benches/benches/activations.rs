@@ -15,7 +15,7 @@ use std::time::Instant;
 use tapegrad::{Tape, Var};
 
 /// An op applied to every leaf.
-type Activation = for<'t> fn(Var) -> Var;
+type Activation = fn(Var) -> Var;
 
 const NODES: usize = 200_000;
 const ROUNDS: usize = 30;

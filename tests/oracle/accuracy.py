@@ -185,6 +185,9 @@ UNARY = {
     "ceil": (m.ceil, zero, zero),
     "round": (rnd, zero, zero),
     "trunc": (trunc, zero, zero),
+    "fract": (lambda x: x - trunc(x), const(1), zero),
+    "to_degrees": (lambda x: x * 180 / m.pi, lambda x: 180 / m.pi, zero),
+    "to_radians": (lambda x: x * m.pi / 180, lambda x: m.pi / 180, zero),
 }
 
 
@@ -235,6 +238,11 @@ POINTS = {
     "ceil": STEPS,
     "round": STEPS,
     "trunc": STEPS,
+    # The fractional part is continuous at 0 but f64::fract(-0.0) is +0.0 (-0 - -0), not
+    # the limit's -0.0: no zeros. 2^52 - 0.5 and 1e300 (an integer) are at f64's edge.
+    "fract": STEPS + signed([4503599627370495.5, 1e300]),
+    "to_degrees": ZEROS + signed([5e-324, 1e-300, 1e-8, 0.5, 1.0, 3.141592653589793, 180.0, 700.0, 1e300]),
+    "to_radians": ZEROS + signed([5e-324, 1e-300, 1e-8, 0.5, 1.0, 57.29577951308232, 180.0, 700.0, 1e300]),
 }
 
 
@@ -293,6 +301,8 @@ WITH_CONST = {
              [((c,), x) for c in [2.0, 10.0, 0.5] for x in EXPONENTS]),
     "max": (max, greater, zero, [((c,), x) for c in [0.0, 2.0, -1e300] for x in CUTS if x != c]),
     "min": (min, smaller, zero, [((c,), x) for c in [0.0, 2.0, -1e300] for x in CUTS if x != c]),
+    "abs_sub": (lambda x, c: max(x - c, mpf(0)), greater, zero,
+                [((c,), x) for c in [0.0, 2.0, -1e300] for x in CUTS if x != c]),
     "clamp": (clamp, inside, zero,
               [(b, x) for b in [(-1.0, 1.0), (0.0, 1e300)] for x in [-2.0, -0.5, 1e-300, 0.5, 2.0]]),
 }
@@ -335,6 +345,10 @@ BINARY = {
             [(2.0, 3.0), (3.0, 2.0), (-1e300, 1e-300), (-0.5, -0.25)]),
     "min": (min, (lambda x, y: mpf(x < y), lambda x, y: mpf(y < x)), (zero, zero, zero),
             [(2.0, 3.0), (3.0, 2.0), (-1e300, 1e-300), (-0.5, -0.25)]),
+    "abs_sub": (lambda x, y: max(x - y, mpf(0)), (lambda x, y: mpf(x > y), lambda x, y: -mpf(x > y)),
+                (zero, zero, zero),
+                [(3.0, 2.0), (2.0, 3.0), (1e300, -1e300), (-1e300, 1e300), (1e-300, -1e-300), (0.5, -0.25),
+                 (-0.5, -0.25), (7.0, 1e-8)]),
 }
 
 
@@ -398,19 +412,19 @@ def check():
                 as_real(f(mpf(x)))
             except (Undefined, ValueError, ZeroDivisionError):
                 continue
-            if name in ("floor", "ceil", "round", "trunc", "signum", "relu", "abs"):
+            if name in ("floor", "ceil", "round", "trunc", "signum", "relu", "abs", "fract"):
                 continue
             compare(f"{name}'({x})", evaluate(d1, [x]), m.diff(f, mpf(x), 1))
             compare(f"{name}''({x})", evaluate(d2, [x]), m.diff(f, mpf(x), 2))
     for name, (f, d1, d2, _) in WITH_CONST.items():
-        if name in ("max", "min", "clamp"):
+        if name in ("max", "min", "clamp", "abs_sub"):
             continue
         for c in [0.5, 3.0, 2.0]:
             for x in [0.3, 1.3, 2.6]:
                 compare(f"{name}'({x}, {c})", evaluate(d1, [x, c]), m.diff(lambda t: f(t, mpf(c)), mpf(x), 1))
                 compare(f"{name}''({x}, {c})", evaluate(d2, [x, c]), m.diff(lambda t: f(t, mpf(c)), mpf(x), 2))
     for name, (f, grads, hess, _) in BINARY.items():
-        if name in ("max", "min"):
+        if name in ("max", "min", "abs_sub"):
             continue
         for x, y in [(0.3, 1.7), (2.6, 0.4), (1.3, -0.8)]:
             if name == "pow" and x <= 0:

@@ -95,6 +95,10 @@ fn every_op(tape: &Tape) -> Var {
         x.min(0.0),
         x.atan2(y),
         x.hypot(y),
+        x.fract(),
+        x.to_degrees(),
+        x.to_radians(),
+        x.abs_sub(y),
         tape.custom(Scaled(3.0), &[x, y]),
     ];
     tape.sum(terms).named("total")

@@ -216,7 +216,7 @@ fn gradient_graphs_grow_linearly_with_the_forward_graph() {
     fn ladder(_: &Tape, x: Var, n: usize) -> Var {
         (0..n).fold(x, |u, _| (u * u + u) * 0.5)
     }
-    type Build = for<'t> fn(&'t Tape, Var, usize) -> Var;
+    type Build = fn(&Tape, Var, usize) -> Var;
     for (name, build) in [
         ("chain", chain as Build),
         ("wide sum", wide),

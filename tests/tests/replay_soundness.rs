@@ -125,7 +125,7 @@ fn a_backward_pass_run_after_the_output_is_a_read_of_it() {
 // Item 4: a gradient graph's formula choices.
 
 /// The derivative `∂f/∂x_wrt` recorded as a graph at `xs`, its value.
-fn derivative_afresh(f: for<'t> fn(&[Var]) -> Var, wrt: usize, xs: &[f64]) -> f64 {
+fn derivative_afresh(f: fn(&[Var]) -> Var, wrt: usize, xs: &[f64]) -> f64 {
     let tape = Tape::new();
     let leaves: Vec<Var> = xs.iter().map(|&x| tape.var(x)).collect();
     f(&leaves).grad_graph(&leaves)[wrt].value()
@@ -140,7 +140,7 @@ fn derivative_afresh(f: for<'t> fn(&[Var]) -> Var, wrt: usize, xs: &[f64]) -> f6
 /// number.
 fn replays_or_refuses(
     what: &str,
-    f: for<'t> fn(&[Var]) -> Var,
+    f: fn(&[Var]) -> Var,
     wrt: usize,
     at: &[f64],
     same_side: &[&[f64]],

@@ -397,6 +397,9 @@ pub fn unary(op: Op, x: Var) -> Option<Var> {
         Op::Ceil => x.ceil(),
         Op::Round => x.round(),
         Op::Trunc => x.trunc(),
+        Op::Fract => x.fract(),
+        Op::ToDegrees => x.to_degrees(),
+        Op::ToRadians => x.to_radians(),
         _ => return None,
     })
 }

@@ -9,7 +9,7 @@ use tapegrad_nn::{
 };
 
 /// `(loss, ∂loss/∂x)` of a loss recorded on one variable at `x`.
-fn eval(f: impl for<'t> Fn(tapegrad::Var) -> tapegrad::Var, x: f64) -> (f64, f64) {
+fn eval(f: impl Fn(tapegrad::Var) -> tapegrad::Var, x: f64) -> (f64, f64) {
     let tape = Tape::new();
     let v = tape.var(x);
     let l = f(v);

@@ -107,6 +107,18 @@ pub(super) fn share<S: Real>(ord: Option<Ordering>, g: S) -> Option<S> {
     }
 }
 
+/// The adjoint `g` of `max(x - y, 0)` that goes to `x`, for `x` ordering
+/// `ord` against `y`: all of it where `x > y`, nothing where `x ≤ y` (the
+/// tie takes relu's derivative at 0), and NaN when either is NaN.
+#[inline(always)]
+pub(super) fn positive_part<S: Real>(ord: Option<Ordering>, g: S) -> Option<S> {
+    match ord {
+        Some(Greater) => Some(g),
+        Some(Less | Equal) => None,
+        None => Some(g * f64::NAN),
+    }
+}
+
 /// `z.value().is_normal()`, asked by comparisons.
 #[inline(always)]
 pub(super) fn is_normal<S: Real>(z: S) -> bool {
@@ -168,6 +180,15 @@ pub(crate) fn min(x: f64, y: f64) -> f64 {
     } else {
         y
     }
+}
+
+/// The positive difference `max(x - y, 0)` as `f64::abs_sub` computes it
+/// (C's `fdim`), called by name so that the op's value is `f64`'s to the
+/// bit; the method is deprecated only because its name reads like `|x - y|`.
+#[inline]
+#[allow(deprecated)]
+pub(crate) fn abs_sub(x: f64, y: f64) -> f64 {
+    x.abs_sub(y)
 }
 
 /// `xⁿ` for an integer `n` held exactly in an `f64`: repeated

@@ -429,6 +429,25 @@ macro_rules! op_table {
             fn hypot(self, y: Self) -> Self {
                 self.binary(Op::Hypot, y)
             }
+            /// The positive difference `max(self - other, 0)`, as
+            /// `f64::abs_sub` (C's `fdim`) computes it; its derivative takes
+            /// relu's convention at the tie (0).
+            ///
+            /// ```
+            /// use tapegrad::{Real, Tape};
+            ///
+            /// let tape = Tape::new();
+            /// let (x, y) = (tape.var(5.0), tape.var(2.0));
+            /// let d = x.abs_sub(y);
+            /// let g = d.backward();
+            /// // 5 - 2 = 3 with slopes 1 and -1; below the tie it is flat at +0.
+            /// assert_eq!((d.value(), g[x], g[y]), (3.0, 1.0, -1.0));
+            /// assert_eq!(Real::abs_sub(2.0, 5.0), 0.0);
+            /// ```
+            #[inline(always)]
+            fn abs_sub(self, other: Self) -> Self {
+                self.binary(Op::AbsSub, other)
+            }
             $(
                 $(#[$um])*
                 #[inline(always)]
