@@ -8,13 +8,11 @@ use crate::error::{Error, Result};
 use crate::op::{Op, Pullback, pullback};
 use crate::tape::{Call, Inner, Tape, Var, Vars};
 
-mod fused;
 mod reach;
 mod sweep;
 
-pub(crate) use fused::{Fused, Run};
 pub(crate) use reach::{depends_on, on_leaf_paths, reachable};
-pub(crate) use sweep::sweep;
+pub(crate) use sweep::{NoRuns, Runs, Sweep, sweep};
 
 /// The adjoints of one backward pass: `∂output/∂node` for every node.
 ///
@@ -238,7 +236,13 @@ impl<'t> Var<'t> {
     /// read: looking at a graph changes nothing a later `compile` sees.
     pub(crate) fn backward_unnoted(self) -> Gradients<'t> {
         let mut adjoints = self.take_buffer();
-        let fault = sweep(self.tape, self.index as usize, &mut adjoints, None, &[]);
+        let fault = sweep(
+            self.tape,
+            self.index as usize,
+            &mut adjoints,
+            None,
+            &mut NoRuns,
+        );
         debug_assert!(fault.is_none());
         self.gradients(adjoints)
     }
@@ -277,8 +281,10 @@ impl<'t> Var<'t> {
         // (none when its own value is).
         let fault = match (value_fault, needed) {
             (Some(i), _) => Some((i, None)),
-            (None, Some(needed)) => sweep(self.tape, out, &mut adjoints, Some(&needed), &[])
-                .map(|(i, input)| (i, Some((input as usize, adjoints[input as usize])))),
+            (None, Some(needed)) => {
+                sweep(self.tape, out, &mut adjoints, Some(&needed), &mut NoRuns)
+                    .map(|(i, input)| (i, Some((input as usize, adjoints[input as usize]))))
+            }
             (None, None) => None,
         };
         match fault {
