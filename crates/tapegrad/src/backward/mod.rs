@@ -8,13 +8,11 @@ use crate::error::{Error, Result};
 use crate::op::{Op, Pullback, pullback};
 use crate::tape::{Call, Inner, State, Var, Vars};
 
-mod fused;
 mod reach;
 mod sweep;
 
-pub(crate) use fused::{Fused, Run};
 pub(crate) use reach::{depends_on, on_leaf_paths, reachable};
-pub(crate) use sweep::sweep;
+pub(crate) use sweep::{NoRuns, Runs, Sweep, sweep};
 
 /// The adjoints of one backward pass: `∂output/∂node` for every node.
 ///
@@ -335,7 +333,7 @@ impl Gradients {
 /// [`Var::backward`] of node `out` of `tape`, without noting a read.
 pub(crate) fn backward(tape: &State, out: usize) -> Gradients {
     let mut adjoints = tape.with(|t| t.take_spare());
-    let fault = sweep(tape, out, &mut adjoints, None, &[]);
+    let fault = sweep(tape, out, &mut adjoints, None, &mut NoRuns);
     debug_assert!(fault.is_none());
     Gradients::new(tape, out, adjoints)
 }
@@ -352,7 +350,7 @@ pub(crate) fn try_backward(tape: &State, out: usize) -> Result<Gradients> {
     // (none when its own value is).
     let fault = match (value_fault, needed) {
         (Some(i), _) => Some((i, None)),
-        (None, Some(needed)) => sweep(tape, out, &mut adjoints, Some(&needed), &[])
+        (None, Some(needed)) => sweep(tape, out, &mut adjoints, Some(&needed), &mut NoRuns)
             .map(|(i, input)| (i, Some((input as usize, adjoints[input as usize])))),
         (None, None) => None,
     };

@@ -1,9 +1,47 @@
 //! The numeric sweep: one reverse loop over the tape, from the output to
 //! node 0, adding each node's contributions into its inputs' adjoints;
-//! custom nodes and fused chains are taken between two borrows of the tape.
-use super::fused::*;
+//! custom nodes are taken between two borrows of the tape, and runs of
+//! nodes a caller sweeps itself ([`Runs`]) as one step each.
 #[allow(clippy::wildcard_imports)]
 use super::*;
+
+/// Runs of consecutive nodes that the sweep takes as one step each, swept
+/// by whoever found them: the seam through which a caller that knows more
+/// of its tape than the op table does (the compiled replay's fused
+/// products) reaches the numeric sweep, which knows nothing of what a run
+/// is. The plain backward pass has none ([`NoRuns`]).
+///
+/// A run must send into the adjoints exactly what its nodes swept one by
+/// one would, in the same order, so that taking it as one step changes no
+/// bit.
+pub(crate) trait Runs {
+    /// Whether these runs can hold any at all: with `false` the sweep's
+    /// loop is compiled without its test per node.
+    const ANY: bool;
+    /// The last node of the run to sweep next (the highest one left), or
+    /// `usize::MAX` when none is left.
+    fn next(&self) -> usize;
+    /// Sweeps the run that ends at node [`Runs::next`], whose adjoint is
+    /// final, and takes it off the list; returns the run's first node and
+    /// where that node's operand words start, where the sweep goes on.
+    fn pullback(&mut self, sweep: &mut Sweep<'_>) -> (usize, usize);
+}
+
+/// No runs: every node is swept on its own, through the op table.
+pub(crate) struct NoRuns;
+
+impl Runs for NoRuns {
+    const ANY: bool = false;
+
+    #[inline(always)]
+    fn next(&self) -> usize {
+        usize::MAX
+    }
+
+    fn pullback(&mut self, _sweep: &mut Sweep<'_>) -> (usize, usize) {
+        unreachable!("NoRuns has no run to sweep")
+    }
+}
 
 /// Where a sweep stops before its end.
 pub(super) enum Stop {
@@ -11,54 +49,44 @@ pub(super) enum Stop {
     Fault(usize, u32),
     /// Custom node `node`, whose words start at `at`, awaits its partials.
     Custom(usize, usize),
-    /// A fused chain awaits its pullback, outside the segment's loop.
-    Chain(Fused),
 }
 
 /// The numeric sweep from node `out` down to node 0, into `adjoints`. With
 /// `check`, the mask of nodes that lie on paths to leaves, it stops at the
 /// first contribution that makes such a node's adjoint non-finite and
-/// returns the node and the input. `fused` lists a compiled program's runs
-/// of products added up, in increasing order ([`Fused`]); a tape has none.
+/// returns the node and the input. `runs` are swept as one step each
+/// ([`Runs`]); a checked sweep takes none.
 ///
-/// The sweep runs inside the tape's borrow from one custom node or fused
-/// chain to the next; a custom op's partials are user code, so they run
-/// between two borrows.
-pub(crate) fn sweep(
+/// The sweep runs inside the tape's borrow from one custom node to the
+/// next; a custom op's partials are user code, so they run between two
+/// borrows.
+pub(crate) fn sweep<R: Runs>(
     tape: &State,
     out: usize,
     adjoints: &mut Vec<f64>,
     check: Option<&[bool]>,
-    fused: &[Fused],
+    runs: &mut R,
 ) -> Option<(usize, u32)> {
-    debug_assert!(check.is_none() || fused.is_empty());
+    debug_assert!(check.is_none() || runs.next() == usize::MAX);
+    debug_assert!(runs.next() == usize::MAX || runs.next() <= out);
     adjoints.clear();
     adjoints.resize(out + 1, 0.0);
     adjoints[out] = 1.0;
     let mut from = out + 1;
     let mut at = tape.with(|t| t.words_end(out));
-    let mut fused = &fused[..fused.partition_point(|f| f.last as usize <= out)];
     loop {
         let stop = tape.with(|t| match check {
-            None if fused.is_empty() => {
-                segment::<false, false>(t, out, from, at, adjoints, &[], &mut fused)
+            None if R::ANY && runs.next() != usize::MAX => {
+                segment::<false, R>(t, out, from, at, adjoints, &[], runs)
             }
-            None => segment::<false, true>(t, out, from, at, adjoints, &[], &mut fused),
-            Some(needed) => segment::<true, false>(t, out, from, at, adjoints, needed, &mut fused),
+            None => segment::<false, NoRuns>(t, out, from, at, adjoints, &[], &mut NoRuns),
+            Some(needed) => {
+                segment::<true, NoRuns>(t, out, from, at, adjoints, needed, &mut NoRuns)
+            }
         });
         match stop {
             None => return None,
             Some(Stop::Fault(i, input)) => return Some((i, input)),
-            Some(Stop::Chain(f)) => {
-                tape.with(|t| {
-                    let mut sweep = Sweep::new(t, f.first_at as usize, adjoints);
-                    match f.op {
-                        Op::Mul => chain_run(&mut sweep, Op::Mul, &f),
-                        _ => chain_run(&mut sweep, Op::MulConst, &f),
-                    }
-                });
-                (from, at) = (f.first as usize, f.first_at as usize);
-            }
             Some(Stop::Custom(i, words_at)) => {
                 (from, at) = (i, words_at);
                 let words = tape.with(|t| [t.args()[at], t.args()[at + 1], t.args()[at + 2]]);
@@ -78,41 +106,32 @@ pub(crate) fn sweep(
 }
 
 /// Sweeps nodes `from - 1` down to 0, whose operand words end at `at`,
-/// until the end, a custom node or (when `CHECKED`) a fault; with `FUSED`,
-/// the fused sums of `fused` (the last first) as one step each and until
-/// a fused chain, taking each run off the list. One monomorphised loop
-/// each, so that the tape's unchecked one stays tight.
-#[inline(always)]
-pub(super) fn segment<const CHECKED: bool, const FUSED: bool>(
+/// until the end, a custom node or (when `CHECKED`) a fault; the runs of
+/// `runs` as one step each. One monomorphised loop each, so that the
+/// tape's unchecked one, without runs, stays tight; out of line, so that
+/// each loop's registers are its own, and the one without runs is one
+/// function for every kind of runs (`docs/performance.md`).
+#[inline(never)]
+pub(super) fn segment<const CHECKED: bool, R: Runs>(
     t: &Inner,
     out: usize,
     from: usize,
     at: usize,
     adjoints: &mut [f64],
     needed: &[bool],
-    fused: &mut &[Fused],
+    runs: &mut R,
 ) -> Option<Stop> {
     debug_assert!(from <= out + 1 && adjoints.len() == out + 1);
     let (ops, values) = (&t.ops()[..from], &t.values()[..from]);
     let adjoints = &mut adjoints[..=out];
     let mut sweep = Sweep::new(t, at, adjoints);
-    let next = |fused: &[Fused]| fused.last().map_or(usize::MAX, |f| f.last as usize);
-    let mut fused_last = if FUSED { next(fused) } else { usize::MAX };
+    let mut run_last = if R::ANY { runs.next() } else { usize::MAX };
     let mut i = ops.len();
     while i > 0 {
         i -= 1;
-        if FUSED && i == fused_last {
-            let Some((f, rest)) = fused.split_last() else {
-                unreachable!("the fused run is on the list")
-            };
-            *fused = rest;
-            if f.kind == Run::Chain {
-                // Out of this loop, which stays tight for the sums.
-                return Some(Stop::Chain(*f));
-            }
-            fused_pullback(&mut sweep, f);
-            (i, sweep.at) = (f.first as usize, f.first_at as usize);
-            fused_last = next(fused);
+        if R::ANY && i == run_last {
+            (i, sweep.at) = runs.pullback(&mut sweep);
+            run_last = runs.next();
             continue;
         }
         // Walk the operand words back to this node's, swept or not.
@@ -143,13 +162,13 @@ pub(super) fn segment<const CHECKED: bool, const FUSED: bool>(
 
 /// The numeric sweep: reads recorded values, adds into adjoints.
 pub(crate) struct Sweep<'a> {
-    pub(super) values: &'a [f64],
-    pub(super) args: &'a [u32],
+    values: &'a [f64],
+    args: &'a [u32],
     /// Where the operand words of the node being swept start in `args`.
-    pub(super) at: usize,
-    pub(super) consts: &'a [f64],
-    pub(super) lists: &'a [u32],
-    pub(super) adjoints: &'a mut [f64],
+    at: usize,
+    consts: &'a [f64],
+    lists: &'a [u32],
+    adjoints: &'a mut [f64],
 }
 
 impl<'a> Sweep<'a> {
@@ -162,6 +181,35 @@ impl<'a> Sweep<'a> {
             consts: t.consts(),
             lists: t.lists(),
             adjoints,
+        }
+    }
+
+    /// The adjoint of node `index`, as far as the sweep has added it up.
+    #[inline(always)]
+    pub(crate) fn adjoint(&self, index: u32) -> f64 {
+        self.adjoints[index as usize]
+    }
+
+    /// Moves to the node whose operand words start at `at`, for a run to
+    /// sweep its nodes through [`Pullback`].
+    #[inline(always)]
+    pub(crate) fn seek(&mut self, at: usize) {
+        self.at = at;
+    }
+
+    /// The same sweep, borrowed anew, to hand by value to a run swept out
+    /// of line: handing it `&mut self` would keep this sweep's fields in
+    /// memory instead of registers all through the loop that makes the
+    /// call (`docs/performance.md`).
+    #[inline(always)]
+    pub(crate) fn reborrow(&mut self) -> Sweep<'_> {
+        Sweep {
+            values: self.values,
+            args: self.args,
+            at: self.at,
+            consts: self.consts,
+            lists: self.lists,
+            adjoints: &mut *self.adjoints,
         }
     }
 }
@@ -256,4 +304,107 @@ impl Pullback for Checked<'_, '_> {
     }
 
     fn custom(&mut self, _out: f64, _g: f64) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Tape;
+
+    /// Runs that sweep their nodes one by one through the op table, as the
+    /// sweep itself would: the seam's contract at its plainest.
+    struct OneByOne {
+        /// The first and last node of each run, in increasing order.
+        runs: Vec<(usize, usize)>,
+        ops: Vec<Op>,
+        values: Vec<f64>,
+        /// Where each node's operand words start.
+        starts: Vec<usize>,
+    }
+
+    impl Runs for OneByOne {
+        const ANY: bool = true;
+
+        fn next(&self) -> usize {
+            self.runs.last().map_or(usize::MAX, |r| r.1)
+        }
+
+        fn pullback(&mut self, sweep: &mut Sweep<'_>) -> (usize, usize) {
+            let (first, last) = self.runs.pop().expect("the run `next` named");
+            for i in (first..=last).rev() {
+                let g = sweep.adjoint(i as u32);
+                if g != 0.0 {
+                    sweep.seek(self.starts[i]);
+                    pullback(sweep, self.ops[i], self.values[i], g);
+                }
+            }
+            (first, self.starts[first])
+        }
+    }
+
+    #[test]
+    fn a_sweep_through_runs_that_send_what_their_nodes_would_gives_the_plain_adjoints() {
+        // A small linear congruential generator: the same graphs every run.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) as usize) % n
+        };
+        for _ in 0..200 {
+            let tape = Tape::new();
+            let mut vars: Vec<_> = (0..3).map(|i| tape.var(0.5 + i as f64)).collect();
+            for _ in 0..(3 + next(30)) {
+                let a = vars[next(vars.len())];
+                let b = vars[next(vars.len())];
+                vars.push(match next(6) {
+                    0 => a * b,
+                    1 => 2.0 - a,
+                    2 => a * 3.0,
+                    3 => a.sin(),
+                    4 => tape.sum([a, b, a]),
+                    _ => a + tape.constant(-0.0),
+                });
+            }
+            let out = vars[vars.len() - 1 - next(3)].index();
+            // Runs of one to four nodes here and there, the output's among
+            // them now and then.
+            let mut runs = Vec::new();
+            let mut i = next(3);
+            while i <= out {
+                let last = (i + next(4)).min(out);
+                if next(2) == 0 {
+                    runs.push((i, last));
+                }
+                i = last + 1 + next(3);
+            }
+            let mut one_by_one = tape.state().with(|t| OneByOne {
+                runs: runs.clone(),
+                ops: t.ops().to_vec(),
+                values: t.values().to_vec(),
+                starts: t
+                    .ops()
+                    .iter()
+                    .scan(0, |at, op| {
+                        *at += op.words();
+                        Some(*at - op.words())
+                    })
+                    .collect(),
+            });
+            let (mut plain, mut through_runs) = (Vec::new(), Vec::new());
+            assert!(sweep(tape.state(), out, &mut plain, None, &mut NoRuns).is_none());
+            assert!(sweep(tape.state(), out, &mut through_runs, None, &mut one_by_one).is_none());
+            // The sweep resumes below each run at its first node's words,
+            // so the adjoints are the plain ones to the bit (signs of zero
+            // too), and it took every run.
+            let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&plain), bits(&through_runs), "runs {runs:?}");
+            assert!(
+                one_by_one.runs.is_empty(),
+                "runs left: {:?}",
+                one_by_one.runs
+            );
+        }
+    }
 }

@@ -1,8 +1,53 @@
-//! Fused runs: where a program's products are added up by one sum or one
-//! chain of additions (`fuse`), and the check that a program is of the
-//! shape the unchecked replay reads (`well_formed`).
+//! Fused runs: what they are ([`Fused`]), where a program's products are
+//! added up by one sum or one chain of additions (`fuse`), and the check
+//! that a program is of the shape the unchecked replay reads
+//! (`well_formed`).
 #[allow(clippy::wildcard_imports)]
 use super::*;
+
+/// A run of products that one node adds up, which a compiled program
+/// replays with that node as one step, forward and back, without
+/// dispatching on each product's op or reading the products back: a
+/// neuron's `b + Σ wᵢ·xᵢ`, as one sum or as a loop of additions. The
+/// products are all `x·y` or all `x·c`, each used once, by the run alone,
+/// and not read by the caller. The formulas are the op table's and the
+/// order is the tape's, so the numbers are those of the nodes one by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Fused {
+    /// The run's first node, a product.
+    pub(super) first: u32,
+    /// Where the first product's operand words start.
+    pub(super) first_at: u32,
+    /// The run's last node: the sum, or the last addition.
+    pub(super) last: u32,
+    /// The products' op, [`Op::Mul`] or [`Op::MulConst`].
+    pub(super) op: Op,
+    pub(super) kind: Run,
+}
+
+/// How a fused run adds its products up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Run {
+    /// The nodes `first..last` are products, and the sum `last`'s input
+    /// list ends with them, in order: `tape.sum(once(b).chain(products))`.
+    Sum,
+    /// The nodes `first..=last` alternate a product and an addition of it
+    /// to the addition before (`acc = acc + w·x` in a loop), each addition
+    /// used by the next alone; the first adds to a node before the run.
+    /// At least two products: one and its addition gain nothing as a run.
+    Chain,
+}
+
+impl Fused {
+    /// How many products the run adds up.
+    #[inline(always)]
+    pub(super) fn products(&self) -> u32 {
+        match self.kind {
+            Run::Sum => self.last - self.first,
+            Run::Chain => (self.last - self.first).div_ceil(2),
+        }
+    }
+}
 
 /// Where each node's operand words start in `t.args()`, all at once (the
 /// tape's own index is built on demand, node by node).

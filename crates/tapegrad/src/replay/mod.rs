@@ -32,18 +32,20 @@ use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
 
-use crate::backward::{Fused, Run, depends_on, sweep};
+use crate::backward::{Runs, Sweep, depends_on, sweep};
 use crate::error::{Error, Result};
-use crate::op::{self, Op, Shape};
+use crate::op::{self, Op, Pullback, Shape};
 use crate::tape::{Cmp, Erased, Guard, Read, Side};
 use crate::tape::{Inner, State, Tape, Var};
 
 mod build;
 mod fuse;
+mod pullback;
 mod run;
 
 use build::Program;
-use fuse::{fuse, well_formed};
+use fuse::{Fused, Run, fuse, well_formed};
+use pullback::FusedRuns;
 use run::replay;
 
 impl Tape {
@@ -312,7 +314,8 @@ impl Compiled {
         self.check_len("gradient buffer", grad.len())?;
         self.forward(at)?;
         let out = self.output as usize;
-        let fault = sweep(&self.program, out, &mut self.adjoints, None, &self.fused);
+        let mut runs = FusedRuns::below(&self.fused, out);
+        let fault = sweep(&self.program, out, &mut self.adjoints, None, &mut runs);
         debug_assert!(fault.is_none());
         for (g, &i) in grad.iter_mut().zip(&self.inputs) {
             // An input recorded after the output does not reach it.

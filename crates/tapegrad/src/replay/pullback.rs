@@ -1,18 +1,59 @@
-//! Fused runs in the numeric sweep: a compiled program's products added up
-//! by one sum or one chain of additions, swept as one step each in the
+//! Fused runs in the numeric sweep: the replay's side of its seam
+//! ([`Runs`]), each run of products added up swept as one step in the
 //! order the nodes one by one would be.
-use super::sweep::Sweep;
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
+/// The fused runs of a program still to sweep, the last first: what the
+/// numeric sweep takes as one step each.
+pub(super) struct FusedRuns<'f> {
+    fused: &'f [Fused],
+}
+
+impl<'f> FusedRuns<'f> {
+    /// The runs of `fused` (in increasing order) that a sweep from node
+    /// `out` meets: those that end at or below it.
+    pub(super) fn below(fused: &'f [Fused], out: usize) -> Self {
+        let end = fused.partition_point(|f| f.last as usize <= out);
+        FusedRuns {
+            fused: &fused[..end],
+        }
+    }
+}
+
+impl Runs for FusedRuns<'_> {
+    const ANY: bool = true;
+
+    #[inline(always)]
+    fn next(&self) -> usize {
+        self.fused.last().map_or(usize::MAX, |f| f.last as usize)
+    }
+
+    #[inline(always)]
+    fn pullback(&mut self, sweep: &mut Sweep<'_>) -> (usize, usize) {
+        let Some((f, rest)) = self.fused.split_last() else {
+            unreachable!("the sweep asks only for the run `next` named")
+        };
+        self.fused = rest;
+        match f.kind {
+            Run::Sum => sum_pullback(sweep, f),
+            // Chains are rarer than sums, and longer: a call keeps the
+            // sweep's loop tight, and the sweep handed by value leaves its
+            // fields in registers there.
+            Run::Chain => chain_pullback(sweep.reborrow(), f),
+        }
+        (f.first as usize, f.first_at as usize)
+    }
+}
+
 /// Sends the adjoint of a fused sum through the run: to the nodes before
 /// it that the sum takes, and through the products, last first (a chain's
-/// is [`chain_run`]). Those are the contributions, and their order, of
+/// is [`chain_pullback`]). Those are the contributions, and their order, of
 /// sweeping each node of the run on its own; a product's adjoint would be
 /// `0 + g`, from the one node that uses it, so none is stored.
 #[inline(always)]
-pub(super) fn fused_pullback(sweep: &mut Sweep<'_>, f: &Fused) {
-    let g = sweep.adjoints[f.last as usize];
+fn sum_pullback(sweep: &mut Sweep<'_>, f: &Fused) {
+    let g = sweep.adjoint(f.last);
     if g == 0.0 {
         return;
     }
@@ -22,37 +63,48 @@ pub(super) fn fused_pullback(sweep: &mut Sweep<'_>, f: &Fused) {
     }
 }
 
-/// [`fused_pullback`] for a sum of products of op `op`, a literal at each
+/// [`sum_pullback`] for a sum of products of op `op`, a literal at each
 /// call, so that the products' match on it folds away.
 #[inline(always)]
-pub(super) fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
+fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
     let (first, at) = (f.first, f.first_at as usize);
     // The sum sends `g` to its terms before the products.
     let count = f.last - first;
-    sweep.at = at + 2 * count as usize;
+    sweep.seek(at + 2 * count as usize);
     let value = sweep.input(f.last);
     let mut outside = Outside::<true> {
         sweep: &mut *sweep,
         first,
         cut: count,
     };
-    pullback(&mut outside, Op::Sum, value, g);
+    op::pullback(&mut outside, Op::Sum, value, g);
     // Node by node, each product's adjoint would be `0 + g` (its slot
     // starts at +0 and the sum adds `g`), which turns a -0 into +0: the
     // same here, so the products see the bits they would unfused.
     let g = 0.0 + g;
-    for k in (0..count).rev() {
-        sweep.at = at + 2 * k as usize;
-        let value = sweep.input(first + k);
-        pullback(sweep, op, value, g);
+    // Stepped in `usize`: a `u32` step widened for each product's words
+    // costs a mask in a register the loop needs.
+    for k in (0..count as usize).rev() {
+        sweep.seek(at + 2 * k);
+        let value = sweep.input(first + k as u32);
+        op::pullback(sweep, op, value, g);
     }
 }
 
-/// The pullback of a fused chain of additions of products of op `op`, a
-/// literal at each call, as [`fused_pullback`] sends a sum's.
+/// The pullback of a fused chain, as [`sum_pullback`] sends a sum's.
+#[inline(never)]
+fn chain_pullback(mut sweep: Sweep<'_>, f: &Fused) {
+    match f.op {
+        Op::Mul => chain_run(&mut sweep, Op::Mul, f),
+        _ => chain_run(&mut sweep, Op::MulConst, f),
+    }
+}
+
+/// [`chain_pullback`] for a chain of additions of products of op `op`, a
+/// literal at each call, so that the products' match on it folds away.
 #[inline(always)]
-pub(super) fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
-    let g = sweep.adjoints[f.last as usize];
+fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
+    let g = sweep.adjoint(f.last);
     if g == 0.0 {
         return;
     }
@@ -61,16 +113,16 @@ pub(super) fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
     // (its slot starts at +0), which turns a -0 into +0.
     let inner = 0.0 + g;
     let product = |sweep: &mut Sweep<'_>, k: u32| {
-        sweep.at = at + 4 * k as usize;
+        sweep.seek(at + 4 * k as usize);
         let value = sweep.input(first + 2 * k);
-        pullback(sweep, op, value, inner);
+        op::pullback(sweep, op, value, inner);
     };
     // The products after the first, last first; then the first addition
     // sends its adjoint to its total, and the first product its own.
     for k in (1..f.products()).rev() {
         product(sweep, k);
     }
-    sweep.at = at + 2;
+    sweep.seek(at + 2);
     let value = sweep.input(first + 1);
     let mut outside = Outside::<false> {
         sweep: &mut *sweep,
@@ -79,14 +131,14 @@ pub(super) fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
     };
     // A chain has at least two additions, so the first one's adjoint is
     // `0 + g`, from the next.
-    pullback(&mut outside, Op::Add, value, inner);
+    op::pullback(&mut outside, Op::Add, value, inner);
     product(sweep, 0);
 }
 
 /// A node of a fused run as the rest of the tape sees it: it sends
-/// adjoints only to nodes before the run, and a sum's input list ends
-/// `cut` entries early, before its products.
-pub(super) struct Outside<'s, 'a, const SUM: bool> {
+/// adjoints only to nodes before the run, and a sum's input list (`SUM`)
+/// ends `cut` entries early, before its products.
+struct Outside<'s, 'a, const SUM: bool> {
     sweep: &'s mut Sweep<'a>,
     first: u32,
     cut: u32,
@@ -131,48 +183,4 @@ impl<const SUM: bool> Pullback for Outside<'_, '_, SUM> {
     }
 
     fn custom(&mut self, _out: f64, _g: f64) {}
-}
-
-/// A run of products that one node adds up, which a compiled program
-/// replays with that node as one step, forward and back, without
-/// dispatching on each product's op or reading the products back: a
-/// neuron's `b + Σ wᵢ·xᵢ`, as one sum or as a loop of additions. The
-/// products are all `x·y` or all `x·c`, each used once, by the run alone,
-/// and not read by the caller. The formulas are the op table's and the
-/// order is the tape's, so the numbers are those of the nodes one by one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Fused {
-    /// The run's first node, a product.
-    pub(crate) first: u32,
-    /// Where the first product's operand words start.
-    pub(crate) first_at: u32,
-    /// The run's last node: the sum, or the last addition.
-    pub(crate) last: u32,
-    /// The products' op, [`Op::Mul`] or [`Op::MulConst`].
-    pub(crate) op: Op,
-    pub(crate) kind: Run,
-}
-
-/// How a fused run adds its products up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Run {
-    /// The nodes `first..last` are products, and the sum `last`'s input
-    /// list ends with them, in order: `tape.sum(once(b).chain(products))`.
-    Sum,
-    /// The nodes `first..=last` alternate a product and an addition of it
-    /// to the addition before (`acc = acc + w·x` in a loop), each addition
-    /// used by the next alone; the first adds to a node before the run.
-    /// At least two products: one and its addition gain nothing as a run.
-    Chain,
-}
-
-impl Fused {
-    /// How many products the run adds up.
-    #[inline(always)]
-    pub(crate) fn products(&self) -> u32 {
-        match self.kind {
-            Run::Sum => self.last - self.first,
-            Run::Chain => (self.last - self.first).div_ceil(2),
-        }
-    }
 }
