@@ -11,6 +11,8 @@ mod custom;
 mod inner;
 mod live;
 mod notes;
+#[cfg(feature = "num-traits")]
+mod num;
 mod pool;
 mod record;
 mod var;

@@ -259,12 +259,17 @@ impl State {
     where
         C: CustomOp + Send + Sync + 'static,
     {
+        self.custom_shared(Arc::new(op), inputs)
+    }
+
+    /// Records a custom node of `op`, which other nodes may share.
+    #[track_caller]
+    pub(crate) fn custom_shared(&self, op: Arc<dyn Erased>, inputs: &[Var]) -> Var {
         // Constant inputs become `const` nodes: a custom node's inputs are
         // nodes.
         let nodes: Vec<u32> = inputs.iter().map(|&v| self.node_of(v)).collect();
         let xs: Vec<f64> = inputs.iter().map(|v| v.value).collect();
         let value = op.value(&xs);
-        let op: Arc<dyn Erased> = Arc::new(op);
         let at = Location::caller();
         let id = self.customs.borrow().len();
         // The closure stores indices only: the op is stored after it, and

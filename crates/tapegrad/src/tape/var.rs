@@ -328,6 +328,26 @@ impl Var {
         self.max(lo).min(hi)
     }
 
+    /// The positive difference `max(self - other, 0)`, as `f64::abs_sub`
+    /// (C's `fdim`); `∂/∂self = 1`, `∂/∂other = -1` above the tie, 0 at and
+    /// below it.
+    ///
+    /// ```
+    /// use tapegrad::{Tape, Var};
+    ///
+    /// let tape = Tape::new();
+    /// let (x, y) = (tape.var(5.0), tape.var(2.0));
+    /// let d = x.abs_sub(y);
+    /// assert_eq!(d.value(), 3.0);
+    /// assert_eq!((d.backward()[x], d.backward()[y]), (1.0, -1.0));
+    /// assert_eq!(y.abs_sub(Var::constant(4.0)).value(), 0.0);
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn abs_sub(self, other: Var) -> Var {
+        self.binary(Op::AbsSub, other)
+    }
+
     /// `atan2(self, x)`: the angle of the point `(x, self)`, with `x` a
     /// `Var` or an `f64`.
     ///
