@@ -95,17 +95,21 @@ impl Inner {
         op: Op,
         words: [u32; N],
         value: f64,
+        location: &'static Location<'static>,
     ) -> Option<usize> {
         const { assert!(N <= 2) };
         debug_assert_eq!(op.words(), N);
         let index = self.ops.len();
-        if index == self.room && !self.reserve_nodes() {
+        // One test for both slow paths: a full buffer, and a tape that
+        // keeps locations (its `room` is 0).
+        if index >= self.room && !self.make_room(location) {
             return None;
         }
         let at = self.args.len();
         // SAFETY: `ops` and `values` have length `index` and room for
-        // `self.room > index` elements, and `args` has two spare words for
-        // each of those nodes (see `set_room`).
+        // `capacity_room() > index` elements (`room` is at most that, and
+        // `make_room` makes it so), and `args` has two spare words for each
+        // of those nodes (see `capacity_room`).
         unsafe {
             self.ops.as_mut_ptr().add(index).write(op);
             self.values.as_mut_ptr().add(index).write(value);
@@ -131,6 +135,21 @@ impl Inner {
     /// would outgrow the pool's bound. The word stream grows a little early
     /// so that a stretch of leaves after binary ops does not come back here
     /// for every node.
+    /// The slow path of [`Inner::push_node`]: grows the buffers if they are
+    /// full, and on a tape that keeps locations notes the location of the
+    /// node about to be written; false if the tape holds its most nodes.
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, location: &'static Location<'static>) -> bool {
+        if self.ops.len() >= self.capacity_room() && !self.reserve_nodes() {
+            return false;
+        }
+        if let Some(l) = &mut self.locations {
+            l.push(self.recording_at.unwrap_or(location));
+        }
+        true
+    }
+
     #[cold]
     #[inline(never)]
     pub(super) fn reserve_nodes(&mut self) -> bool {
@@ -147,7 +166,7 @@ impl Inner {
             self.args.reserve(2 * more);
         }
         self.set_room();
-        debug_assert!(self.room > len);
+        debug_assert!(self.capacity_room() > len);
         true
     }
 
@@ -314,16 +333,26 @@ impl Inner {
         reserved
     }
 
-    /// Notes how many nodes of up to two words fit without growing, and
-    /// without passing the limit.
+    /// Notes where [`Inner::push_node`] must take its slow path: where the
+    /// buffers are full, or at once on a tape that keeps locations, which
+    /// notes each node's there.
     pub(super) fn set_room(&mut self) {
+        self.room = if self.locations.is_some() {
+            0
+        } else {
+            self.capacity_room()
+        };
+    }
+
+    /// How many nodes of up to two words fit without growing, and without
+    /// passing the limit.
+    fn capacity_room(&self) -> usize {
         let spare_words = self.args.capacity() - self.args.len();
-        self.room = self
-            .ops
+        self.ops
             .capacity()
             .min(self.values.capacity())
             .min(self.ops.len() + spare_words / 2)
-            .min(self.limit);
+            .min(self.limit)
     }
 
     /// Forgets every node and note, keeping the buffers.

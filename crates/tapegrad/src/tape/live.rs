@@ -20,10 +20,14 @@ const BLOCK_BITS: u32 = 20;
 /// so id 0 is free to mean "a constant, on no tape".
 static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 
+/// What [`LAST`] holds when it holds no tape: an id no tape ever has (ids
+/// stay below 2⁶⁴ − 2²⁰) and that no constant has (0).
+const NONE: (u64, *const State) = (u64::MAX, std::ptr::null());
+
 thread_local! {
     /// The tape looked up last, by id: most code records on one tape at a
-    /// time, so most lookups end here. `(0, null)` when there is none.
-    static LAST: Cell<(u64, *const State)> = const { Cell::new((0, std::ptr::null())) };
+    /// time, so most lookups end here with one comparison.
+    static LAST: Cell<(u64, *const State)> = const { Cell::new(NONE) };
     /// Every live tape of this thread, by id.
     static LIVE: RefCell<Vec<(u64, *const State)>> = const { RefCell::new(Vec::new()) };
     /// The next id of this thread's current block and the block's end.
@@ -38,9 +42,10 @@ pub(super) fn fresh_id() -> u64 {
     let (mut next, mut end) = NEXT_ID.with(Cell::get);
     if next == end {
         let block = NEXT_BLOCK.fetch_add(1, Relaxed);
-        // 2⁴⁴ blocks of 2²⁰ ids: a new id every nanosecond lasts 500 years.
+        // 2⁴⁴ − 1 blocks of 2²⁰ ids: a new id every nanosecond lasts 500
+        // years; the last block is never handed out, so `NONE`'s is no id.
         assert!(
-            block < 1 << (64 - BLOCK_BITS),
+            block < (1 << (64 - BLOCK_BITS)) - 1,
             "tapegrad: this process has used every recording id"
         );
         // During thread teardown the list may be gone: the block is still
@@ -66,7 +71,7 @@ pub(super) fn unregister(state: &State) {
     let p = std::ptr::from_ref(state);
     LAST.with(|l| {
         if l.get().1 == p {
-            l.set((0, std::ptr::null()));
+            l.set(NONE);
         }
     });
     // During thread teardown the list may be gone, and with it the entry.
@@ -97,11 +102,18 @@ pub(super) fn renew(state: &State, id: u64) {
 #[inline(always)]
 #[track_caller]
 pub(super) fn find(id: u64) -> Found {
-    let (last, p) = LAST.with(Cell::get);
-    if last == id && id != 0 {
-        return Found(p);
+    match hit(id) {
+        Some(found) => found,
+        None => Found(search(id)),
     }
-    Found(search(id))
+}
+
+/// The tape of recording `id` if it is the one looked up last: the one
+/// comparison a recording step pays (never a hit for a constant's 0).
+#[inline(always)]
+pub(super) fn hit(id: u64) -> Option<Found> {
+    let (last, p) = LAST.with(Cell::get);
+    (last == id).then_some(Found(p))
 }
 
 /// [`find`] past the last tape looked up.

@@ -200,7 +200,10 @@ impl Tape {
     /// ```
     pub fn with_locations() -> Tape {
         let tape = Tape::new();
-        tape.state.with(|t| t.locations = Some(Vec::new()));
+        tape.state.with(|t| {
+            t.locations = Some(Vec::new());
+            t.set_room();
+        });
         tape
     }
 

@@ -309,16 +309,20 @@ impl State {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn push<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> Var {
+        let index = self.push_index(op, words, value);
+        self.handle(index as usize, value)
+    }
+
+    /// [`State::push`], giving the new node's index: for a `Var` that
+    /// already holds the recording's id.
+    #[inline(always)]
+    #[track_caller]
+    pub(crate) fn push_index<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> u32 {
         let at = Location::caller();
-        let pushed = self.with(|t| {
-            let index = t.push_node(op, words, value);
-            if index.is_some() {
-                t.locate(at, 1);
-            }
-            index
-        });
+        let pushed = self.with(|t| t.push_node(op, words, value, at));
         match pushed {
-            Some(index) => self.handle(index, value),
+            // Below the limit, at most `u32::MAX`: it fits.
+            Some(index) => index as u32,
             None => self.full(Full::Nodes),
         }
     }
@@ -342,7 +346,7 @@ impl State {
     /// constant and the node are checked to fit before either is stored.
     #[inline(always)]
     #[track_caller]
-    pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> Var {
+    pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> u32 {
         let at = Location::caller();
         let index = self.with(|t| {
             let k = t.consts.len();
@@ -350,14 +354,13 @@ impl State {
                 return Err(Full::Constants);
             }
             let index = t
-                .push_node(op, [input, k as u32], value)
+                .push_node(op, [input, k as u32], value, at)
                 .ok_or(Full::Nodes)?;
             t.consts.push(c);
-            t.locate(at, 1);
             Ok(index)
         });
         match index {
-            Ok(index) => self.handle(index, value),
+            Ok(index) => index as u32,
             Err(full) => self.full(full),
         }
     }

@@ -387,10 +387,13 @@ impl Var {
     #[track_caller]
     pub(crate) fn unary(self, op: Op) -> Var {
         let value = op::eval_unary(op, self.value);
-        if self.is_constant() {
-            return Var::constant(value);
-        }
-        live::find(self.id).get().push(op, [self.index], value)
+        let index = match live::hit(self.id) {
+            Some(tape) => tape.get().push_index(op, [self.index], value),
+            // The slow path takes and gives plain numbers, so the handle
+            // stays in registers on the fast one.
+            None => unary_elsewhere(self.id, self.index, op, value),
+        };
+        Var::node(value, self.id, index)
     }
 
     /// Records the op `op` of this node and the constant operand `c`.
@@ -398,35 +401,52 @@ impl Var {
     #[track_caller]
     pub(crate) fn with_const(self, op: Op, c: f64) -> Var {
         let value = op::eval_unary_const(op, self.value, c);
-        if self.is_constant() {
-            return Var::constant(value);
-        }
-        live::find(self.id)
-            .get()
-            .push_with_const(op, self.index, c, value)
+        let index = match live::hit(self.id) {
+            Some(tape) => tape.get().push_with_const(op, self.index, c, value),
+            None => with_const_elsewhere(self.id, self.index, op, c, value),
+        };
+        Var::node(value, self.id, index)
     }
 
     /// Records the two-input op `op` of this node and `rhs`.
     #[inline(always)]
     #[track_caller]
     pub(crate) fn binary(self, op: Op, rhs: Var) -> Var {
-        if self.id != rhs.id || self.is_constant() {
-            return self.binary_mixed(op, rhs);
+        if self.id == rhs.id {
+            if let Some(tape) = live::hit(self.id) {
+                let value = op::eval_binary(op, self.value, rhs.value);
+                let index = tape.get().push_index(op, [self.index, rhs.index], value);
+                return Var::node(value, self.id, index);
+            }
         }
-        let value = op::eval_binary(op, self.value, rhs.value);
-        live::find(self.id)
-            .get()
-            .push(op, [self.index, rhs.index], value)
+        self.binary_mixed(op, rhs)
     }
 
-    /// [`Var::binary`] where a side is a constant on no tape, or the sides
-    /// are on two tapes (a panic): a constant side becomes the op's
+    /// The handle of node `index` of recording `id` with value `value`, or
+    /// the constant `value` when `id` is 0 (the slow paths answer so for a
+    /// constant operand).
+    #[inline(always)]
+    fn node(value: f64, id: u64, index: u32) -> Var {
+        Var { value, id, index }
+    }
+
+    /// [`Var::binary`] where a side is a constant on no tape, the tape is
+    /// not the one looked up last, or the sides are on two tapes (a panic):
+    /// a constant side becomes the op's
     /// constant operand where the table has such a form, else a `const`
     /// node on the other side's tape.
     #[inline(never)]
     #[track_caller]
     fn binary_mixed(self, op: Op, rhs: Var) -> Var {
         match (self.is_constant(), rhs.is_constant()) {
+            // Two nodes of one tape, not the one looked up last.
+            (false, false) if self.id == rhs.id => {
+                let value = op::eval_binary(op, self.value, rhs.value);
+                let index = live::find(self.id)
+                    .get()
+                    .push_index(op, [self.index, rhs.index], value);
+                Var::node(value, self.id, index)
+            }
             (true, true) => Var::constant(op::eval_binary(op, self.value, rhs.value)),
             (false, true) => match const_rhs(op) {
                 Some(k) => self.with_const(k, rhs.value),
@@ -442,6 +462,28 @@ impl Var {
             (false, false) => live::find(self.id).get().foreign(rhs),
         }
     }
+}
+
+/// [`Var::unary`] of a constant (index 0, with id 0 the constant itself),
+/// or of a node of a tape other than the one looked up last.
+#[inline(never)]
+#[track_caller]
+fn unary_elsewhere(id: u64, index: u32, op: Op, value: f64) -> u32 {
+    if id == 0 {
+        return 0;
+    }
+    live::find(id).get().push_index(op, [index], value)
+}
+
+/// [`Var::with_const`] of a constant, or of a node of a tape other than
+/// the one looked up last.
+#[inline(never)]
+#[track_caller]
+fn with_const_elsewhere(id: u64, index: u32, op: Op, c: f64, value: f64) -> u32 {
+    if id == 0 {
+        return 0;
+    }
+    live::find(id).get().push_with_const(op, index, c, value)
 }
 
 /// The op recording `x ∘ c` for the two-input op `op` with a constant
