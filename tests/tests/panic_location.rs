@@ -147,3 +147,129 @@ fn stale_sum_and_missing_node_panic_at_the_callers_line() {
         let _ = tape.node(7);
     });
 }
+
+/// Runs `f`, which must panic at this file's line `line`, and returns the
+/// panic's message.
+fn misuse(what: &str, line: u32, f: impl FnOnce()) -> String {
+    hook();
+    LOCATION.with(|l| *l.borrow_mut() = None);
+    EXPECTING.with(|e| *e.borrow_mut() = true);
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    EXPECTING.with(|e| *e.borrow_mut() = false);
+    let payload = result.expect_err("expected a panic");
+    let (file, at) = LOCATION
+        .with(|l| l.borrow_mut().take())
+        .expect("the hook saw the panic");
+    assert!(
+        file.ends_with("panic_location.rs") && at == line,
+        "{what}: the panic points at {file}:{at}, not at this test's line {line}"
+    );
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_var_of_a_cleared_tape_panics_at_the_callers_line_and_says_so() {
+    let mut tape = Tape::new();
+    let x = tape.var(2.0);
+    tape.clear();
+    let _fresh = tape.var(5.0); // node 0 again: x must not read it
+    let message = misuse("x * 2 after clear", line!() + 1, || {
+        let _ = x * 2.0;
+    });
+    assert!(message.contains("tape was dropped or cleared"), "{message}");
+    let message = misuse("x.value() after clear", line!() + 1, || {
+        let _ = x.value();
+    });
+    assert!(message.contains("tape was dropped or cleared"), "{message}");
+}
+
+#[test]
+fn a_var_of_a_dropped_tape_panics_at_the_callers_line_and_says_so() {
+    let x = {
+        let tape = Tape::new();
+        tape.var(2.0)
+    };
+    let other = Tape::new(); // may take the dropped tape's buffers
+    let _y = other.var(7.0);
+    let message = misuse("x.sin() after drop", line!() + 1, || {
+        let _ = x.sin();
+    });
+    assert!(message.contains("tape was dropped or cleared"), "{message}");
+    let message = misuse("x.backward() after drop", line!() + 1, || {
+        let _ = x.backward();
+    });
+    assert!(message.contains("tape was dropped or cleared"), "{message}");
+}
+
+#[test]
+fn a_var_used_on_another_thread_panics_there_and_says_so() {
+    let tape = Tape::new();
+    let x = tape.var(3.0);
+    // A Var is Send: the misuse is caught where it is used.
+    let line = line!() + 6;
+    let message = std::thread::spawn(move || {
+        misuse("x + 1 on another thread", line, move || {
+            let _ = x + 1.0;
+        })
+    })
+    .join()
+    .unwrap();
+    assert!(message.contains("another thread"), "{message}");
+    // Its tape is untouched and goes on recording here.
+    assert_eq!((x * x).value(), 9.0);
+}
+
+#[test]
+fn gradients_indexed_by_a_var_of_another_recording_panic_at_the_callers_line() {
+    let mut tape = Tape::new();
+    let x = tape.var(3.0);
+    let g = (x * x).backward();
+    let other = Tape::new();
+    let y = other.var(1.0);
+    let message = misuse("g[y] of another tape", line!() + 1, || {
+        let _ = g[y];
+    });
+    assert!(message.contains("two different tapes"), "{message}");
+    tape.clear();
+    let z = tape.var(3.0); // node 0 of the new recording
+    let message = misuse("g.wrt(z) after clear", line!() + 1, || {
+        let _ = g.wrt(z);
+    });
+    assert!(message.contains("another recording"), "{message}");
+    // d(x²)/dx = 6 still answers for x, which the gradients were taken of.
+    assert_eq!(g[x], 6.0);
+}
+
+#[test]
+fn a_constant_has_no_node_to_name_or_index() {
+    let c = Var::constant(2.0);
+    let message = misuse("constant.named", line!() + 1, || {
+        let _ = c.named("c");
+    });
+    assert!(
+        message.contains("constant Var belongs to no tape"),
+        "{message}"
+    );
+    let message = misuse("constant.index", line!() + 1, || {
+        let _ = c.index();
+    });
+    assert!(
+        message.contains("constant Var belongs to no tape"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_var_is_a_small_sendable_static_value() {
+    fn assert_traits<T: Copy + Send + Sync + 'static>() {}
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_traits::<Var>();
+    assert_send_sync::<tapegrad::Gradients>();
+    assert_send_sync::<tapegrad::Vars>();
+    // No larger than the handle with a lifetime was.
+    assert!(std::mem::size_of::<Var>() <= 24);
+}

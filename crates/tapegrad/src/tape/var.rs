@@ -442,9 +442,10 @@ impl Var {
             // Two nodes of one tape, not the one looked up last.
             (false, false) if self.id == rhs.id => {
                 let value = op::eval_binary(op, self.value, rhs.value);
-                let index = live::find(self.id)
-                    .get()
-                    .push_index(op, [self.index, rhs.index], value);
+                let index =
+                    live::find(self.id)
+                        .get()
+                        .push_index(op, [self.index, rhs.index], value);
                 Var::node(value, self.id, index)
             }
             (true, true) => Var::constant(op::eval_binary(op, self.value, rhs.value)),
