@@ -210,7 +210,7 @@ fn a_var_used_on_another_thread_panics_there_and_says_so() {
     let tape = Tape::new();
     let x = tape.var(3.0);
     // A Var is Send: the misuse is caught where it is used.
-    let line = line!() + 6;
+    let line = line!() + 3;
     let message = std::thread::spawn(move || {
         misuse("x + 1 on another thread", line, move || {
             let _ = x + 1.0;
