@@ -69,11 +69,15 @@ fn the_svg_feature_adds_no_dependency() {
 }
 
 #[test]
-fn the_default_features_add_only_petgraph() {
-    // Of the default graph views, only `petgraph` needs a crate.
+fn the_default_features_add_only_num_traits_and_petgraph() {
+    // Of the default features, `num-traits` needs its crate, and of the
+    // graph views only `petgraph` needs one.
     assert_eq!(
         direct_dependencies(&[]),
-        BTreeSet::from(["foldhash", "libm", "petgraph", "smallvec", "thiserror"].map(String::from))
+        BTreeSet::from(
+            ["foldhash", "libm", "num-traits", "petgraph", "smallvec", "thiserror"]
+                .map(String::from)
+        )
     );
 }
 

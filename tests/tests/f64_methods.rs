@@ -7,7 +7,7 @@
 
 use std::f64::consts::PI;
 
-use tapegrad::{Error, Real, Tape, Var};
+use tapegrad::{Error, Tape, Var};
 
 /// Bitwise equality, NaN equal to NaN.
 fn same(a: f64, b: f64) -> bool {

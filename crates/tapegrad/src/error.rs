@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::tape::State;
-
 /// Everything that can go wrong in tapegrad, with the node and op involved.
 ///
 /// ```
@@ -235,45 +233,6 @@ pub enum NonFinite {
 /// assert!(slope(-1.0).is_err()); // ln(-1) is NaN
 /// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-impl Error {
-    /// The error for node `node` of `tape` on the way to `output`: its value
-    /// is not finite, or (with `sent`) the adjoint it sent to an input, by
-    /// the input's tape index and its adjoint after that. Nodes are
-    /// numbered as the dump of `output`'s graph numbers them.
-    pub(crate) fn non_finite(
-        tape: &State,
-        output: usize,
-        node: usize,
-        sent: Option<(usize, f64)>,
-    ) -> Error {
-        // The ids the dump of `output`'s graph gives, without building it.
-        let walk = crate::numbering::ids_of(tape, output);
-        let id = |i: usize| walk.id(i).unwrap_or(usize::MAX);
-        let n = tape.node_view(node);
-        let cause = match sent {
-            Some((input, adjoint)) => NonFinite::Adjoint {
-                input,
-                input_id: id(input),
-                adjoint,
-            },
-            None => NonFinite::Value,
-        };
-        Error::NonFinite {
-            node,
-            id: id(node),
-            input_ids: n.inputs.iter().map(|&i| id(i)).collect(),
-            op: n.op_name().to_string(),
-            inputs: n.inputs.iter().map(|&i| (i, tape.get(i).value)).collect(),
-            constant: n.constant,
-            constant_first: matches!(n.op.shape(), crate::Shape::UnaryConst { const_first: true }),
-            name: n.name.map(String::into_boxed_str),
-            value: n.value,
-            cause,
-            location: n.location,
-        }
-    }
-}
 
 /// How many operands and input values a message lists before it counts
 /// the rest.

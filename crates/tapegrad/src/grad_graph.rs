@@ -11,54 +11,17 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::op::{Apply, Op, Pullback, Real, pullback};
 use crate::tape::Call;
-use crate::tape::{State, Var};
+use std::panic::Location;
 
-impl Var {
-    /// The gradient of `self` with respect to each of `wrt`, recorded as new
-    /// nodes on the tape (PyTorch's `create_graph=True`, JAX's `grad`).
-    ///
-    /// The results are ordinary `Var`s: read their values, dump them, or
-    /// differentiate them again for higher orders.
-    ///
-    /// ```
-    /// use tapegrad::Tape;
-    ///
-    /// let tape = Tape::new();
-    /// let w = tape.var(3.0);
-    /// let b = tape.var(4.0);
-    /// let z = (2.0 * w + 3.0 * b) * (2.0 * b + 1.0);
-    /// let grads = z.grad_graph(&[w, b]);
-    /// assert_eq!((grads[0].value(), grads[1].value()), (18.0, 63.0));
-    /// // d²z/db² = d(3y + 2x)/db = 3·2 + 2·3 = 12
-    /// assert_eq!(grads[1].grad_graph(&[b])[0].value(), 12.0);
-    /// ```
-    ///
-    /// The recorded graph is at most a constant factor larger than the part
-    /// of the tape `self` depends on. Multiplications by an exact 1 are
-    /// folded away, and so is arithmetic on constants (in `f64`, exactly as
-    /// the numeric sweep does it). A gradient that is a constant (or zero,
-    /// for an input `self` does not depend on) is recorded as a constant.
-    ///
-    /// # Panics
-    /// If a `Var` of `wrt` belongs to another tape.
-    #[must_use]
-    #[track_caller]
-    pub fn grad_graph(self, wrt: &[Var]) -> Vec<Var> {
-        if self.is_constant() {
-            // A constant's derivatives are 0 with respect to anything.
-            return wrt.iter().map(|_| Var::constant(0.0)).collect();
-        }
-        // Custom ops' partials are the user's code: hold the tape.
-        let shared = crate::tape::shared(self.id);
-        let tape: &State = &shared;
-        for &v in wrt {
-            if !v.is_constant() {
-                tape.check_owns(v);
-            }
-        }
+use crate::tape::{GradGraph, State, Var};
+
+/// An adjoint during a recorded sweep: a `Var`, or a constant not yet put on
+/// the tape (the seed 1, and anything computed from constants alone).
+impl GradGraph for State {
+    fn grad_graph(&self, out: u32, wrt: &[Var], at: &'static Location<'static>) -> Vec<Var> {
         // Nodes the sweep records are noted at this call's line, also when
         // a custom op's partials panic part way (the marker resets on drop).
-        let at = std::panic::Location::caller();
+        let tape = self;
         let before = tape.with(|t| t.set_recording_at(Some(at)));
         struct Reset<'a>(&'a State, Option<&'static std::panic::Location<'static>>);
         impl Drop for Reset<'_> {
@@ -69,7 +32,7 @@ impl Var {
         }
         let _reset = Reset(tape, before);
         let start = tape.len();
-        let out = self.index as usize;
+        let out = out as usize;
         let mut sweep = Recorder {
             tape,
             words: [0; 3],
@@ -104,8 +67,6 @@ impl Var {
     }
 }
 
-/// An adjoint during a recorded sweep: a `Var`, or a constant not yet put on
-/// the tape (the seed 1, and anything computed from constants alone).
 #[derive(Clone, Copy, Debug)]
 enum Adjoint {
     Const(f64),

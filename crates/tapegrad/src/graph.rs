@@ -93,11 +93,10 @@
 use std::cell::OnceCell;
 use std::path::Path;
 
-use crate::backward::Gradients;
 use crate::error::{Error, IoError, Result};
 pub use crate::escape::format_number;
 use crate::op::Op;
-use crate::tape::{State, Tape, Var};
+use crate::tape::{Gradients, State, Tape, Var};
 use std::rc::Rc;
 
 // This file holds the Graph type, its builders and accessors; each view

@@ -1,28 +1,8 @@
 //! Second derivatives from recorded gradient graphs: the Hessian and the
 //! Hessian-vector product.
 
+use crate::tape::{Hessian, Jacobian};
 use crate::{Result, Tape, Var};
-
-/// A function's value, gradient and Hessian at one point.
-///
-/// ```
-/// // f(x, y) = x·y + y³ at (2, 1): ∇f = (y, x + 3y²) = (1, 5),
-/// // H = [[0, 1], [1, 6y]]
-/// let h = tapegrad::hessian(|_, v| v[0] * v[1] + v[1].powi(3), &[2.0, 1.0]).unwrap();
-/// assert_eq!(h.value, 3.0);
-/// assert_eq!(h.gradient, vec![1.0, 5.0]);
-/// assert_eq!(h.matrix, vec![vec![0.0, 1.0], vec![1.0, 6.0]]);
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct Hessian {
-    /// `f(x)`.
-    pub value: f64,
-    /// `∇f(x)`, one entry per input.
-    pub gradient: Vec<f64>,
-    /// `∂²f/∂xᵢ∂xⱼ`, row `i`, column `j`; symmetric by construction.
-    pub matrix: Vec<Vec<f64>>,
-}
 
 /// The value, gradient and Hessian of `f` at `at`, exact to rounding.
 ///
@@ -50,65 +30,6 @@ where
     let tape = Tape::new();
     let leaves: Vec<Var> = at.iter().map(|&x| tape.var(x)).collect();
     f(&tape, &leaves).hessian(&leaves)
-}
-
-impl Var {
-    /// The value, gradient and Hessian of this output with respect to
-    /// `inputs`, on the tape it is recorded on: no function to re-record.
-    /// The gradient's graph is recorded on the tape (as by
-    /// [`Var::grad_graph`]) and each row is one checked reverse sweep of it.
-    ///
-    /// ```
-    /// let tape = tapegrad::Tape::new();
-    /// let (x, y) = (tape.var(1.0), tape.var(2.0));
-    /// let f = x * x * y; // H = [[2y, 2x], [2x, 0]]
-    /// let h = f.hessian(&[x, y]).unwrap();
-    /// assert_eq!(h.gradient, vec![4.0, 1.0]);
-    /// assert_eq!(h.matrix, vec![vec![4.0, 2.0], vec![2.0, 0.0]]);
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::NonFinite`](crate::Error::NonFinite) if the value, the
-    /// gradient or a second derivative is not finite.
-    ///
-    /// # Panics
-    /// If an input belongs to another tape.
-    #[track_caller]
-    pub fn hessian(self, inputs: &[Var]) -> Result<Hessian> {
-        let gradient = self.try_backward()?.wrt_all(inputs);
-        let grads = self.grad_graph(inputs);
-        let n = inputs.len();
-        let mut matrix = vec![vec![0.0; n]; n];
-        for i in 0..n {
-            let row = grads[i].try_backward()?;
-            for j in i..n {
-                matrix[i][j] = row.wrt(inputs[j]);
-                matrix[j][i] = matrix[i][j];
-            }
-        }
-        Ok(Hessian {
-            value: self.value(),
-            gradient,
-            matrix,
-        })
-    }
-}
-
-/// The values and the Jacobian of a function with several outputs.
-///
-/// ```
-/// // f(x) = (x², 3x) at 2: J = [[2x], [3]]
-/// let j = tapegrad::jacobian(|_, v| vec![v[0] * v[0], v[0] * 3.0], &[2.0]).unwrap();
-/// assert_eq!(j.values, vec![4.0, 6.0]);
-/// assert_eq!(j.matrix, vec![vec![4.0], vec![3.0]]);
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct Jacobian {
-    /// The outputs' values, `fᵢ(x)`.
-    pub values: Vec<f64>,
-    /// `matrix[i][j] = ∂fᵢ/∂xⱼ`: a row per output, a column per input.
-    pub matrix: Vec<Vec<f64>>,
 }
 
 /// The values and the Jacobian of `f` at `at`, exact to rounding.

@@ -23,7 +23,7 @@
 //! ```
 //!
 //! The tour below takes each capability in turn: gradients, the f64 method
-//! set, ops of your own, checked gradients, gradient graphs with Hessians
+//! set, your own generic code, ops of your own, checked gradients, gradient graphs with Hessians
 //! and Jacobians, dumps and pictures, compiled replay, gradient checks, the
 //! op table, and the crate's features.
 //!
@@ -72,6 +72,50 @@
 //! let g = loss.backward();
 //! // ∂/∂w₀ = ∂ln(1 + a)/∂a · ∂max/∂z · x₀ + 2^w₀ ln 2 = 0 + √2 ln 2
 //! assert_eq!(g[w[0]], 2f64.sqrt() * 2f64.ln());
+//! ```
+//!
+//! What does not port by the type alone: a value kept in an `f64` (an
+//! accumulator `let mut s = 0.0; s += v * v;` stays an `f64`: start it at
+//! `Var::constant(0.0)`, or `T::zero()` in generic code), and [`Var::max`]
+//! and [`Var::min`], which pass a NaN on where `f64::max` returns the other
+//! side (num-traits' `Float::max` on a `Var` answers as `f64`'s does).
+//!
+//! # Your own generic code
+//!
+//! With the default feature `num-traits`, `Var` implements num-traits'
+//! `Float`, `FloatConst`, `Signed`, `FromPrimitive` and the rest, so a
+//! function written once over `T: Float`, in your code or another crate's,
+//! runs on a tape unchanged and differentiates. Its constants (`T::zero()`,
+//! `T::from(0.5)`, `T::PI()`) are constants on no tape ([`Var::constant`]),
+//! recorded as operands where they meet a node; its predicates (`is_nan`,
+//! `is_finite`, comparisons) are kept as guards for [`Tape::compile`]; and
+//! `mul_add` rounds once, so the values are those of the `f64` instance bit
+//! for bit. A `Var` has no lifetime, so it can also live in a struct.
+//!
+//! ```
+//! use tapegrad::num_traits::Float;
+//! use tapegrad::{Tape, Var};
+//!
+//! /// Rosenbrock's function, written once for any float type.
+//! fn rosenbrock<T: Float>(x: &[T]) -> T {
+//!     let (a, b) = (T::one(), T::from(100.0).unwrap());
+//!     x.windows(2).fold(T::zero(), |s, w| {
+//!         s + b * (w[1] - w[0] * w[0]).powi(2) + (a - w[0]).powi(2)
+//!     })
+//! }
+//!
+//! struct Model {
+//!     params: Vec<Var>, // no lifetime to carry
+//! }
+//!
+//! let tape = Tape::new();
+//! let model = Model { params: vec![tape.var(-1.2), tape.var(1.0)] };
+//! let y = rosenbrock(&model.params);
+//! assert_eq!(y.value(), rosenbrock(&[-1.2, 1.0])); // the f64 instance, bit for bit
+//! let g = y.backward();
+//! // ∂/∂x₀ = -400 x₀ (x₁ - x₀²) - 2 (1 - x₀) = -215.6, ∂/∂x₁ = 200 (x₁ - x₀²) = -88
+//! assert!((g[model.params[0]] + 215.6).abs() < 1e-12);
+//! assert!((g[model.params[1]] + 88.0).abs() < 1e-12);
 //! ```
 //!
 //! # Ops of your own
@@ -270,9 +314,13 @@
 //!
 //! The core (tape, ops, backward, gradient graphs, Hessians, Jacobians,
 //! checks, the text dump) depends on smallvec, thiserror, libm and foldhash only.
-//! The crate's features add graph views; those marked (default) are on unless
-//! `default-features = false`:
+//! The crate's features add number traits and graph views; those marked
+//! (default) are on unless `default-features = false`:
 //!
+//! - `num-traits` (default): `Var` implements num-traits' `Float`,
+//!   `FloatConst`, `Signed`, `Num`, `Zero`, `One`, `Bounded`, `NumCast`,
+//!   `FromPrimitive`, `ToPrimitive` and `Rem`, so code written over
+//!   `T: Float` takes a `Var` (see [Your own generic code](#your-own-generic-code)).
 //! - `petgraph` (default): [`Graph::to_petgraph`], [`Graph::to_dot`] and
 //!   [`Graph::write_dot`], and the re-export `tapegrad::graph::petgraph`
 //!   (the one dependency the views add).
@@ -312,11 +360,15 @@ mod op;
 mod replay;
 mod tape;
 
-pub use backward::Gradients;
 pub use error::{Error, IoError, NonFinite, Result};
 pub use graph::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand};
-pub use higher::{Hessian, Jacobian, hessian, hessian_vector_product, jacobian};
+pub use higher::{hessian, hessian_vector_product, jacobian};
 pub use op::{Op, Pow, Real, Shape};
 pub use replay::{Compiled, ValueRead};
 pub use tape::CustomOp;
-pub use tape::{Node, Rhs, Tape, Var, Vars};
+pub use tape::{Gradients, Hessian, Jacobian, Node, Rhs, Tape, Var, Vars};
+/// The num-traits crate whose traits `Var` implements (feature
+/// `num-traits`), so generic code can name them without a dependency of its
+/// own on a matching version.
+#[cfg(feature = "num-traits")]
+pub use num_traits;

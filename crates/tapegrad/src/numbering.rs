@@ -5,7 +5,7 @@
 //! from each output in turn, visiting a node's operands in operand order;
 //! nodes without inputs come first, in the order the walk meets them, and
 //! every other node follows in the walk's post-order. [`walk`] does this
-//! once for both [`Error::non_finite`](crate::Error::non_finite) and the views, so an
+//! once for both the error of a non-finite node (`backward::non_finite_error`) and the views, so an
 //! error names a node by the id its dump shows.
 
 use crate::op::{Op, Shape};

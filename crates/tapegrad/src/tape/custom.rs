@@ -8,7 +8,7 @@ use crate::op::Real;
 use crate::tape::{State, Var};
 
 /// An op of the user's own, with any number of inputs, recorded by
-/// [`Tape::custom`].
+/// [`Tape::custom`](crate::Tape::custom).
 ///
 /// Its partials are written once, generic over [`Real`], like a row of the
 /// engine's op table: run in `f64` they are the numeric backward sweep's,
