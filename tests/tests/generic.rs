@@ -20,6 +20,11 @@
 //! `powi` for |n| > 4 is `powf`'s value (Rust documents `f64::powi` as
 //! unspecified in precision; at 0.3⁵ they differ in the last bit); `max`
 //! and `min` of `+0` and `-0` give either zero, as `f64::max` may.
+//!
+//! Two engine bugs found here are ignored tests until fixed (`Sum` of `Var`
+//! starts at `+0` where `f64`'s starts at `-0`; `Float::clamp` checks its
+//! bounds only with debug assertions):
+//! `cargo test -p tapegrad-tests --test generic -- --ignored` fails on both.
 
 use std::cmp::Ordering;
 use std::num::FpCategory;
