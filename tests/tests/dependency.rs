@@ -75,8 +75,15 @@ fn the_default_features_add_only_num_traits_and_petgraph() {
     assert_eq!(
         direct_dependencies(&[]),
         BTreeSet::from(
-            ["foldhash", "libm", "num-traits", "petgraph", "smallvec", "thiserror"]
-                .map(String::from)
+            [
+                "foldhash",
+                "libm",
+                "num-traits",
+                "petgraph",
+                "smallvec",
+                "thiserror"
+            ]
+            .map(String::from)
         )
     );
 }

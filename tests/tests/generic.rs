@@ -21,10 +21,9 @@
 //! unspecified in precision; at 0.3⁵ they differ in the last bit); `max`
 //! and `min` of `+0` and `-0` give either zero, as `f64::max` may.
 //!
-//! Two engine bugs found here are ignored tests until fixed (`Sum` of `Var`
-//! starts at `+0` where `f64`'s starts at `-0`; `Float::clamp` checks its
-//! bounds only with debug assertions):
-//! `cargo test -p tapegrad-tests --test generic -- --ignored` fails on both.
+//! Two tests here found engine bugs, since fixed: `Sum` of `Var` started at
+//! `+0` where `f64`'s starts at `-0`, and `Float::clamp` checked its bounds
+//! only with debug assertions.
 
 use std::cmp::Ordering;
 use std::num::FpCategory;
@@ -1796,7 +1795,6 @@ fn a_compiled_generic_function_replays_its_mul_add_and_rem_nodes() {
 }
 
 #[test]
-#[ignore = "engine bug: Float::clamp on Var is num-traits' default, which checks its bounds only with debug assertions (see the report)"]
 #[should_panic(expected = "clamp needs lo <= hi")]
 fn clamp_with_crossed_bounds_panics_as_f64s_does_in_every_build() {
     // f64::clamp panics when min > max or either is NaN, in every build;
@@ -1844,7 +1842,6 @@ fn an_accumulator_ports_when_it_starts_at_t_zero_and_not_as_an_f64() {
 }
 
 #[test]
-#[ignore = "engine bug: Var's Sum starts at +0, f64's at -0 (issue 25, see the report)"]
 fn a_sum_of_negative_zeros_is_negative_zero_as_for_f64() {
     // `Sum for f64` folds from -0.0 (on every toolchain the workspace
     // supports), the additive identity for every f64 (x + -0 = x, +0

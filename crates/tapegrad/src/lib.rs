@@ -363,12 +363,12 @@ mod tape;
 pub use error::{Error, IoError, NonFinite, Result};
 pub use graph::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand};
 pub use higher::{hessian, hessian_vector_product, jacobian};
-pub use op::{Op, Pow, Real, Shape};
-pub use replay::{Compiled, ValueRead};
-pub use tape::CustomOp;
-pub use tape::{Gradients, Hessian, Jacobian, Node, Rhs, Tape, Var, Vars};
 /// The num-traits crate whose traits `Var` implements (feature
 /// `num-traits`), so generic code can name them without a dependency of its
 /// own on a matching version.
 #[cfg(feature = "num-traits")]
 pub use num_traits;
+pub use op::{Op, Pow, Real, Shape};
+pub use replay::{Compiled, ValueRead};
+pub use tape::CustomOp;
+pub use tape::{Gradients, Hessian, Jacobian, Node, Rhs, Tape, Var, Vars};

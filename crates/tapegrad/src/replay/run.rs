@@ -56,7 +56,8 @@ pub(super) unsafe fn replay(
                 let count = (f.last - f.first) as usize;
                 let sum_row = row(at + 2 * count);
                 let (start, len) = (sum_row.word(0), sum_row.word(1));
-                let mut sum = 0.0;
+                // From -0, as `Tape::sum` (and f64's `Sum`) starts.
+                let mut sum = -0.0;
                 for &x in t.lists().get_unchecked(start..start + len - count) {
                     sum += *values.add(x as usize);
                 }
@@ -87,9 +88,9 @@ pub(super) unsafe fn replay(
                         continue;
                     }
                     Shape::Nary => {
-                        // As `Tape::sum` adds: from 0, in the terms' order.
+                        // As `Tape::sum` adds: from -0, in the terms' order.
                         let (start, len) = (row.word(0), row.word(1));
-                        let mut sum = 0.0;
+                        let mut sum = -0.0;
                         for &x in t.lists().get_unchecked(start..start + len) {
                             sum += *values.add(x as usize);
                         }

@@ -429,6 +429,26 @@ impl Float for Var {
     fn abs_sub(self, other: Var) -> Var {
         Var::abs_sub(self, other)
     }
+    /// As `f64::clamp`: `min` when below it, `max` when above (each choice
+    /// a guard), and a panic at the caller's line in every build where
+    /// `min > max` or either is NaN.
+    #[track_caller]
+    fn clamp(self, min: Var, max: Var) -> Var {
+        if !(min <= max) {
+            panic!(
+                "tapegrad: clamp needs lo <= hi, not lo = {:?} and hi = {:?}",
+                min.value, max.value
+            );
+        }
+        let mut x = self;
+        if x < min {
+            x = min;
+        }
+        if x > max {
+            x = max;
+        }
+        x
+    }
     #[track_caller]
     fn hypot(self, other: Var) -> Var {
         Var::hypot(self, other)

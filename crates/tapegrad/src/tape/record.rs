@@ -228,7 +228,9 @@ impl State {
         // Only the gathering loop is generic; the rest is one function for
         // every sum, which keeps each caller's copy small enough to inline.
         let (base, depth) = self.open_sum();
-        let mut value = 0.0;
+        // From -0, as f64's `Sum` starts, so that a sum of -0s (or of no
+        // term) is -0 as for `f64`; `x + -0 == x` for every other x.
+        let mut value = -0.0;
         for term in terms {
             let term = *term.borrow();
             let index = self.node_of(term);

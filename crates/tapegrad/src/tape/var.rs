@@ -584,8 +584,8 @@ impl Pow<Var> for f64 {
 
 /// `iter.sum()` over `Var`s records one n-ary sum node, as [`Tape::sum`]
 /// does; constants on no tape before the first node add up to one constant
-/// term, and an empty or all-constant sum is a constant (0 for no terms, as
-/// for `f64`).
+/// term, and an empty or all-constant sum is a constant (-0 for no terms,
+/// as for `f64`, which starts its sums from -0).
 ///
 /// ```
 /// use tapegrad::{Tape, Var};
@@ -601,8 +601,8 @@ impl Pow<Var> for f64 {
 impl std::iter::Sum<Var> for Var {
     #[track_caller]
     fn sum<I: Iterator<Item = Var>>(mut iter: I) -> Var {
-        // As `f64` sums: from 0, in order.
-        let mut constants = 0.0;
+        // As `f64` sums: from -0, in order.
+        let mut constants = -0.0;
         let mut leading = false;
         for v in iter.by_ref() {
             if v.is_constant() {
