@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "higher",
     "check",
     "replay",
+    "function",
     "graph",
 ];
 
