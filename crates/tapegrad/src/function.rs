@@ -242,6 +242,24 @@ fn finite_value(program: &mut Compiled, at: &[f64]) -> Result<f64> {
     }
 }
 
+/// The value and gradient of `program` at `at`, checked: where the value
+/// or an entry of the gradient is not finite, the error
+/// [`Compiled::try_gradient`] gives, naming the first node that is not.
+/// The replay runs unchecked first, so finite answers cost no more than
+/// [`Compiled::gradient`].
+fn finite_gradient(program: &mut Compiled, at: &[f64], grad: &mut [f64]) -> Result<f64> {
+    let value = program.gradient(at, grad)?;
+    if value.is_finite() && grad.iter().all(|g| g.is_finite()) {
+        return Ok(value);
+    }
+    match program.try_gradient(at, grad) {
+        Err(e) => Err(e),
+        Ok(_) => {
+            panic!("tapegrad: a non-finite gradient passed the check; this is a bug in tapegrad")
+        }
+    }
+}
+
 /// The value of `y` recorded, checked as [`finite_value`] checks.
 fn finite_recorded(y: Var<'_>) -> Result<f64> {
     // The value is read after compile (a read here is not the user's).
@@ -333,7 +351,7 @@ where
         check_len(at, grad.len())?;
         let from_program = |p: &mut Compiled| -> Result<(f64, Vec<f64>)> {
             let mut g = vec![0.0; at.len()];
-            Ok((p.try_gradient(at, &mut g)?, g))
+            Ok((finite_gradient(p, at, &mut g)?, g))
         };
         let (value, g) = evaluate(
             &self.first,
@@ -377,11 +395,11 @@ where
         let n = at.len();
         let from_programs = |p: &mut [Compiled]| -> Result<Hessian> {
             let mut gradient = vec![0.0; n];
-            let value = p[0].try_gradient(at, &mut gradient)?;
+            let value = finite_gradient(&mut p[0], at, &mut gradient)?;
             let mut matrix = vec![vec![0.0; n]; n];
             let mut row = vec![0.0; n];
             for (i, program) in p[1..].iter_mut().enumerate() {
-                program.try_gradient(at, &mut row)?;
+                finite_gradient(program, at, &mut row)?;
                 fill_row(&mut matrix, i, &row);
             }
             Ok(Hessian {
@@ -496,7 +514,7 @@ where
             let mut matrix = Vec::with_capacity(p.len());
             for program in p {
                 let mut row = vec![0.0; n];
-                values.push(program.try_gradient(at, &mut row)?);
+                values.push(finite_gradient(program, at, &mut row)?);
                 matrix.push(row);
             }
             Ok(Jacobian { values, matrix })
