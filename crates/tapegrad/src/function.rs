@@ -271,6 +271,18 @@ fn finite_recorded(y: Var<'_>) -> Result<f64> {
     Ok(value)
 }
 
+/// The gradient of `y` recorded, with respect to `leaves`, checked as
+/// [`finite_gradient`] checks a replay's, so that a recording and a replay
+/// agree on what is an error.
+fn finite_backward(y: Var<'_>, leaves: &[Var<'_>]) -> Result<Vec<f64>> {
+    let grad = y.backward().wrt_all(leaves);
+    if y.value().is_finite() && grad.iter().all(|g| g.is_finite()) {
+        return Ok(grad);
+    }
+    y.try_backward()?;
+    panic!("tapegrad: a non-finite gradient passed the check; this is a bug in tapegrad");
+}
+
 /// Gradient row `i` of `program` into `matrix`, above the diagonal and
 /// mirrored, as [`Var::hessian`] fills it.
 fn fill_row(matrix: &mut [Vec<f64>], i: usize, row: &[f64]) {
@@ -365,7 +377,7 @@ where
                 match compile_all(&tape, &[y], &leaves)? {
                     Some(mut p) => Ok((from_program(&mut p[0])?, Some(p))),
                     None => {
-                        let g = y.try_backward()?.wrt_all(&leaves);
+                        let g = finite_backward(y, &leaves)?;
                         Ok(((y.value(), g), None))
                     }
                 }
@@ -417,10 +429,10 @@ where
             match compile_all(&tape, &outputs, &leaves)? {
                 Some(mut p) => Ok((from_programs(&mut p)?, Some(p))),
                 None => {
-                    let gradient = y.try_backward()?.wrt_all(&leaves);
+                    let gradient = finite_backward(y, &leaves)?;
                     let mut matrix = vec![vec![0.0; n]; n];
                     for (i, g) in outputs[1..].iter().enumerate() {
-                        fill_row(&mut matrix, i, &g.try_backward()?.wrt_all(&leaves));
+                        fill_row(&mut matrix, i, &finite_backward(*g, &leaves)?);
                     }
                     let value = y.value();
                     Ok((
@@ -525,7 +537,12 @@ where
             let outputs = (self.f)(&tape, &leaves);
             match compile_all(&tape, &outputs, &leaves)? {
                 Some(mut p) => Ok((from_programs(&mut p)?, Some(p))),
-                None => Ok((tape.jacobian(&outputs, &leaves)?, None)),
+                None => {
+                    let values = outputs.iter().map(|&y| y.value()).collect();
+                    let matrix = outputs.iter().map(|&y| finite_backward(y, &leaves));
+                    let matrix = matrix.collect::<Result<_>>()?;
+                    Ok((Jacobian { values, matrix }, None))
+                }
             }
         })
     }
@@ -715,6 +732,34 @@ mod tests {
         assert!(ln(f.value(&[0.0]).unwrap_err()));
         // At x = 1 the value is -inf: an infinity is an error as well.
         assert!(matches!(f.value(&[1.0]), Err(Error::NonFinite { .. })));
+    }
+
+    #[test]
+    fn a_function_that_reads_a_value_reports_non_finite_results_as_a_replay_does() {
+        // Recorded at every point (a read), ln(-1) is still an error naming
+        // the node, for every kind of evaluation.
+        fn read_ln<'t>(_: &'t Tape, v: &[Var<'t>]) -> Var<'t> {
+            let _ = v[0].value();
+            v[0].ln()
+        }
+        fn read_ln_many<'t>(t: &'t Tape, v: &[Var<'t>]) -> Vec<Var<'t>> {
+            vec![v[0], read_ln(t, v)]
+        }
+        let ln = |e: Error| matches!(e, Error::NonFinite { ref op, .. } if op == "ln");
+        let f = Function::new(read_ln);
+        assert!(ln(f.value(&[-1.0]).unwrap_err()));
+        assert!(ln(f.gradient(&[-1.0], &mut [0.0]).unwrap_err()));
+        assert!(ln(f.hessian(&[-1.0]).unwrap_err()));
+        // Where it is finite, the answers: ln 2 and 1/2, and -1/4.
+        assert_eq!(f.hessian(&[2.0]).unwrap().matrix, vec![vec![-0.25]]);
+        let g = VectorFunction::new(read_ln_many);
+        assert!(ln(g.values(&[-1.0]).unwrap_err()));
+        assert!(ln(g.jacobian(&[-1.0]).unwrap_err()));
+        assert_eq!(
+            g.jacobian(&[2.0]).unwrap().matrix,
+            vec![vec![1.0], vec![0.5]]
+        );
+        assert_eq!((f.replays(), g.replays()), (0, 0));
     }
 
     #[test]
