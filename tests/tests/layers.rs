@@ -22,6 +22,7 @@ const LAYERS: &[&str] = &[
     "higher",
     "check",
     "replay",
+    "function",
     "graph",
 ];
 

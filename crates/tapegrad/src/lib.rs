@@ -263,6 +263,22 @@
 //! # Ok::<(), Error>(())
 //! ```
 //!
+//! [`Function`] does the bookkeeping for a loop (an optimiser, a fit): it
+//! keeps the function with its compiled programs, replays them where the
+//! guards hold, records afresh where one flips or a value was read, gives
+//! values, gradients and Hessians ([`VectorFunction`]: values and
+//! Jacobians), and can be shared between threads.
+//!
+//! ```
+//! let f = tapegrad::Function::new(|_, v| if v[0] > 0.0 { v[0].ln() } else { -v[0] });
+//! let mut grad = [0.0];
+//! assert_eq!(f.gradient(&[2.0], &mut grad)?, 2f64.ln()); // recorded
+//! assert_eq!(f.gradient(&[4.0], &mut grad)?, 4f64.ln()); // replayed
+//! assert_eq!(f.gradient(&[-1.0], &mut grad)?, 1.0); // the guard flipped: recorded
+//! assert_eq!(grad, [-1.0]);
+//! # Ok::<(), tapegrad::Error>(())
+//! ```
+//!
 //! # Gradient checks
 //!
 //! [`check::gradcheck`] compares the reverse-mode gradient with central
@@ -352,6 +368,7 @@ mod backward;
 pub mod check;
 mod error;
 mod escape;
+mod function;
 mod grad_graph;
 pub mod graph;
 mod higher;
@@ -361,6 +378,7 @@ mod replay;
 mod tape;
 
 pub use error::{Error, IoError, NonFinite, Result};
+pub use function::{Function, PROGRAM_BYTES, VectorFunction};
 pub use graph::{Constants, Detail, Direction, Graph, GraphEdge, GraphNode, Operand};
 pub use higher::{hessian, hessian_vector_product, jacobian};
 /// The num-traits crate whose traits `Var` implements (feature
