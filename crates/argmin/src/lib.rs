@@ -43,7 +43,7 @@
 //! gradients and `Vec<Vec<f64>>` Hessians and Jacobians (a row per
 //! residual). With the feature `nalgebra`, `DVector<f64>` parameters take
 //! `DVector<f64>` gradients and `DMatrix<f64>` Hessians and Jacobians
-//! (argmin-math 0.4's `nalgebra_latest`: nalgebra 0.32), which solvers that
+//! (argmin-math 0.5's `nalgebra_latest`: nalgebra 0.34), which solvers that
 //! invert a matrix (Newton, Gauss-Newton) need: the `vec` backend has no
 //! inverse. The parameter type is inferred from the solver.
 
