@@ -60,8 +60,9 @@ pub(super) fn fresh_id() -> u64 {
 }
 
 /// Notes `state`, owned by a new `Tape`, as live on this thread.
-pub(super) fn register(state: &State) {
-    let entry = (state.id(), std::ptr::from_ref(state));
+pub(super) fn register(state: &Rc<State>) {
+    // From `Rc::as_ptr`, whose pointer may give back an `Rc` (`shared`).
+    let entry = (state.id(), Rc::as_ptr(state));
     LIVE.with(|l| l.borrow_mut().push(entry));
     LAST.with(|l| l.set(entry));
 }
@@ -80,10 +81,12 @@ pub(super) fn unregister(state: &State) {
 
 /// Gives `state`, being cleared, its new id `id`.
 pub(super) fn renew(state: &State, id: u64) {
+    // Compared as addresses; the pointers kept are those `register` took.
     let p = std::ptr::from_ref(state);
     LAST.with(|l| {
-        if l.get().1 == p {
-            l.set((id, p));
+        let (_, last) = l.get();
+        if last == p {
+            l.set((id, last));
         }
     });
     let _ = LIVE.try_with(|l| {
