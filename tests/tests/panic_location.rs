@@ -273,3 +273,41 @@ fn a_var_is_a_small_sendable_static_value() {
     // No larger than the handle with a lifetime was.
     assert!(std::mem::size_of::<Var>() <= 24);
 }
+
+#[test]
+fn a_graph_refuses_to_read_its_tape_after_a_clear() {
+    let mut tape = Tape::new();
+    let x = tape.var(2.0).named("x");
+    let graph = Graph::of(x * x);
+    let before = graph.to_text();
+    assert!(before.contains("mul %0, %0 = 4"), "{before}");
+    tape.clear();
+    let z = tape.var(7.0); // the new recording's node 0
+    // The graph's nodes were selected when it was made: it prints them.
+    assert_eq!(graph.to_text(), before);
+    // Selecting again would read the new recording: refused.
+    let payload = panic::catch_unwind(AssertUnwindSafe(|| {
+        graph.clone().detail(tapegrad::Detail::Named)
+    }))
+    .unwrap_err();
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(
+        message.contains("cleared after this graph was made"),
+        "{message}"
+    );
+    let _ = z;
+    // Dropping the tape leaves a graph that still reads what it was made of.
+    let tape = Tape::new();
+    let y = tape.var(3.0).named("y");
+    let graph = Graph::of(y + 1.0);
+    drop(tape);
+    assert!(
+        graph.to_text().contains("add %0, 1 = 4"),
+        "{}",
+        graph.to_text()
+    );
+}
