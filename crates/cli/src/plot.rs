@@ -65,7 +65,7 @@ impl<T: Copy> Thinned<T> {
     pub(crate) fn push(&mut self, item: T) {
         let index = self.pushed;
         self.pushed += 1;
-        if index % self.stride != 0 {
+        if !index.is_multiple_of(self.stride) {
             self.last = Some(item);
             return;
         }
@@ -77,7 +77,7 @@ impl<T: Copy> Thinned<T> {
                 position % 2 == 1
             });
             self.stride *= 2;
-            if index % self.stride != 0 {
+            if !index.is_multiple_of(self.stride) {
                 self.last = Some(item);
                 return;
             }

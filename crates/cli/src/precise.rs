@@ -97,14 +97,15 @@ impl Walk {
             Expr::Neg { operand, .. } => Some(-self.eval(operand)?),
             Expr::Binary { op, lhs, rhs, .. } => {
                 let a = self.eval(lhs)?;
-                if let (BinOp::Pow, Expr::Num { value, .. }) = (op, &**rhs) {
-                    if value.fract() == 0.0 && value.abs() <= 1024.0 {
-                        // An integer power: any base, but 0 to a negative power.
-                        if *value < 0.0 && a == zero {
-                            return None;
-                        }
-                        return finite(c.powi(a.repr(), (*value as i64).into()));
+                if let (BinOp::Pow, Expr::Num { value, .. }) = (op, &**rhs)
+                    && value.fract() == 0.0
+                    && value.abs() <= 1024.0
+                {
+                    // An integer power: any base, but 0 to a negative power.
+                    if *value < 0.0 && a == zero {
+                        return None;
                     }
+                    return finite(c.powi(a.repr(), (*value as i64).into()));
                 }
                 let b = self.eval(rhs)?;
                 finite(match op {

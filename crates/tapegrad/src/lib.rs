@@ -93,6 +93,7 @@
 //! for bit. A `Var` has no lifetime, so it can also live in a struct.
 //!
 //! ```
+//! # #[cfg(feature = "num-traits")] {
 //! use tapegrad::num_traits::Float;
 //! use tapegrad::{Tape, Var};
 //!
@@ -116,6 +117,7 @@
 //! // ∂/∂x₀ = -400 x₀ (x₁ - x₀²) - 2 (1 - x₀) = -215.6, ∂/∂x₁ = 200 (x₁ - x₀²) = -88
 //! assert!((g[model.params[0]] + 215.6).abs() < 1e-12);
 //! assert!((g[model.params[1]] + 88.0).abs() < 1e-12);
+//! # }
 //! ```
 //!
 //! # Ops of your own

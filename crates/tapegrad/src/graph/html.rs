@@ -207,12 +207,12 @@ fn data(graph: &Graph) -> String {
             "{{\"from\":{s},\"to\":{t},\"p\":{}",
             e.partial.map_or("null".to_string(), number)
         );
-        if let (true, Some(p)) = (exact, e.partial) {
-            if let Some(sent) = sent(graph, *t, e.operand) {
-                let times = graph.nodes[*t].adjoint.map(|g| p * g);
-                if sent.map(f64::to_bits) != times.map(f64::to_bits) {
-                    let _ = write!(out, ",\"d\":{}", sent.map_or("null".to_string(), number));
-                }
+        if let (true, Some(p)) = (exact, e.partial)
+            && let Some(sent) = sent(graph, *t, e.operand)
+        {
+            let times = graph.nodes[*t].adjoint.map(|g| p * g);
+            if sent.map(f64::to_bits) != times.map(f64::to_bits) {
+                let _ = write!(out, ",\"d\":{}", sent.map_or("null".to_string(), number));
             }
         }
         out.push('}');

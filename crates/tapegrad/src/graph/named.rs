@@ -111,10 +111,10 @@ pub(super) fn named_jacobians(tape: &State, walk: &Walk, tops: &[usize]) -> Vec<
     let mut users = vec![0u32; n];
     for w in &walk.nodes {
         for source in &w.sources {
-            if let Source::Node { index, .. } = *source {
-                if let Some(q) = walk.position(index) {
-                    users[q] = users[q].saturating_add(1);
-                }
+            if let Source::Node { index, .. } = *source
+                && let Some(q) = walk.position(index)
+            {
+                users[q] = users[q].saturating_add(1);
             }
         }
     }

@@ -333,6 +333,7 @@ pub(crate) fn order(a: Var, b: Var, cmp: Option<Cmp>, abs: bool) -> Option<Order
 /// Whether `v` (its magnitude if `abs`) compares with `c` as `cmp` asks,
 /// noted as a guard: the predicates of generic code (`is_nan`,
 /// `is_finite`, …) branch on values as comparisons do.
+#[cfg(feature = "num-traits")]
 #[inline]
 #[track_caller]
 pub(crate) fn holds(v: Var, cmp: Cmp, c: f64, abs: bool) -> bool {

@@ -434,7 +434,8 @@ impl Float for Var {
     /// `min > max` or either is NaN.
     #[track_caller]
     fn clamp(self, min: Var, max: Var) -> Var {
-        if !(min <= max) {
+        // `min <= max` fails for NaN too, as `f64::clamp` asks.
+        if min.partial_cmp(&max).is_none_or(|o| o == Ordering::Greater) {
             panic!(
                 "tapegrad: clamp needs lo <= hi, not lo = {:?} and hi = {:?}",
                 min.value, max.value

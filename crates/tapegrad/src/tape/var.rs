@@ -412,12 +412,12 @@ impl Var {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn binary(self, op: Op, rhs: Var) -> Var {
-        if self.id == rhs.id {
-            if let Some(tape) = live::hit(self.id) {
-                let value = op::eval_binary(op, self.value, rhs.value);
-                let index = tape.get().push_index(op, [self.index, rhs.index], value);
-                return Var::node(value, self.id, index);
-            }
+        if self.id == rhs.id
+            && let Some(tape) = live::hit(self.id)
+        {
+            let value = op::eval_binary(op, self.value, rhs.value);
+            let index = tape.get().push_index(op, [self.index, rhs.index], value);
+            return Var::node(value, self.id, index);
         }
         self.binary_mixed(op, rhs)
     }

@@ -161,10 +161,11 @@ impl Items {
             }
         }
         for &v in order.iter().rev() {
-            if let Some(first) = succs[v].iter().map(|&w| layer[w]).min() {
-                if preds[v].len() <= succs[v].len() && first > layer[v] + 1 {
-                    layer[v] = first - 1;
-                }
+            if let Some(first) = succs[v].iter().map(|&w| layer[w]).min()
+                && preds[v].len() <= succs[v].len()
+                && first > layer[v] + 1
+            {
+                layer[v] = first - 1;
             }
         }
         self.layer = layer;
