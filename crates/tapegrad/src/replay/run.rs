@@ -97,9 +97,9 @@ pub(super) unsafe fn replay(
                         sum
                     }
                     Shape::Dot => {
-                        // As `Vars::dot` adds.
+                        // As `Vars::dot` adds: from -0.
                         let (x, len, k) = (row.word(0), row.word(1), row.word(2));
-                        let mut sum = 0.0;
+                        let mut sum = -0.0;
                         for (j, &c) in consts.get_unchecked(k..k + len).iter().enumerate() {
                             sum += *values.add(x + j) * c;
                         }

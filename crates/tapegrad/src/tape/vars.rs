@@ -125,7 +125,8 @@ impl Vars {
             self.len,
             coefficients.len()
         );
-        let mut value = 0.0;
+        // From -0, as a sum of the products (f64's `Sum`) starts.
+        let mut value = -0.0;
         let at = Location::caller();
         let found = live::find(self.id);
         let tape = found.get();
