@@ -347,6 +347,12 @@
 //! - `html` (default, enables `svg`): [`Graph::to_html`] and
 //!   [`Graph::write_html`], a self-contained web page that steps through the
 //!   backward sweep over the SVG picture, with no dependency.
+//! - `nalgebra` (enables `num-traits`): `Var` implements simba 0.10's
+//!   `RealField` and `ComplexField`, so it is a scalar of nalgebra 0.35 (the
+//!   version it serves; Rust 1.89 or newer): nalgebra's rotations,
+//!   quaternions, norms, inverses, determinants and decompositions run on a
+//!   tape and differentiate. Branches on values are guards; conversions to
+//!   `f64` and approx's tolerance tests are value reads.
 //!
 //! For gradients alone (tapegrad is not on crates.io yet, so from its
 //! repository): `tapegrad = { git = "https://github.com/tapegrad/tapegrad", default-features = false }`.

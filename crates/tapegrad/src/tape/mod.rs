@@ -16,6 +16,8 @@ mod num;
 mod pool;
 mod record;
 mod results;
+#[cfg(feature = "nalgebra")]
+mod simba;
 mod sweeps;
 mod var;
 mod vars;
