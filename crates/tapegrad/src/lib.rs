@@ -120,6 +120,30 @@
 //! # }
 //! ```
 //!
+//! With the feature `nalgebra`, `Var` is also a nalgebra `RealField`
+//! (through simba), so nalgebra's own code (rotations, quaternions, norms,
+//! inverses, determinants, Cholesky and LU) runs on a tape unchanged:
+//!
+//! ```
+//! # #[cfg(feature = "nalgebra")] {
+//! use nalgebra::{Rotation3, Vector3};
+//! use tapegrad::{Tape, Var};
+//!
+//! let tape = Tape::new();
+//! let angle = tape.var(0.3);
+//! // The tip of a unit arm turned by `angle` about z, by nalgebra's code.
+//! let rotation = Rotation3::from_axis_angle(&Vector3::z_axis(), angle);
+//! let tip = rotation * Vector3::new(Var::constant(1.0), Var::constant(0.0), Var::constant(0.0));
+//! assert_eq!(tip.y.value(), 0.3f64.sin());
+//! // d(sin θ)/dθ = cos θ
+//! assert!((tip.y.backward()[angle] - 0.3f64.cos()).abs() < 1e-15);
+//! # }
+//! ```
+//!
+//! The crate's example `inverse_kinematics` solves a three-joint arm
+//! written with nalgebra by Newton steps on the tape's Jacobian
+//! (`cargo run -p tapegrad --features nalgebra --example inverse_kinematics`).
+//!
 //! # Ops of your own
 //!
 //! A [`CustomOp`] gives its value and its partials, written once against
