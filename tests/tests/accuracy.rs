@@ -15,14 +15,8 @@ use std::collections::BTreeMap;
 
 use tapegrad::{Pow, Real, Tape, Var};
 
-const TABLE: &str = include_str!("../oracle/accuracy.tsv");
-
-/// Relative bounds of the value, the first and the second derivative.
-const BOUNDS: [f64; 3] = [1.6e-15, 1e-14, 1e-12];
-
-/// An exact result that is zero asks for a computed one below this in
-/// magnitude: zero, or a subnormal (noise under every normal number).
-const ZERO: f64 = f64::MIN_POSITIVE;
+mod mpmath;
+use mpmath::{BOUNDS, Exact, TABLE, ZERO, error, exact, numbers};
 
 type Unary = fn(Var) -> Var;
 type WithConst = fn(Var, &[f64]) -> Var;
@@ -107,40 +101,6 @@ const BINARY: &[(&str, Binary)] = &[
     ("min", |x, y| x.min(y)),
     ("abs_sub", |x, y| x.abs_sub(y)),
 ];
-
-/// One exact result of the table.
-#[derive(Clone, Copy, Debug)]
-enum Exact {
-    /// A normal f64, correctly rounded: compared relatively.
-    Normal(f64),
-    /// Exactly zero: the computed one must be below [`ZERO`].
-    Zero,
-    /// A zero with the sign IEEE gives it (at a signed-zero input): the
-    /// computed one must be that zero.
-    SignedZero(f64),
-    /// Subnormal, beyond f64's range or undefined: not compared.
-    Skip,
-}
-
-fn exact(cell: &str) -> Exact {
-    match cell {
-        "0" => Exact::Zero,
-        "+0.0" => Exact::SignedZero(0.0),
-        "-0.0" => Exact::SignedZero(-0.0),
-        "subnormal" | "underflow" | "overflow" | "undefined" => Exact::Skip,
-        _ => {
-            let v: f64 = cell.parse().unwrap_or_else(|_| panic!("bad cell {cell}"));
-            assert!(v.is_normal(), "cell {cell} is no normal f64");
-            Exact::Normal(v)
-        }
-    }
-}
-
-fn numbers(cell: &str) -> Vec<f64> {
-    cell.split(',')
-        .map(|s| s.parse().unwrap_or_else(|_| panic!("bad number {s}")))
-        .collect()
-}
 
 struct Row<'a> {
     name: &'a str,
@@ -274,21 +234,6 @@ fn compute(row: &Row) -> Computed {
             ],
             mismatches,
         )
-    }
-}
-
-/// The error of `got` in units of `bound`, or `None` where not compared.
-/// A failed zero counts as infinitely many bounds.
-fn error(exact: Exact, got: f64, bound: f64) -> Option<f64> {
-    match exact {
-        Exact::Normal(e) => Some(((got - e) / e).abs() / bound),
-        Exact::Zero => Some(if got.abs() < ZERO { 0.0 } else { f64::INFINITY }),
-        Exact::SignedZero(z) => Some(if same_bits(got, z) {
-            0.0
-        } else {
-            f64::INFINITY
-        }),
-        Exact::Skip => None,
     }
 }
 

@@ -33,6 +33,9 @@ use num_dual::{Dual64, DualNum, HyperDual64};
 use num_traits::{Bounded, Float, FloatConst, FromPrimitive, Num, One, Signed, ToPrimitive, Zero};
 use tapegrad::{Error, Graph, Tape, Var};
 
+mod mpmath;
+use mpmath::{BOUNDS, Exact, TABLE, error, exact, numbers};
+
 /// Bitwise equality, NaN equal to NaN (`f64` promises no NaN's sign or
 /// payload either).
 fn same(a: f64, b: f64) -> bool {
@@ -492,12 +495,6 @@ fn constants_are_f64s_and_on_no_tape() {
 // ---------------------------------------------------------------------
 // Derivatives against the mpmath table.
 
-const TABLE: &str = include_str!("../oracle/accuracy.tsv");
-
-/// Relative bounds of the value, the first and the second derivative
-/// (docs/accuracy.md).
-const BOUNDS: [f64; 3] = [1.6e-15, 1e-14, 1e-12];
-
 type WithConst = fn(Var, &[f64]) -> Var;
 /// A function of a row's recorded inputs.
 type Recorded = Box<dyn Fn(&[Var]) -> Var>;
@@ -594,47 +591,6 @@ const TABLE_BINARY: &[(&str, &str, Binary)] = &[
 /// The constant `c` as generic code makes it.
 fn k(c: f64) -> Var {
     <Var as num_traits::NumCast>::from(c).unwrap()
-}
-
-/// One exact result of the table.
-#[derive(Clone, Copy, Debug)]
-enum Exact {
-    Normal(f64),
-    Zero,
-    SignedZero(f64),
-    Skip,
-}
-
-fn exact(cell: &str) -> Exact {
-    match cell {
-        "0" => Exact::Zero,
-        "+0.0" => Exact::SignedZero(0.0),
-        "-0.0" => Exact::SignedZero(-0.0),
-        "subnormal" | "underflow" | "overflow" | "undefined" => Exact::Skip,
-        _ => Exact::Normal(cell.parse().unwrap_or_else(|_| panic!("bad cell {cell}"))),
-    }
-}
-
-fn numbers(cell: &str) -> Vec<f64> {
-    cell.split(',')
-        .map(|s| s.parse().unwrap_or_else(|_| panic!("bad number {s}")))
-        .collect()
-}
-
-/// The error of `got` against `exact` in units of `bound`; `None` where
-/// the table compares nothing. A zero must come out zero or subnormal
-/// (a signed zero with its sign).
-fn error(exact: Exact, got: f64, bound: f64) -> Option<f64> {
-    match exact {
-        Exact::Normal(e) => Some(((got - e) / e).abs() / bound),
-        Exact::Zero => Some(if got.abs() < f64::MIN_POSITIVE {
-            0.0
-        } else {
-            f64::INFINITY
-        }),
-        Exact::SignedZero(z) => Some(if same(got, z) { 0.0 } else { f64::INFINITY }),
-        Exact::Skip => None,
-    }
 }
 
 /// Value, first and second derivatives at a row's input, each with the
