@@ -412,14 +412,23 @@ impl Var {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn binary(self, op: Op, rhs: Var) -> Var {
-        if self.id == rhs.id
+        let (value, index) = if self.id == rhs.id
             && let Some(tape) = live::hit(self.id)
         {
             let value = op::eval_binary(op, self.value, rhs.value);
-            let index = tape.get().push_index(op, [self.index, rhs.index], value);
-            return Var::node(value, self.id, index);
-        }
-        self.binary_mixed(op, rhs)
+            (
+                value,
+                tape.get().push_index(op, [self.index, rhs.index], value),
+            )
+        } else {
+            // Plain numbers in and out, so the handles stay in registers.
+            binary_elsewhere(
+                op, self.value, self.id, self.index, rhs.value, rhs.id, rhs.index,
+            )
+        };
+        // The sides' recording, or 0 for two constants: where one side is
+        // a constant its id is 0, and two nodes of two recordings panicked.
+        Var::node(value, self.id | rhs.id, index)
     }
 
     /// The handle of node `index` of recording `id` with value `value`, or
@@ -429,40 +438,49 @@ impl Var {
     fn node(value: f64, id: u64, index: u32) -> Var {
         Var { value, id, index }
     }
+}
 
-    /// [`Var::binary`] where a side is a constant on no tape, the tape is
-    /// not the one looked up last, or the sides are on two tapes (a panic):
-    /// a constant side becomes the op's
-    /// constant operand where the table has such a form, else a `const`
-    /// node on the other side's tape.
-    #[inline(never)]
-    #[track_caller]
-    fn binary_mixed(self, op: Op, rhs: Var) -> Var {
-        match (self.is_constant(), rhs.is_constant()) {
-            // Two nodes of one tape, not the one looked up last.
-            (false, false) if self.id == rhs.id => {
-                let value = op::eval_binary(op, self.value, rhs.value);
-                let index =
-                    live::find(self.id)
-                        .get()
-                        .push_index(op, [self.index, rhs.index], value);
-                Var::node(value, self.id, index)
-            }
-            (true, true) => Var::constant(op::eval_binary(op, self.value, rhs.value)),
-            (false, true) => match const_rhs(op) {
-                Some(k) => self.with_const(k, rhs.value),
-                None => self.binary(op, live::find(self.id).get().push(Op::Const, [], rhs.value)),
-            },
-            (true, false) => match const_lhs(op) {
-                Some(k) => rhs.with_const(k, self.value),
-                None => live::find(rhs.id)
-                    .get()
-                    .push(Op::Const, [], self.value)
-                    .binary(op, rhs),
-            },
-            (false, false) => live::find(self.id).get().foreign(rhs),
+/// [`Var::binary`] where a side is a constant on no tape, the tape is not
+/// the one looked up last, or the sides are on two tapes (a panic): a
+/// constant side becomes the op's constant operand where the table has such
+/// a form, else a `const` node on the other side's tape. Gives the value and
+/// the node's index (0 for a constant).
+#[inline(never)]
+#[track_caller]
+fn binary_elsewhere(
+    op: Op,
+    x: f64,
+    x_id: u64,
+    x_index: u32,
+    y: f64,
+    y_id: u64,
+    y_index: u32,
+) -> (f64, u32) {
+    let (lhs, rhs) = (Var::node(x, x_id, x_index), Var::node(y, y_id, y_index));
+    let v = match (lhs.is_constant(), rhs.is_constant()) {
+        // Two nodes of one tape, not the one looked up last.
+        (false, false) if x_id == y_id => {
+            let value = op::eval_binary(op, x, y);
+            let index = live::find(x_id)
+                .get()
+                .push_index(op, [x_index, y_index], value);
+            return (value, index);
         }
-    }
+        (true, true) => Var::constant(op::eval_binary(op, x, y)),
+        (false, true) => match const_rhs(op) {
+            Some(k) => lhs.with_const(k, y),
+            None => lhs.binary(op, live::find(x_id).get().push(Op::Const, [], y)),
+        },
+        (true, false) => match const_lhs(op) {
+            Some(k) => rhs.with_const(k, x),
+            None => live::find(y_id)
+                .get()
+                .push(Op::Const, [], x)
+                .binary(op, rhs),
+        },
+        (false, false) => live::find(x_id).get().foreign(rhs),
+    };
+    (v.value, v.index)
 }
 
 /// [`Var::unary`] of a constant (index 0, with id 0 the constant itself),
