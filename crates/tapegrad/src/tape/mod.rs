@@ -8,11 +8,13 @@
 //! `notes` the guards and reads that `compile` checks.
 
 mod custom;
+mod elsewhere;
 mod inner;
 mod live;
 mod notes;
 #[cfg(feature = "num-traits")]
 mod num;
+mod operators;
 mod pool;
 mod record;
 mod results;
@@ -28,9 +30,10 @@ pub(crate) use custom::{Call, Erased};
 pub(crate) use inner::{Full, Inner};
 pub(crate) use live::shared;
 pub(crate) use notes::{Cmp, Guard, Notes, Read, Side};
+pub use operators::Rhs;
 pub use results::{Gradients, Hessian, Jacobian};
 pub(crate) use sweeps::{Backward, GradGraph};
-pub use var::{Rhs, Var};
+pub use var::Var;
 pub use vars::Vars;
 pub use view::Node;
 
