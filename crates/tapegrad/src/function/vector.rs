@@ -1,5 +1,5 @@
 //! [`VectorFunction`]: a function of a point to several numbers, kept with
-//! its compiled programs as [`Function`](super::Function) keeps its own,
+//! its compiled programs as [`Function`] keeps its own,
 //! for values and Jacobians.
 
 #[allow(clippy::wildcard_imports)]
