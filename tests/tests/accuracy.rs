@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use tapegrad::{Pow, Real, Tape, Var};
 
 mod mpmath;
-use mpmath::{BOUNDS, Exact, TABLE, ZERO, error, exact, numbers};
+use mpmath::{BOUNDS, Exact, Row, ZERO, error, rows};
 
 type Unary = fn(Var) -> Var;
 type WithConst = fn(Var, &[f64]) -> Var;
@@ -101,49 +101,6 @@ const BINARY: &[(&str, Binary)] = &[
     ("min", |x, y| x.min(y)),
     ("abs_sub", |x, y| x.abs_sub(y)),
 ];
-
-struct Row<'a> {
-    name: &'a str,
-    /// The op as the summary names it: `ln`, `powf(x, c)`, `pow(x, y)`.
-    key: String,
-    constants: Vec<f64>,
-    input: Vec<f64>,
-    /// Value, first derivatives, second derivatives.
-    exact: [Vec<Exact>; 3],
-}
-
-fn table() -> Vec<Row<'static>> {
-    TABLE
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|line| {
-            let cells: Vec<&str> = line.split('\t').collect();
-            let [name, constant, input, value, first, second] = cells[..] else {
-                panic!("bad row {line}")
-            };
-            let constants = if constant == "-" {
-                Vec::new()
-            } else {
-                numbers(constant)
-            };
-            let input = numbers(input);
-            let key = match (input.len(), constants.len()) {
-                (2, _) => format!("{name}(x, y)"),
-                (_, 0) => name.to_string(),
-                (_, 1) => format!("{name}(x, c)"),
-                _ => format!("{name}(x, lo, hi)"),
-            };
-            let cells = |s: &str| s.split(',').map(exact).collect();
-            Row {
-                name,
-                key,
-                constants,
-                input,
-                exact: [cells(value), cells(first), cells(second)],
-            }
-        })
-        .collect()
-}
 
 fn lookup<F: Copy>(ops: &[(&str, F)], name: &str) -> F {
     match ops.iter().find(|(n, _)| *n == name) {
@@ -255,7 +212,7 @@ fn cell(worst: Option<f64>) -> String {
 
 #[test]
 fn every_op_is_exact_to_its_bound_at_every_point() {
-    let rows = table();
+    let rows = rows();
     let mut summary: BTreeMap<&str, Summary> = BTreeMap::new();
     let mut failures = Vec::new();
     for row in &rows {
@@ -351,7 +308,7 @@ fn every_op_is_exact_to_its_bound_at_every_point() {
 
 #[test]
 fn recorded_gradients_carry_the_numeric_values() {
-    let mismatches: Vec<String> = table().iter().flat_map(|row| compute(row).1).collect();
+    let mismatches: Vec<String> = rows().iter().flat_map(|row| compute(row).1).collect();
     // At every point of the table, each gradient recorded by `grad_graph`
     // has the value `backward` computes, to the bit but for the sign of a
     // zero (the numeric sweep adds the first contribution into a +0, the
@@ -366,7 +323,7 @@ fn recorded_gradients_carry_the_numeric_values() {
 
 #[test]
 fn the_table_covers_every_op_of_the_test() {
-    let rows = table();
+    let rows = rows();
     let has = |name: &str, two_inputs: bool, constants: bool| {
         rows.iter().any(|r| {
             r.name == name

@@ -34,7 +34,7 @@ use num_traits::{Bounded, Float, FloatConst, FromPrimitive, Num, One, Signed, To
 use tapegrad::{Error, Graph, Tape, Var};
 
 mod mpmath;
-use mpmath::{BOUNDS, Exact, TABLE, error, exact, numbers};
+use mpmath::{BOUNDS, Exact, error, rows};
 
 /// Bitwise equality, NaN equal to NaN (`f64` promises no NaN's sign or
 /// payload either).
@@ -623,19 +623,8 @@ fn every_trait_method_meets_the_accuracy_standard_on_the_mpmath_table() {
     let mut failures = Vec::new();
     let mut compared = 0;
     let mut methods = std::collections::BTreeSet::new();
-    for line in TABLE.lines().filter(|l| !l.starts_with('#')) {
-        let cells: Vec<&str> = line.split('\t').collect();
-        let [name, constant, input, value, first, second] = cells[..] else {
-            panic!("bad row {line}")
-        };
-        let constants = if constant == "-" {
-            Vec::new()
-        } else {
-            numbers(constant)
-        };
-        let input = numbers(input);
-        let cells = |s: &str| s.split(',').map(exact).collect::<Vec<_>>();
-        let want = [cells(value), cells(first), cells(second)];
+    for row in rows() {
+        let (name, constants, input, want) = (row.name, row.constants, row.input, row.exact);
         let mut fs: Vec<(&str, Recorded)> = Vec::new();
         if input.len() == 2 {
             for &(_, label, f) in TABLE_BINARY.iter().filter(|r| r.0 == name) {

@@ -62,3 +62,49 @@ pub fn error(exact: Exact, got: f64, bound: f64) -> Option<f64> {
         Exact::Skip => None,
     }
 }
+
+/// One row of the table: an op at an input (and its constants), with the
+/// exact value and derivatives there.
+pub struct Row {
+    pub name: &'static str,
+    /// The op as the summary names it: `ln`, `powf(x, c)`, `pow(x, y)`.
+    pub key: String,
+    pub constants: Vec<f64>,
+    pub input: Vec<f64>,
+    /// Value, first derivatives, second derivatives.
+    pub exact: [Vec<Exact>; 3],
+}
+
+/// Every row of the table, in its order.
+pub fn rows() -> Vec<Row> {
+    TABLE
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let [name, constant, input, value, first, second] = cells[..] else {
+                panic!("bad row {line}")
+            };
+            let constants = if constant == "-" {
+                Vec::new()
+            } else {
+                numbers(constant)
+            };
+            let input = numbers(input);
+            let key = match (input.len(), constants.len()) {
+                (2, _) => format!("{name}(x, y)"),
+                (_, 0) => name.to_string(),
+                (_, 1) => format!("{name}(x, c)"),
+                _ => format!("{name}(x, lo, hi)"),
+            };
+            let cells = |s: &str| s.split(',').map(exact).collect();
+            Row {
+                name,
+                key,
+                constants,
+                input,
+                exact: [cells(value), cells(first), cells(second)],
+            }
+        })
+        .collect()
+}
