@@ -144,8 +144,12 @@ impl Inner {
         if self.ops.len() >= self.capacity_room() && !self.reserve_nodes() {
             return false;
         }
-        if let Some(l) = &mut self.locations {
-            l.push(self.recording_at.unwrap_or(location));
+        match &mut self.locations {
+            Some(l) => l.push(self.recording_at.unwrap_or(location)),
+            // Leaves use no words, so the buffers may have room for more
+            // nodes than `room` counted when it was set: count again, or
+            // every node from here on would come this way.
+            None => self.set_room(),
         }
         true
     }
