@@ -197,14 +197,16 @@ impl Index<Var> for Gradients {
     /// `g[x]` is `g.wrt(x)`.
     #[track_caller]
     fn index(&self, var: Var) -> &f64 {
-        if var.id != self.id && !var.is_constant() && self.id != 0 {
+        // One comparison on the common path: a node of this recording (or a
+        // constant when the output is one, whose adjoints are empty).
+        if var.id == self.id {
+            return self.adjoints.get(var.index as usize).unwrap_or(&0.0);
+        }
+        if !var.is_constant() && self.id != 0 {
             other_recording(var);
         }
-        if var.is_constant() || self.id == 0 {
-            // A constant's derivative, and every derivative of a constant.
-            return &0.0;
-        }
-        self.adjoints.get(var.index as usize).unwrap_or(&0.0)
+        // A constant's derivative, and every derivative of a constant.
+        &0.0
     }
 }
 
