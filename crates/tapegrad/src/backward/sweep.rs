@@ -140,21 +140,22 @@ pub(super) fn segment<const CHECKED: bool, R: Runs>(
         if g == 0.0 {
             continue;
         }
-        if ops[i] == Op::Custom {
-            return Some(Stop::Custom(i, sweep.at));
-        }
+        // A custom node's partials are user code: the caller takes them
+        // outside the tape's borrow (`Pullback::custom` does nothing here).
         if CHECKED {
             let mut checked = Checked {
                 sweep: &mut sweep,
                 needed,
                 fault: None,
             };
-            pullback(&mut checked, ops[i], values[i], g);
+            if !pullback(&mut checked, ops[i], values[i], g) {
+                return Some(Stop::Custom(i, sweep.at));
+            }
             if let Some(input) = checked.fault {
                 return Some(Stop::Fault(i, input));
             }
-        } else {
-            pullback(&mut sweep, ops[i], values[i], g);
+        } else if !pullback(&mut sweep, ops[i], values[i], g) {
+            return Some(Stop::Custom(i, sweep.at));
         }
     }
     None

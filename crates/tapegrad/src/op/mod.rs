@@ -275,8 +275,11 @@ macro_rules! op_table {
         /// Sends the contributions of one node to its inputs' adjoints: the
         /// node's local partials times its adjoint `g`. A partial that is
         /// exactly zero (relu below zero, the losing side of max) sends nothing.
+        /// False for a custom node, which is left to [`Pullback::custom`]: a
+        /// sweep that takes custom nodes elsewhere learns so from the match
+        /// it dispatches through, with no test of its own per node.
         #[inline(always)]
-        pub(crate) fn pullback<P: Pullback>(p: &mut P, op: Op, out: P::S, g: P::S) {
+        pub(crate) fn pullback<P: Pullback>(p: &mut P, op: Op, out: P::S, g: P::S) -> bool {
             match op {
                 $( Op::$N => {} )*
                 $( Op::$U => { let a = p.arg(0); if p.wants(a) {
@@ -323,8 +326,9 @@ macro_rules! op_table {
                         }
                     }
                 } )*
-                $( Op::$X => p.custom(out, g), )*
+                $( Op::$X => { p.custom(out, g); return false; } )*
             }
+            true
         }
 
         /// Numbers that the vector-Jacobian products of the op table run
