@@ -83,7 +83,8 @@ pub(crate) trait Pullback {
     /// indices, or where its constants and input list start (see
     /// [`Op::words`]).
     fn arg(&self, j: usize) -> u32;
-    /// Constant number `k` of the tape's constant pool.
+    /// Constant number `k` of the tape's constant pool (a dot product's
+    /// coefficients; an op's one constant is in its words).
     fn constant(&mut self, k: u32) -> f64;
     /// Input `i` of the n-ary node whose inputs start at `start` in the
     /// tape's input lists.
@@ -104,11 +105,26 @@ pub(crate) trait Pullback {
     fn custom(&mut self, out: Self::S, g: Self::S);
 }
 
+/// The constant operand of an op with a constant, from its two operand
+/// words: stored in the word stream itself, it costs a node no place in the
+/// constant pool and no check of the pool's limit when recorded.
+#[inline(always)]
+pub(crate) fn inline_constant(low: u32, high: u32) -> f64 {
+    f64::from_bits(u64::from(low) | u64::from(high) << 32)
+}
+
+/// The two operand words that hold constant `c` ([`inline_constant`]).
+#[inline(always)]
+pub(crate) fn constant_words(c: f64) -> [u32; 2] {
+    let bits = c.to_bits();
+    [bits as u32, (bits >> 32) as u32]
+}
+
 /// The operands of the node being evaluated by [`eval_node`].
 pub(crate) trait Operands {
     /// The value of the input whose index is operand word `j`.
     fn value(&self, j: usize) -> f64;
-    /// The constant whose place in the pool is operand word `j`.
+    /// The constant whose bits are operand words `j` and `j + 1`.
     fn constant(&self, j: usize) -> f64;
 }
 
@@ -204,8 +220,8 @@ macro_rules! op_table {
 
             /// How many `u32` operand words the tape stores for the op: an
             /// input index each for unary and binary ops, the input and the
-            /// constant's place in the constant pool for an op with a
-            /// constant, where its input list starts and its length for an
+            /// constant's bits (low word first) for an op with a constant,
+            /// where its input list starts and its length for an
             /// n-ary op, the first input, the count and where the
             /// coefficients start for a dot product, and the input list and
             /// the op's place in the tape's custom ops for a custom op.
@@ -220,8 +236,8 @@ macro_rules! op_table {
                         words[i] = match Op::ALL[i].shape() {
                             Shape::Nullary => 0,
                             Shape::Unary => 1,
-                            Shape::UnaryConst { .. } | Shape::Binary | Shape::Nary => 2,
-                            Shape::Dot | Shape::Custom => 3,
+                            Shape::Binary | Shape::Nary => 2,
+                            Shape::UnaryConst { .. } | Shape::Dot | Shape::Custom => 3,
                         };
                         i += 1;
                     }
@@ -290,7 +306,7 @@ macro_rules! op_table {
                 } } )*
                 $( Op::$C => { let a = p.arg(0); if p.wants(a) {
                     let $cx2 = p.input(a);
-                    let $cc2 = p.constant(p.arg(1));
+                    let $cc2 = inline_constant(p.arg(1), p.arg(2));
                     let ($cz, $cg) = (out, g);
                     let d: Option<P::S> = $cvjp;
                     if let Some(d) = d { p.accumulate(0, a, d); }

@@ -82,10 +82,7 @@ impl Program {
             let words: Vec<u32> = match op.shape() {
                 Shape::Nullary => vec![],
                 Shape::Unary => vec![map(words[0])],
-                Shape::UnaryConst { .. } => {
-                    let k = p.append_consts(&[t.consts()[words[1] as usize]]);
-                    vec![map(words[0]), k]
-                }
+                Shape::UnaryConst { .. } => vec![map(words[0]), words[1], words[2]],
                 Shape::Binary => vec![map(words[0]), map(words[1])],
                 Shape::Nary | Shape::Custom => {
                     let list = &t.lists()[words[0] as usize..(words[0] + words[1]) as usize];

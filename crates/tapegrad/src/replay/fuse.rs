@@ -174,7 +174,7 @@ pub(super) fn well_formed(t: &Inner, customs: usize, fused: &[Fused]) -> bool {
             match op.shape() {
                 Shape::Nullary => true,
                 Shape::Unary => node(w[0]),
-                Shape::UnaryConst { .. } => node(w[0]) && w[1] < t.consts().len(),
+                Shape::UnaryConst { .. } => node(w[0]),
                 Shape::Binary => node(w[0]) && node(w[1]),
                 Shape::Nary => list(w[0], w[1]),
                 Shape::Dot => w[0] + w[1] <= i && w[2] + w[1] <= t.consts().len(),

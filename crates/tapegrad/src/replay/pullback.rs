@@ -70,7 +70,7 @@ fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
     let (first, at) = (f.first, f.first_at as usize);
     // The sum sends `g` to its terms before the products.
     let count = f.last - first;
-    sweep.seek(at + 2 * count as usize);
+    sweep.seek(at + op.words() * count as usize);
     let value = sweep.input(f.last);
     let mut outside = Outside::<true> {
         sweep: &mut *sweep,
@@ -85,7 +85,7 @@ fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
     // Stepped in `usize`: a `u32` step widened for each product's words
     // costs a mask in a register the loop needs.
     for k in (0..count as usize).rev() {
-        sweep.seek(at + 2 * k);
+        sweep.seek(at + op.words() * k);
         let value = sweep.input(first + k as u32);
         op::pullback(sweep, op, value, g);
     }
@@ -112,8 +112,10 @@ fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
     // Each inner addition's adjoint, node by node, is `0 + g` from the next
     // (its slot starts at +0), which turns a -0 into +0.
     let inner = 0.0 + g;
+    // A product's words, then its addition's.
+    let step = op.words() + Op::Add.words();
     let product = |sweep: &mut Sweep<'_>, k: u32| {
-        sweep.seek(at + 4 * k as usize);
+        sweep.seek(at + step * k as usize);
         let value = sweep.input(first + 2 * k);
         op::pullback(sweep, op, value, inner);
     };
@@ -122,7 +124,7 @@ fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
     for k in (1..f.products()).rev() {
         product(sweep, k);
     }
-    sweep.seek(at + 2);
+    sweep.seek(at + op.words());
     let value = sweep.input(first + 1);
     let mut outside = Outside::<false> {
         sweep: &mut *sweep,

@@ -29,7 +29,7 @@ pub(super) unsafe fn replay(
         // checked by `compile`): `values` holds `ops.len()`
         // numbers, every node's `Op::words` operand words follow the last
         // node's in `args`, each input word names an earlier node and each
-        // constant word a place in `consts`; a fused run is of the shape
+        // word into a pool a place in it; a fused run is of the shape
         // it claims, at the words it names. Only nodes `i` and
         // up are written, and no reference into `values` is live while
         // they are.
@@ -37,7 +37,6 @@ pub(super) unsafe fn replay(
             let row = |at: usize| Row {
                 values,
                 words: args.add(at),
-                consts,
             };
             if let Some(f) = fused.next_if(|f| f.first as usize == i) {
                 if f.kind == Run::Chain {
@@ -47,14 +46,16 @@ pub(super) unsafe fn replay(
                         _ => replay_chain::<false>(t, values, f),
                     }
                     i = f.last as usize + 1;
-                    at += 2 * (f.last - f.first + 1) as usize;
+                    at += (f.op.words() + Op::Add.words()) * f.products() as usize;
                     continue;
                 }
                 // A sum's terms before the products, then each product as
                 // it is computed: the order `Tape::sum` added them in. Each
                 // product's match on its op folds away: the op is a literal.
                 let count = (f.last - f.first) as usize;
-                let sum_row = row(at + 2 * count);
+                // Each product's words, then the sum's.
+                let step = f.op.words();
+                let sum_row = row(at + step * count);
                 let (start, len) = (sum_row.word(0), sum_row.word(1));
                 // From -0, as `Tape::sum` (and f64's `Sum`) starts.
                 let mut sum = -0.0;
@@ -63,7 +64,7 @@ pub(super) unsafe fn replay(
                 }
                 let mut products = |op: Op| {
                     for k in 0..count {
-                        let value = op::eval_node(op, &row(at + 2 * k)).unwrap_unchecked();
+                        let value = op::eval_node(op, &row(at + step * k)).unwrap_unchecked();
                         *values.add(i + k) = value;
                         sum += value;
                     }
@@ -74,7 +75,7 @@ pub(super) unsafe fn replay(
                 }
                 *values.add(f.last as usize) = sum;
                 i = f.last as usize + 1;
-                at += 2 * count + Op::Sum.words();
+                at += step * count + Op::Sum.words();
                 continue;
             }
             let op = *t.ops().get_unchecked(i);
@@ -140,11 +141,12 @@ pub(super) unsafe fn replay_chain<const MUL: bool>(t: &Inner, values: *mut f64, 
         let row = |at: usize| Row {
             values,
             words: t.args().as_ptr().add(at),
-            consts: t.consts(),
         };
-        let mut total = op::Operands::value(&row(at + 2), 0);
+        // A product's words, then its addition's.
+        let (product, step) = (op.words(), op.words() + Op::Add.words());
+        let mut total = op::Operands::value(&row(at + product), 0);
         for k in 0..f.products() as usize {
-            let term = op::eval_node(op, &row(at + 4 * k)).unwrap_unchecked();
+            let term = op::eval_node(op, &row(at + step * k)).unwrap_unchecked();
             *values.add(first + 2 * k) = term;
             total = op::eval_binary(Op::Add, total, term);
             *values.add(first + 2 * k + 1) = total;
@@ -154,14 +156,13 @@ pub(super) unsafe fn replay_chain<const MUL: bool>(t: &Inner, values: *mut f64, 
 
 /// The operands of the node being replayed, read without bounds checks
 /// (see the invariant in [`replay`]).
-pub(super) struct Row<'a> {
+pub(super) struct Row {
     values: *const f64,
     /// The node's operand words.
     words: *const u32,
-    consts: &'a [f64],
 }
 
-impl Row<'_> {
+impl Row {
     #[inline(always)]
     fn word(&self, j: usize) -> usize {
         // SAFETY: the node has at least `j + 1` words (see `replay`).
@@ -169,7 +170,7 @@ impl Row<'_> {
     }
 }
 
-impl op::Operands for Row<'_> {
+impl op::Operands for Row {
     #[inline(always)]
     fn value(&self, j: usize) -> f64 {
         // SAFETY: word `j` names an earlier node (see `replay`).
@@ -178,7 +179,8 @@ impl op::Operands for Row<'_> {
 
     #[inline(always)]
     fn constant(&self, j: usize) -> f64 {
-        // SAFETY: word `j` names a place in `consts` (see `replay`).
-        unsafe { *self.consts.get_unchecked(self.word(j)) }
+        // SAFETY: an op with a constant has words `j` and `j + 1` (see
+        // `replay`).
+        unsafe { op::inline_constant(*self.words.add(j), *self.words.add(j + 1)) }
     }
 }

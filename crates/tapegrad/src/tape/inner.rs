@@ -17,7 +17,8 @@ pub(crate) enum Full {
 
 /// The recorded nodes: an op byte and a value per node, and the nodes'
 /// operand words back to back in one stream (9 bytes a node, plus 4 for each
-/// input, 8 for each constant and 4 for each entry of an input list).
+/// input, 8 for a constant operand (two words), 8 for each coefficient of a
+/// dot product (in the constant pool) and 4 for each entry of an input list).
 ///
 /// A node's words are found by walking the stream: the backward sweep walks
 /// it from the end, and random access (node views, recorded sweeps) goes
@@ -29,7 +30,7 @@ pub(crate) struct Inner {
     /// The operand words of every node in tape order, [`Op::words`] of them
     /// per node.
     pub(super) args: Vec<u32>,
-    /// How many nodes can be appended, with up to two words each, without
+    /// How many nodes can be appended, with up to three words each, without
     /// growing `ops`, `values` or `args`, so that appending checks one number.
     pub(super) room: usize,
     pub(super) consts: Vec<f64>,
@@ -87,7 +88,7 @@ impl Default for Inner {
 }
 
 impl Inner {
-    /// Appends a node with `N ≤ 2` operand words with one capacity check,
+    /// Appends a node with `N ≤ 3` operand words with one capacity check,
     /// or returns `None` if the tape holds its most nodes already.
     #[inline(always)]
     pub(super) fn push_node<const N: usize>(
@@ -97,7 +98,7 @@ impl Inner {
         value: f64,
         location: &'static Location<'static>,
     ) -> Option<usize> {
-        const { assert!(N <= 2) };
+        const { assert!(N <= 3) };
         debug_assert_eq!(op.words(), N);
         let index = self.ops.len();
         // One test for both slow paths: a full buffer, and a tape that
@@ -108,8 +109,8 @@ impl Inner {
         let at = self.args.len();
         // SAFETY: `ops` and `values` have length `index` and room for
         // `capacity_room() > index` elements (`room` is at most that, and
-        // `make_room` makes it so), and `args` has two spare words for each
-        // of those nodes (see `capacity_room`).
+        // `make_room` makes it so), and `args` has three spare words for
+        // each of those nodes (see `capacity_room`).
         unsafe {
             self.ops.as_mut_ptr().add(index).write(op);
             self.values.as_mut_ptr().add(index).write(value);
@@ -124,17 +125,6 @@ impl Inner {
         Some(index)
     }
 
-    /// Grows the buffers that bind (amortised doubling, at least
-    /// [`Inner::MIN_GROWTH`] nodes): the node arrays when full, the word
-    /// stream when fewer than that many two-word nodes fit; or returns false
-    /// if the tape holds its most nodes already.
-    ///
-    /// A tape of many leaves (no words) fills its node arrays first, and one
-    /// of binary ops its words. Growing both whenever either binds would
-    /// double the other for nothing, and a tape taken back from the pool
-    /// would outgrow the pool's bound. The word stream grows a little early
-    /// so that a stretch of leaves after binary ops does not come back here
-    /// for every node.
     /// The slow path of [`Inner::push_node`]: grows the buffers if they are
     /// full, and on a tape that keeps locations notes the location of the
     /// node about to be written; false if the tape holds its most nodes.
@@ -154,6 +144,17 @@ impl Inner {
         true
     }
 
+    /// Grows the buffers that bind (amortised doubling, at least
+    /// [`Inner::MIN_GROWTH`] nodes): the node arrays when full, the word
+    /// stream when fewer than that many three-word nodes fit; or returns false
+    /// if the tape holds its most nodes already.
+    ///
+    /// A tape of many leaves (no words) fills its node arrays first, and one
+    /// of binary ops its words. Growing both whenever either binds would
+    /// double the other for nothing, and a tape taken back from the pool
+    /// would outgrow the pool's bound. The word stream grows a little early
+    /// so that a stretch of leaves after binary ops does not come back here
+    /// for every node.
     #[cold]
     #[inline(never)]
     pub(super) fn reserve_nodes(&mut self) -> bool {
@@ -166,7 +167,9 @@ impl Inner {
             self.ops.reserve(more);
             self.values.reserve(more);
         }
-        if self.args.capacity() - self.args.len() < 2 * Inner::MIN_GROWTH {
+        // Sized for nodes of two words, the most common; a run of nodes of
+        // three (an op with a constant) comes back here a little sooner.
+        if self.args.capacity() - self.args.len() < 3 * Inner::MIN_GROWTH {
             self.args.reserve(2 * more);
         }
         self.set_room();
@@ -348,14 +351,14 @@ impl Inner {
         };
     }
 
-    /// How many nodes of up to two words fit without growing, and without
+    /// How many nodes of up to three words fit without growing, and without
     /// passing the limit.
     fn capacity_room(&self) -> usize {
         let spare_words = self.args.capacity() - self.args.len();
         self.ops
             .capacity()
             .min(self.values.capacity())
-            .min(self.ops.len() + spare_words / 2)
+            .min(self.ops.len() + spare_words / 3)
             .min(self.limit)
     }
 

@@ -344,26 +344,12 @@ impl State {
         self.with(|t| t.names.get(&index).map(|n| n.to_string()))
     }
 
-    /// Records an op with one input and a constant operand; both the
-    /// constant and the node are checked to fit before either is stored.
+    /// Records an op with one input and a constant operand, the constant's
+    /// bits in the node's own operand words ([`op::constant_words`]).
     #[inline(always)]
     #[track_caller]
     pub(crate) fn push_with_const(&self, op: Op, input: u32, c: f64, value: f64) -> u32 {
-        let at = Location::caller();
-        let index = self.with(|t| {
-            let k = t.consts.len();
-            if k >= t.limit {
-                return Err(Full::Constants);
-            }
-            let index = t
-                .push_node(op, [input, k as u32], value, at)
-                .ok_or(Full::Nodes)?;
-            t.consts.push(c);
-            Ok(index)
-        });
-        match index {
-            Ok(index) => index as u32,
-            Err(full) => self.full(full),
-        }
+        let [low, high] = op::constant_words(c);
+        self.push_index(op, [input, low, high], value)
     }
 }

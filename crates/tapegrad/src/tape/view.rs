@@ -99,11 +99,12 @@ impl State {
         let mut node = self.with(|t| {
             let op = t.ops[index];
             let [a, b, k] = t.words(index);
+            let inline = op::inline_constant(b, k);
             let mut coefficients = Vec::new();
             let (inputs, constant) = match op.shape() {
                 Shape::Nullary => (Vec::new(), None),
                 Shape::Unary => (vec![a as usize], None),
-                Shape::UnaryConst { .. } => (vec![a as usize], Some(t.consts[b as usize])),
+                Shape::UnaryConst { .. } => (vec![a as usize], Some(inline)),
                 Shape::Binary => (vec![a as usize, b as usize], None),
                 Shape::Nary | Shape::Custom => (
                     t.lists[a as usize..(a + b) as usize]
