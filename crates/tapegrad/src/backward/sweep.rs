@@ -233,6 +233,13 @@ impl Pullback for Sweep<'_> {
     }
 
     #[inline(always)]
+    fn arg_constant(&self, j: usize) -> f64 {
+        debug_assert!(self.at + j + 1 < self.args.len());
+        // SAFETY: see above; both words were pushed with the node.
+        unsafe { crate::op::read_inline_constant(self.args.as_ptr().add(self.at + j)) }
+    }
+
+    #[inline(always)]
     fn input(&mut self, index: u32) -> f64 {
         debug_assert!((index as usize) < self.values.len());
         // SAFETY: see above; inputs precede their node on the tape.

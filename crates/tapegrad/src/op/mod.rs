@@ -83,6 +83,13 @@ pub(crate) trait Pullback {
     /// indices, or where its constants and input list start (see
     /// [`Op::words`]).
     fn arg(&self, j: usize) -> u32;
+    /// The constant held in operand words `j` and `j + 1`
+    /// ([`inline_constant`]); a sweep that can read both words at once
+    /// says so.
+    #[inline(always)]
+    fn arg_constant(&self, j: usize) -> f64 {
+        inline_constant(self.arg(j), self.arg(j + 1))
+    }
     /// Constant number `k` of the tape's constant pool (a dot product's
     /// coefficients; an op's one constant is in its words).
     fn constant(&mut self, k: u32) -> f64;
@@ -111,6 +118,22 @@ pub(crate) trait Pullback {
 #[inline(always)]
 pub(crate) fn inline_constant(low: u32, high: u32) -> f64 {
     f64::from_bits(u64::from(low) | u64::from(high) << 32)
+}
+
+/// The constant in the two operand words at `words`, read as one
+/// unaligned `u64` where the low word comes first in memory.
+///
+/// # Safety
+/// `words` and the word after it are readable.
+#[inline(always)]
+pub(crate) unsafe fn read_inline_constant(words: *const u32) -> f64 {
+    if cfg!(target_endian = "little") {
+        // SAFETY: the caller's promise: eight readable bytes.
+        f64::from_bits(unsafe { words.cast::<u64>().read_unaligned() })
+    } else {
+        // SAFETY: as above.
+        unsafe { inline_constant(*words, *words.add(1)) }
+    }
 }
 
 /// The two operand words that hold constant `c` ([`inline_constant`]).
@@ -306,7 +329,7 @@ macro_rules! op_table {
                 } } )*
                 $( Op::$C => { let a = p.arg(0); if p.wants(a) {
                     let $cx2 = p.input(a);
-                    let $cc2 = inline_constant(p.arg(1), p.arg(2));
+                    let $cc2 = p.arg_constant(1);
                     let ($cz, $cg) = (out, g);
                     let d: Option<P::S> = $cvjp;
                     if let Some(d) = d { p.accumulate(0, a, d); }

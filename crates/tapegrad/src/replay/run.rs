@@ -64,7 +64,8 @@ pub(super) unsafe fn replay(
                 }
                 let mut products = |op: Op| {
                     for k in 0..count {
-                        let value = op::eval_node(op, &row(at + step * k)).unwrap_unchecked();
+                        // `op` is a literal: its words are a constant.
+                        let value = op::eval_node(op, &row(at + op.words() * k)).unwrap_unchecked();
                         *values.add(i + k) = value;
                         sum += value;
                     }
@@ -181,6 +182,6 @@ impl op::Operands for Row {
     fn constant(&self, j: usize) -> f64 {
         // SAFETY: an op with a constant has words `j` and `j + 1` (see
         // `replay`).
-        unsafe { op::inline_constant(*self.words.add(j), *self.words.add(j + 1)) }
+        unsafe { op::read_inline_constant(self.words.add(j)) }
     }
 }
