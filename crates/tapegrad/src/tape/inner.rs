@@ -419,32 +419,46 @@ impl Inner {
     }
 
     /// The operand words of node `i`, padded with zeros to three.
+    #[inline]
     pub(crate) fn words(&mut self, i: usize) -> [u32; 3] {
         let start = self.offset(i);
-        let mut words = [0; 3];
-        let n = self.ops[i].words();
-        words[..n].copy_from_slice(&self.args[start..start + n]);
-        words
+        let w = &self.args[start..start + self.ops[i].words()];
+        // By count, not `copy_from_slice`: a copy of a length known only at
+        // run time is a call to `memcpy`, which costs more than the words.
+        match *w {
+            [] => [0; 3],
+            [a] => [a, 0, 0],
+            [a, b] => [a, b, 0],
+            [a, b, c, ..] => [a, b, c],
+        }
     }
 
     /// Where the words of node `i` start, extending the index as needed.
     /// Callers check `i < len` first: nothing panics while the tape is
     /// borrowed.
+    #[inline]
     pub(super) fn offset(&mut self, i: usize) -> usize {
         debug_assert!(i < self.ops.len());
         if self.offsets.len() <= i {
-            let mut at = match self.offsets.last() {
-                Some(&last) => last + self.ops[self.offsets.len() - 1].words(),
-                None => 0,
-            };
-            let from = self.offsets.len();
-            self.offsets.reserve(self.ops.len() - from);
-            for op in &self.ops[from..] {
-                self.offsets.push(at);
-                at += op.words();
-            }
+            self.extend_offsets();
         }
         self.offsets[i]
+    }
+
+    /// Indexes every node's words that `offsets` does not yet hold.
+    #[cold]
+    #[inline(never)]
+    fn extend_offsets(&mut self) {
+        let mut at = match self.offsets.last() {
+            Some(&last) => last + self.ops[self.offsets.len() - 1].words(),
+            None => 0,
+        };
+        let from = self.offsets.len();
+        self.offsets.reserve(self.ops.len() - from);
+        for op in &self.ops[from..] {
+            self.offsets.push(at);
+            at += op.words();
+        }
     }
 
     /// Calls `f` with each input of node `i`. Inlined, as it was as a free
