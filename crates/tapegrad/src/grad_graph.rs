@@ -47,7 +47,7 @@ impl GradGraph for State {
             let op = tape.with(|t| t.ops()[i]);
             sweep.words = tape.with(|t| t.words(i));
             let node = Adjoint::Var(tape.get(i));
-            pullback(&mut sweep, op, node, g);
+            pullback(&mut sweep, op, || node, g);
         }
         let grads = wrt
             .iter()

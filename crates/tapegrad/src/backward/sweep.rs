@@ -148,13 +148,13 @@ pub(super) fn segment<const CHECKED: bool, R: Runs>(
                 needed,
                 fault: None,
             };
-            if !pullback(&mut checked, ops[i], values[i], g) {
+            if !pullback(&mut checked, ops[i], || values[i], g) {
                 return Some(Stop::Custom(i, sweep.at));
             }
             if let Some(input) = checked.fault {
                 return Some(Stop::Fault(i, input));
             }
-        } else if !pullback(&mut sweep, ops[i], values[i], g) {
+        } else if !pullback(&mut sweep, ops[i], || values[i], g) {
             return Some(Stop::Custom(i, sweep.at));
         }
     }
@@ -343,7 +343,7 @@ mod tests {
                 let g = sweep.adjoint(i as u32);
                 if g != 0.0 {
                     sweep.seek(self.starts[i]);
-                    pullback(sweep, self.ops[i], self.values[i], g);
+                    pullback(sweep, self.ops[i], || self.values[i], g);
                 }
             }
             (first, self.starts[first])

@@ -316,28 +316,35 @@ macro_rules! op_table {
         /// exactly zero (relu below zero, the losing side of max) sends nothing.
         /// False for a custom node, which is left to [`Pullback::custom`]: a
         /// sweep that takes custom nodes elsewhere learns so from the match
-        /// it dispatches through, with no test of its own per node.
+        /// it dispatches through, with no test of its own per node. The
+        /// node's output comes from `out`, called only by the formulas that
+        /// read it, so the numeric sweep loads it only for those.
         #[inline(always)]
-        pub(crate) fn pullback<P: Pullback>(p: &mut P, op: Op, out: P::S, g: P::S) -> bool {
+        pub(crate) fn pullback<P: Pullback>(
+            p: &mut P,
+            op: Op,
+            out: impl Fn() -> P::S,
+            g: P::S,
+        ) -> bool {
             match op {
                 $( Op::$N => {} )*
                 $( Op::$U => { let a = p.arg(0); if p.wants(a) {
                     let $ux2 = p.input(a);
-                    let ($uz, $ug) = (out, g);
+                    let ($uz, $ug) = (out(), g);
                     let d: Option<P::S> = $uvjp;
                     if let Some(d) = d { p.accumulate(0, a, d); }
                 } } )*
                 $( Op::$C => { let a = p.arg(0); if p.wants(a) {
                     let $cx2 = p.input(a);
                     let $cc2 = p.arg_constant(1);
-                    let ($cz, $cg) = (out, g);
+                    let ($cz, $cg) = (out(), g);
                     let d: Option<P::S> = $cvjp;
                     if let Some(d) = d { p.accumulate(0, a, d); }
                 } } )*
                 $( Op::$B => {
                     let (a, b) = (p.arg(0), p.arg(1));
                     let ($bx2, $by2) = (p.input(a), p.input(b));
-                    let ($bz, $bg) = (out, g);
+                    let ($bz, $bg) = (out(), g);
                     if p.wants(a) {
                         let dx: Option<P::S> = $bdx;
                         if let Some(dx) = dx { p.accumulate(0, a, dx); }
@@ -365,7 +372,7 @@ macro_rules! op_table {
                         }
                     }
                 } )*
-                $( Op::$X => { p.custom(out, g); return false; } )*
+                $( Op::$X => { p.custom(out(), g); return false; } )*
             }
             true
         }

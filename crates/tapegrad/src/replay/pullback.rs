@@ -77,7 +77,7 @@ fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
         first,
         cut: count,
     };
-    op::pullback(&mut outside, Op::Sum, value, g);
+    op::pullback(&mut outside, Op::Sum, || value, g);
     // Node by node, each product's adjoint would be `0 + g` (its slot
     // starts at +0 and the sum adds `g`), which turns a -0 into +0: the
     // same here, so the products see the bits they would unfused.
@@ -87,7 +87,7 @@ fn sum_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused, g: f64) {
     for k in (0..count as usize).rev() {
         sweep.seek(at + op.words() * k);
         let value = sweep.input(first + k as u32);
-        op::pullback(sweep, op, value, g);
+        op::pullback(sweep, op, || value, g);
     }
 }
 
@@ -117,7 +117,7 @@ fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
     let product = |sweep: &mut Sweep<'_>, k: u32| {
         sweep.seek(at + step * k as usize);
         let value = sweep.input(first + 2 * k);
-        op::pullback(sweep, op, value, inner);
+        op::pullback(sweep, op, || value, inner);
     };
     // The products after the first, last first; then the first addition
     // sends its adjoint to its total, and the first product its own.
@@ -133,7 +133,7 @@ fn chain_run(sweep: &mut Sweep<'_>, op: Op, f: &Fused) {
     };
     // A chain has at least two additions, so the first one's adjoint is
     // `0 + g`, from the next.
-    op::pullback(&mut outside, Op::Add, value, inner);
+    op::pullback(&mut outside, Op::Add, || value, inner);
     product(sweep, 0);
 }
 

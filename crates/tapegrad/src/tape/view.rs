@@ -170,7 +170,7 @@ impl State {
             let partials = SmallVec::from_elem(None, t.input_count(index));
             let words = t.words(index);
             let mut p = Partials { t, words, partials };
-            op::pullback(&mut p, t.ops[index], t.values[index], g);
+            op::pullback(&mut p, t.ops[index], || t.values[index], g);
             p.partials.into_vec()
         })
     }
