@@ -171,6 +171,7 @@ pub fn check() -> TapeSize {
         ws = recycle::<_, Var>(handles);
         assert_all_close("w2 tapegrad_ops gradient", &out, &want);
     }
+    let ops_size = (tape.len(), tape.bytes_used());
     for _ in 0..2 {
         tape.clear();
         out.fill(f64::NAN);
@@ -213,8 +214,16 @@ pub fn check() -> TapeSize {
     }
     println!(
         "w2 op by op: {} nodes, {:.2} bytes/op",
+        ops_size.0,
+        ops_size.1 as f64 / ops_size.0 as f64
+    );
+    // A fresh tape's buffers go back to the pool only under its bound.
+    println!(
+        "w2 as a loop: {} nodes, {:.2} bytes/op, {:.1} MiB reserved (the pool keeps at most {} MiB)",
         tape.len(),
-        tape.bytes_used() as f64 / tape.len() as f64
+        tape.bytes_used() as f64 / tape.len() as f64,
+        tape.bytes_reserved() as f64 / (1 << 20) as f64,
+        Tape::POOL_BYTES >> 20
     );
     TapeSize {
         tapegrad_nodes: size.0,
