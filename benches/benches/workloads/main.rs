@@ -1,15 +1,18 @@
 //! The performance benchmarks of docs/performance.md: three workloads, each
 //! measured in one run against plain `f64`, a hand-written gradient and the
-//! `reverse` crate, then a table of every time as a multiple of plain `f64`.
+//! other Rust reverse-mode tapes that build here (`reverse`, ad_trait's `adr`,
+//! echidna's `Reverse`), then a table of every time as a multiple of plain
+//! `f64` and of tapegrad op by op against each of them.
 //!
 //! ```text
-//! cargo bench -p tapegrad
+//! cargo bench -p tapegrad-benches --bench workloads
 //! ```
 //!
 //! Before timing, every system's value and gradient is checked against the
 //! hand-written one (relative 1e-9), so each measures the same computation.
 
 mod common;
+mod others;
 mod report;
 mod w1;
 mod w2;

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use crate::common::TapeSize;
 use crate::{w1, w2, w3};
 
-const SYSTEMS: [&str; 13] = [
+const SYSTEMS: [&str; 17] = [
     "f64",
     "hand",
     "tapegrad_reused",
@@ -17,25 +17,67 @@ const SYSTEMS: [&str; 13] = [
     "tapegrad_located_reused",
     "tapegrad_ops_reused",
     "tapegrad_ops_fresh",
+    "tapegrad_loop_fresh",
     "replay_value",
     "replay_gradient",
     "replay_ops_gradient",
     "reverse_reused",
     "reverse_ops_reused",
     "reverse_fresh",
+    "reverse_ops_fresh",
+    "ad_trait_reused",
+    "echidna_fresh",
 ];
 
 /// Systems that only some workloads have (op-by-op forms, replays): no row
 /// where they are missing.
-const OPTIONAL: [&str; 7] = [
+const OPTIONAL: [&str; 9] = [
     "tapegrad_located_reused",
     "tapegrad_ops_reused",
     "tapegrad_ops_fresh",
+    "tapegrad_loop_fresh",
     "replay_value",
     "replay_gradient",
     "replay_ops_gradient",
     "reverse_ops_reused",
+    "reverse_ops_fresh",
 ];
+
+/// Op by op on fresh tapes, as a user writes it (a `Tape::new()` per step, a
+/// `tape.var` per parameter, `acc = acc + w * x`, `g[v]` per parameter):
+/// tapegrad's row, `reverse`'s written the same way, and `reverse`'s on a
+/// reused tape (a fresh `reverse` tape grows from empty and frees its memory
+/// each step, which can cost it more than its recording). W1 has no sums, so
+/// its plain rows are op by op; `reverse`'s own `Sum` is `acc + t` already,
+/// so W2's `reverse_fresh` is the loop form.
+const OP_BY_OP: [(&str, &str, &str, &str); 3] = [
+    (
+        w1::GROUP,
+        "tapegrad_fresh",
+        "reverse_fresh",
+        "reverse_reused",
+    ),
+    (
+        w2::GROUP,
+        "tapegrad_loop_fresh",
+        "reverse_fresh",
+        "reverse_reused",
+    ),
+    (
+        w3::GROUP,
+        "tapegrad_ops_fresh",
+        "reverse_ops_fresh",
+        "reverse_ops_reused",
+    ),
+];
+
+/// The most tapegrad op by op may take of `reverse`'s time.
+const OP_BY_OP_TARGET: f64 = 0.6;
+
+/// The other engines' rows in every workload, each op by op as its users
+/// write it: ad_trait has one graph per thread, which a recording empties;
+/// echidna's `grad` records on a new tape per call.
+const OTHERS: [&str; 2] = ["ad_trait_reused", "echidna_fresh"];
 
 /// Ratios of two systems' medians in one workload, and the most each may
 /// be: replays against plain `f64`, recording op by op against plain `f64`
@@ -203,6 +245,39 @@ pub fn print(started: SystemTime, sizes: &[TapeSize; 3]) {
             }
             _ => println!("| {name} | {id} | {against} | not measured | ≤ {target} |"),
         }
+    }
+    println!();
+    println!("Op by op on fresh tapes, as a user writes it: tapegrad's median over each engine's");
+    println!("(ad_trait and echidna op by op as their users write it):");
+    println!();
+    println!(
+        "| workload | tapegrad | reverse | × reverse | target | × reverse, reused tape | × ad_trait | × echidna |"
+    );
+    println!("|---|---|---|---:|---|---:|---:|---:|");
+    for (group, id, against, reused) in OP_BY_OP {
+        let name = WORKLOADS
+            .iter()
+            .find(|w| w.0 == group)
+            .map_or(group, |w| w.1);
+        let ours = times(&home, group, id, since);
+        let ratio = |other: &str| match (&ours, times(&home, group, other, since)) {
+            (Some(a), Some(b)) => Some(a.median / b.median),
+            _ => None,
+        };
+        let show = |r: Option<f64>| r.map_or("not measured".to_string(), |r| format!("{r:.2}"));
+        let vs_reverse = ratio(against);
+        let goal = match vs_reverse {
+            Some(r) => format!("≤ {OP_BY_OP_TARGET} {}", verdict(r <= OP_BY_OP_TARGET)),
+            None => format!("≤ {OP_BY_OP_TARGET}"),
+        };
+        let others = OTHERS.map(|o| show(ratio(o)));
+        println!(
+            "| {name} | {id} | {against} | {} | {goal} | {} | {} | {} |",
+            show(vs_reverse),
+            show(ratio(reused)),
+            others[0],
+            others[1]
+        );
     }
     println!();
     println!("Tape of one evaluation (tapegrad: bytes_used()/len(); reverse: 32-byte nodes):");

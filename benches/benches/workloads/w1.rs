@@ -3,11 +3,13 @@
 
 use std::hint::black_box;
 
+use ad_trait::reverse_ad::adr::adr;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, measurement::WallTime};
 use reverse::Gradient;
 use tapegrad::{Compiled, Tape};
 
 use crate::common::{Plain, Rec, TapeSize, assert_close, reverse_bytes};
+use crate::others::{AdTrait, Adr, Echidna, echidna_grad};
 
 pub const GROUP: &str = "w1_chain";
 const STEPS: usize = 111_112;
@@ -71,6 +73,20 @@ fn reverse(tape: &reverse::Tape, x0: f64) -> (f64, f64) {
     (x.val, g.wrt(&x0))
 }
 
+/// ad_trait: the thread's graph emptied by the first variable.
+fn ad_trait(x0: f64) -> (f64, f64) {
+    let x0 = adr::new_variable(x0, true);
+    let x = chain(AdTrait, Adr(x0)).0;
+    let g = x.get_backwards_mode_grad();
+    (x.value(), g.wrt(&x0))
+}
+
+/// echidna: `grad` records on a new tape each call.
+fn echidna(x0: f64) -> (f64, f64) {
+    let (value, g) = echidna_grad(|x| chain(Echidna, x[0]), &[x0]);
+    (value, g[0])
+}
+
 /// Checks every system against the hand-written gradient; returns the tape
 /// sizes.
 pub fn check() -> TapeSize {
@@ -96,6 +112,14 @@ pub fn check() -> TapeSize {
         let (v, g) = reverse(&rtape, X0);
         assert_close("w1 reverse value", v, value);
         assert_close("w1 reverse gradient", g, grad);
+    }
+    for _ in 0..2 {
+        let (v, g) = ad_trait(X0);
+        assert_close("w1 ad_trait value", v, value);
+        assert_close("w1 ad_trait gradient", g, grad);
+        let (v, g) = echidna(X0);
+        assert_close("w1 echidna value", v, value);
+        assert_close("w1 echidna gradient", g, grad);
     }
     TapeSize {
         tapegrad_nodes: tape.len(),
@@ -149,5 +173,7 @@ pub fn bench(c: &mut Criterion) {
     g.bench_function("reverse_fresh", |b| {
         b.iter(|| reverse(&reverse::Tape::new(), black_box(X0)))
     });
+    g.bench_function("ad_trait_reused", |b| b.iter(|| ad_trait(black_box(X0))));
+    g.bench_function("echidna_fresh", |b| b.iter(|| echidna(black_box(X0))));
     g.finish();
 }

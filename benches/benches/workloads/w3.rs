@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::iter::once;
 use std::mem;
 
+use ad_trait::reverse_ad::adr::adr;
 use criterion::Criterion;
 use reverse::Gradient;
 use tapegrad::{Compiled, Tape, Var};
@@ -16,6 +17,7 @@ use tapegrad::{Compiled, Tape, Var};
 use crate::common::{
     Lcg, OpByOp, Plain, Rec, TapeSize, assert_all_close, assert_close, recycle, reverse_bytes,
 };
+use crate::others::{AdTrait, Adr, Echidna, echidna_grad};
 
 pub const GROUP: &str = "w3_mlp";
 const BATCH: usize = 100;
@@ -211,6 +213,30 @@ fn reverse_with<'t, R: Rec<V = reverse::Var<'t>>>(
     l.val
 }
 
+/// ad_trait: the thread's graph emptied by the first parameter; `ps` is an
+/// empty buffer for the parameters' handles.
+fn ad_trait(m: &Model, ps: &mut Vec<Adr>, out: &mut [f64]) -> f64 {
+    ps.extend(
+        m.params
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| Adr(adr::new_variable(p, i == 0))),
+    );
+    let l = loss(AdTrait, ps, m).0;
+    let g = l.get_backwards_mode_grad();
+    for (o, p) in out.iter_mut().zip(ps.iter()) {
+        *o = g.wrt(&p.0);
+    }
+    l.value()
+}
+
+/// echidna: `grad` over the parameters, on a new tape each call.
+fn echidna(m: &Model, out: &mut [f64]) -> f64 {
+    let (l, g) = echidna_grad(|p| loss(Echidna, p, m), &m.params);
+    out.copy_from_slice(&g);
+    l
+}
+
 pub fn check() -> TapeSize {
     let m = model();
     let mut want = vec![0.0; PARAMS];
@@ -284,6 +310,28 @@ pub fn check() -> TapeSize {
         );
         rps = recycle::<_, reverse::Var>(handles);
         assert_all_close("w3 reverse gradient", &out, &want);
+    }
+    for _ in 0..2 {
+        rtape.clear();
+        out.fill(f64::NAN);
+        let mut handles = recycle(mem::take(&mut rps));
+        assert_close(
+            "w3 reverse op-by-op value",
+            reverse_with(OpByOp(&rtape), &rtape, &m, &mut handles, &mut out),
+            value,
+        );
+        rps = recycle::<_, reverse::Var>(handles);
+        assert_all_close("w3 reverse op-by-op gradient", &out, &want);
+    }
+    let mut aps = Vec::new();
+    for _ in 0..2 {
+        out.fill(f64::NAN);
+        aps.clear();
+        assert_close("w3 ad_trait value", ad_trait(&m, &mut aps, &mut out), value);
+        assert_all_close("w3 ad_trait gradient", &out, &want);
+        out.fill(f64::NAN);
+        assert_close("w3 echidna value", echidna(&m, &mut out), value);
+        assert_all_close("w3 echidna gradient", &out, &want);
     }
     tape.clear();
     let _ = tapegrad(&tape, &m, &mut recycle(mem::take(&mut ps)), &mut out);
@@ -399,6 +447,32 @@ pub fn bench(c: &mut Criterion) {
             let mut handles = recycle(mem::take(&mut rps));
             let l = reverse(&tape, black_box(m), &mut handles, &mut out);
             rps = recycle(handles);
+            black_box(&out);
+            l
+        })
+    });
+    g.bench_function("reverse_ops_fresh", |b| {
+        b.iter(|| {
+            let tape = reverse::Tape::new();
+            let mut handles = recycle(mem::take(&mut rps));
+            let l = reverse_with(OpByOp(&tape), &tape, black_box(m), &mut handles, &mut out);
+            rps = recycle(handles);
+            black_box(&out);
+            l
+        })
+    });
+    let mut aps = Vec::new();
+    g.bench_function("ad_trait_reused", |b| {
+        b.iter(|| {
+            aps.clear();
+            let l = ad_trait(black_box(m), &mut aps, &mut out);
+            black_box(&out);
+            l
+        })
+    });
+    g.bench_function("echidna_fresh", |b| {
+        b.iter(|| {
+            let l = echidna(black_box(m), &mut out);
             black_box(&out);
             l
         })
