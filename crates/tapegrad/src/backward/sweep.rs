@@ -69,8 +69,14 @@ pub(crate) fn sweep<R: Runs>(
 ) -> Option<(usize, u32)> {
     debug_assert!(check.is_none() || runs.next() == usize::MAX);
     debug_assert!(runs.next() == usize::MAX || runs.next() <= out);
-    adjoints.clear();
-    adjoints.resize(out + 1, 0.0);
+    if adjoints.capacity() > out {
+        adjoints.clear();
+        adjoints.resize(out + 1, 0.0);
+    } else {
+        // A new buffer comes zeroed from the allocator (fresh pages of a
+        // large one are zero already), instead of written over with zeros.
+        *adjoints = vec![0.0; out + 1];
+    }
     adjoints[out] = 1.0;
     let mut from = out + 1;
     let mut at = tape.with(|t| t.words_end(out));
