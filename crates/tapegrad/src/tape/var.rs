@@ -414,20 +414,17 @@ impl Var {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn binary(self, op: Op, rhs: Var) -> Var {
-        let (value, index) = if self.id == rhs.id
+        if self.id == rhs.id
             && let Some(tape) = live::hit(self.id)
         {
             let value = op::eval_binary(op, self.value, rhs.value);
-            (
-                value,
-                tape.get().push_index(op, [self.index, rhs.index], value),
-            )
-        } else {
-            // Plain numbers in and out, so the handles stay in registers.
-            binary_elsewhere(
-                op, self.value, self.id, self.index, rhs.value, rhs.id, rhs.index,
-            )
-        };
+            let index = tape.get().push_index(op, [self.index, rhs.index], value);
+            return Var::node(value, self.id, index);
+        }
+        // Plain numbers in and out, so the handles stay in registers.
+        let (value, index) = binary_elsewhere(
+            op, self.value, self.id, self.index, rhs.value, rhs.id, rhs.index,
+        );
         // The sides' recording, or 0 for two constants: where one side is
         // a constant its id is 0, and two nodes of two recordings panicked.
         Var::node(value, self.id | rhs.id, index)
