@@ -80,6 +80,6 @@ done
 echo
 echo "| tapegrad only | instructions |"
 echo "|---|---:|"
-for w in w3api replay kinks hessian; do
+for w in w2api w3api replay kinks hessian; do
     echo "| $w | $(count "$w") |"
 done

@@ -11,6 +11,7 @@
 //! Workloads on tapegrad: `w1` (the W1 chain, 3 fresh tapes of 1 M nodes,
 //! backward), `w2ops` (the W2 neuron op by op: a `tape.var` per weight and
 //! `acc = acc + w * x`, 3 fresh tapes of 1 M weights, `g[w]` per weight),
+//! `w2api` (the same neuron as the API writes it: `tape.vars` and `dot`),
 //! `w3ops` and `w3api` (20 W3 steps on fresh tapes, op by op and with
 //! `tape.sum`), `replay` (W3 compiled once, 200 gradient replays), `kinks`
 //! (`abs`, `max`, `min`, `atan`, 5 × 50 k steps) and `hessian` (200 Hessians
@@ -278,7 +279,7 @@ fn points() -> Vec<([f64; 2], f64)> {
 }
 
 /// The workloads' names, for messages.
-const WORKLOADS: &str = "w1, w2ops, w3ops, w3api, replay, kinks, hessian, reverse-w1, \
+const WORKLOADS: &str = "w1, w2ops, w2api, w3ops, w3api, replay, kinks, hessian, reverse-w1, \
 reverse-w2ops, reverse-w3ops, or KIND-record, KIND-sweep, KIND-reused, KIND-f64 and the same \
 with reverse- before them but KIND-f64, KIND being unary, binary or const";
 
@@ -398,6 +399,17 @@ fn main() {
                 let z = neuron(&ws, &x, b);
                 let g = z.backward();
                 acc += ws.iter().map(|&w| g[w]).sum::<f64>() + g[b];
+            }
+        }
+        "w2api" => {
+            let (w, x) = neuron_data();
+            for _ in 0..3 {
+                let tape = Tape::new();
+                let ws = tape.vars(&w);
+                let b = tape.var(0.1);
+                let z = ws.dot(&x) + b;
+                let g = z.backward();
+                acc += g.wrt_vars(ws).iter().sum::<f64>() + g[b];
             }
         }
         "reverse-w1" => {
