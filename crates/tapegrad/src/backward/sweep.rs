@@ -83,11 +83,18 @@ pub(crate) fn sweep<R: Runs>(
     loop {
         let stop = tape.with(|t| match check {
             None if R::ANY && runs.next() != usize::MAX => {
-                segment::<false, R>(t, out, from, at, adjoints, &[], runs)
+                segment::<false, false, R>(t, out, from, at, adjoints, &[], runs)
             }
-            None => segment::<false, NoRuns>(t, out, from, at, adjoints, &[], &mut NoRuns),
+            // A tape that starts with a block of leaves (`Tape::vars`, a
+            // `tape.var` per parameter) need not sweep them: they send
+            // nothing back. The loop that stops above them is a copy of its
+            // own, so that the others keep their registers.
+            None if t.leading_leaves() >= FLOOR_MIN => {
+                segment::<false, true, NoRuns>(t, out, from, at, adjoints, &[], &mut NoRuns)
+            }
+            None => segment::<false, false, NoRuns>(t, out, from, at, adjoints, &[], &mut NoRuns),
             Some(needed) => {
-                segment::<true, NoRuns>(t, out, from, at, adjoints, needed, &mut NoRuns)
+                segment::<true, false, NoRuns>(t, out, from, at, adjoints, needed, &mut NoRuns)
             }
         });
         match stop {
@@ -111,14 +118,19 @@ pub(crate) fn sweep<R: Runs>(
     }
 }
 
-/// Sweeps nodes `from - 1` down to 0, whose operand words end at `at`,
+/// The fewest leaves at the start of a tape for which the sweep takes the
+/// loop that stops above them.
+const FLOOR_MIN: usize = 1024;
+
+/// Sweeps nodes `from - 1` down to 0 (with `FLOOR`, to the leaves the tape
+/// starts with, [`Inner::leading_leaves`]), whose operand words end at `at`,
 /// until the end, a custom node or (when `CHECKED`) a fault; the runs of
 /// `runs` as one step each. One monomorphised loop each, so that the
 /// tape's unchecked one, without runs, stays tight; out of line, so that
 /// each loop's registers are its own, and the one without runs is one
 /// function for every kind of runs (`docs/performance.md`).
 #[inline(never)]
-pub(super) fn segment<const CHECKED: bool, R: Runs>(
+pub(super) fn segment<const CHECKED: bool, const FLOOR: bool, R: Runs>(
     t: &Inner,
     out: usize,
     from: usize,
@@ -133,7 +145,10 @@ pub(super) fn segment<const CHECKED: bool, R: Runs>(
     let mut sweep = Sweep::new(t, at, adjoints);
     let mut run_last = if R::ANY { runs.next() } else { usize::MAX };
     let mut i = ops.len();
-    while i > 0 {
+    // Leaves and constants send nothing back; a run is of products and
+    // sums, so it lies above them.
+    let floor = if FLOOR { t.leading() } else { 0 };
+    while i > floor {
         i -= 1;
         if R::ANY && i == run_last {
             (i, sweep.at) = runs.pullback(&mut sweep);
@@ -368,6 +383,56 @@ mod tests {
             }
             (first, self.starts[first])
         }
+    }
+
+    #[test]
+    fn a_sweep_that_stops_above_the_leading_leaves_gives_the_adjoints_of_one_that_does_not() {
+        let w: Vec<f64> = (0..3000).map(|i| 0.25 + f64::from(i) * 1e-3).collect();
+        let record = |tape: &Tape, leaf_first: bool| {
+            // A constant node first keeps every leaf above node 0, so the
+            // sweep takes its plain loop there.
+            if !leaf_first {
+                let _ = tape.constant(1.0);
+            }
+            let ws = tape.vars(&w);
+            let leaves: Vec<_> = ws.iter().collect();
+            let z = ws.dot(&w) + leaves[7].sin() * leaves[2999];
+            let g = z.backward();
+            let bits: Vec<u64> = leaves.iter().map(|&v| g[v].to_bits()).collect();
+            (tape.state().with(|t| t.leading()), bits)
+        };
+        let (skipped, with_floor) = record(&Tape::new(), true);
+        let (none, plain) = record(&Tape::new(), false);
+        // The first sweep stopped above its 3000 leaves, the second above
+        // none; ∂z/∂wᵢ = wᵢ (+ the product's terms): the same bits.
+        assert_eq!((skipped, none), (3000, 0));
+        assert_eq!(with_floor, plain);
+        // A leaf of the block as the output: ∂w₅/∂w₅ = 1, and 0 for the rest.
+        let tape = Tape::new();
+        let ws: Vec<_> = tape.vars(&w).iter().collect();
+        let g = ws[5].backward();
+        assert_eq!((g[ws[5]], g[ws[4]], g[ws[6]]), (1.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn a_cleared_tape_counts_its_leading_leaves_again() {
+        let mut tape = Tape::new();
+        let _ = tape
+            .vars(&[0.5; 2000])
+            .iter()
+            .map(|v| v * 2.0)
+            .sum::<Var>()
+            .backward();
+        assert_eq!(tape.state().with(|t| t.leading()), 2000);
+        tape.clear();
+        // Node 1 is a sine below 1500 leaves: a count left from before the
+        // clear would stop the sweep above it. d/dx (sin x · w) = cos x · w.
+        let x = tape.var(0.5);
+        let y = x.sin();
+        let ws: Vec<_> = tape.vars(&[3.0; 1500]).iter().collect();
+        let g = (y * ws[1499]).backward();
+        assert_eq!(tape.state().with(|t| t.leading()), 1);
+        assert_eq!(g[x], 0.5f64.cos() * 3.0);
     }
 
     #[test]

@@ -62,6 +62,11 @@ pub(crate) struct Inner {
     /// The line nodes are noted at instead of their own, while
     /// [`Var::grad_graph`] records (its nodes come from the op table).
     pub(super) recording_at: Option<&'static Location<'static>>,
+    /// How many nodes from the first are leaves, which send nothing back
+    /// (a sweep stops above them), and whether a node that is not one was
+    /// found after them; counted by [`Inner::leading_leaves`] when a sweep
+    /// asks, so recording pays nothing for it.
+    pub(super) leading: (usize, bool),
 }
 
 impl Default for Inner {
@@ -83,6 +88,7 @@ impl Default for Inner {
             notes: Notes::default(),
             locations: None,
             recording_at: None,
+            leading: (0, false),
         }
     }
 }
@@ -188,6 +194,31 @@ impl Inner {
     #[inline(always)]
     pub(crate) fn ops(&self) -> &[Op] {
         &self.ops
+    }
+
+    /// How many nodes from the first are leaves. Nodes are only ever
+    /// appended, so the count is kept and only the nodes recorded since are
+    /// looked at, eight at a time, until one is not a leaf.
+    pub(crate) fn leading_leaves(&mut self) -> usize {
+        let (mut n, ended) = self.leading;
+        if !ended {
+            // Whole chunks of eight leaves (one comparison each), then the
+            // rest one by one up to the first node that is not a leaf.
+            let chunks = self.ops[n..].chunks_exact(8);
+            n += 8 * chunks.take_while(|c| *c == [Op::Leaf; 8]).count();
+            n += self.ops[n..]
+                .iter()
+                .take_while(|&&op| op == Op::Leaf)
+                .count();
+            self.leading = (n, n < self.ops.len());
+        }
+        n
+    }
+
+    /// The count [`Inner::leading_leaves`] gave last.
+    #[inline(always)]
+    pub(crate) fn leading(&self) -> usize {
+        self.leading.0
     }
 
     /// Every node's value, in tape order.
@@ -365,6 +396,7 @@ impl Inner {
     /// Forgets every node and note, keeping the buffers.
     pub(super) fn clear(&mut self) {
         self.ops.clear();
+        self.leading = (0, false);
         self.args.clear();
         self.values.clear();
         self.set_room();
