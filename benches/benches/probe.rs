@@ -48,11 +48,15 @@ const WEIGHTS: usize = 1_000_000;
 trait Num:
     Copy + Add<Output = Self> + Mul<Output = Self> + Add<f64, Output = Self> + Mul<f64, Output = Self>
 {
+    fn sin(self) -> Self;
     fn tanh(self) -> Self;
     fn relu(self) -> Self;
 }
 
 impl Num for Var {
+    fn sin(self) -> Self {
+        Var::sin(self)
+    }
     fn tanh(self) -> Self {
         Var::tanh(self)
     }
@@ -62,6 +66,9 @@ impl Num for Var {
 }
 
 impl Num for reverse::Var<'_> {
+    fn sin(self) -> Self {
+        reverse::Var::sin(&self)
+    }
     fn tanh(self) -> Self {
         reverse::Var::tanh(&self)
     }
@@ -193,12 +200,11 @@ enum Run {
     Reused,
 }
 
-/// The chain on `tape`: the first leaf and the end. Out of line, so that
-/// every run records through the same code.
+/// A chain of `n` nodes of one kind from `x0`, the two-input kind taking
+/// `ya` and `yb` in turn. Out of line, so that every run of one engine
+/// records through the same code.
 #[inline(never)]
-fn chain_tapegrad(tape: &Tape, kind: Kind, n: usize) -> (Var, Var) {
-    let x0 = tape.var(black_box(0.5));
-    let (ya, yb) = (tape.var(black_box(2.5)), tape.var(black_box(0.4)));
+fn chain<V: Num>(kind: Kind, n: usize, x0: V, ya: V, yb: V) -> V {
     let (a, b): (f64, f64) = (black_box(2.5), black_box(0.4));
     let mut x = x0;
     for i in 0..n {
@@ -208,7 +214,14 @@ fn chain_tapegrad(tape: &Tape, kind: Kind, n: usize) -> (Var, Var) {
             Kind::Const => x * if i % 2 == 0 { a } else { b },
         };
     }
-    (x0, x)
+    x
+}
+
+/// The chain on `tape`: the first leaf and the end.
+fn chain_tapegrad(tape: &Tape, kind: Kind, n: usize) -> (Var, Var) {
+    let x0 = tape.var(black_box(0.5));
+    let (ya, yb) = (tape.var(black_box(2.5)), tape.var(black_box(0.4)));
+    (x0, chain(kind, n, x0, ya, yb))
 }
 
 fn nodes_tapegrad(kind: Kind, n: usize, run: Run) -> f64 {
@@ -224,9 +237,7 @@ fn nodes_tapegrad(kind: Kind, n: usize, run: Run) -> f64 {
     }
 }
 
-/// The chain on a `reverse` tape: the first leaf and the end. Out of line,
-/// so that every run records through the same code.
-#[inline(never)]
+/// The chain on a `reverse` tape: the first leaf and the end.
 fn chain_reverse(
     tape: &reverse::Tape,
     kind: Kind,
@@ -234,16 +245,7 @@ fn chain_reverse(
 ) -> (reverse::Var<'_>, reverse::Var<'_>) {
     let x0 = tape.add_var(black_box(0.5));
     let (ya, yb) = (tape.add_var(black_box(2.5)), tape.add_var(black_box(0.4)));
-    let (a, b): (f64, f64) = (black_box(2.5), black_box(0.4));
-    let mut x = x0;
-    for i in 0..n {
-        x = match kind {
-            Kind::Unary => x.sin(),
-            Kind::Binary => x * if i % 2 == 0 { ya } else { yb },
-            Kind::Const => x * if i % 2 == 0 { a } else { b },
-        };
-    }
-    (x0, x)
+    (x0, chain(kind, n, x0, ya, yb))
 }
 
 fn nodes_reverse(kind: Kind, n: usize, run: Run) -> f64 {
