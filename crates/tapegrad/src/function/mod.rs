@@ -153,17 +153,20 @@ impl Programs {
     }
 }
 
-/// Runs `replay` on a copy of `programs`, or `record` where there is none
-/// or a guard flipped; `record` gives its answer and the programs that
-/// replace the old, if it could compile them.
+/// The answer at `at`: `replay` run on a copy of `programs`, or, where
+/// there is none or a guard flipped, on the programs of a new recording,
+/// which replace the old. The recording's outputs are those `record` gives
+/// on leaves at `at`; where they cannot be compiled, `recorded` answers
+/// from the recording itself.
 fn evaluate<T>(
     programs: &Programs,
     counts: &Counts,
-    inputs: usize,
-    replay: impl FnOnce(&mut [Compiled]) -> Result<T>,
-    record: impl FnOnce() -> Result<(T, Option<Vec<Compiled>>)>,
+    at: &[f64],
+    mut replay: impl FnMut(&mut [Compiled]) -> Result<T>,
+    record: impl FnOnce(&Tape, &[Var]) -> Vec<Var>,
+    recorded: impl FnOnce(&[Var], &[Var]) -> Result<T>,
 ) -> Result<T> {
-    if let Some((generation, mut copy)) = programs.take(inputs) {
+    if let Some((generation, mut copy)) = programs.take(at.len()) {
         match replay(&mut copy) {
             Err(Error::BranchChanged { .. }) => {}
             answer => {
@@ -174,8 +177,14 @@ fn evaluate<T>(
         }
     }
     counts.recorded();
-    let (answer, compiled) = record()?;
-    programs.replace(inputs, compiled);
+    let tape = Tape::new();
+    let leaves = leaves(&tape, at);
+    let outputs = record(&tape, &leaves);
+    let (answer, compiled) = match compile_all(&tape, &outputs, &leaves)? {
+        Some(mut p) => (replay(&mut p)?, Some(p)),
+        None => (recorded(&outputs, &leaves)?, None),
+    };
+    programs.replace(at.len(), compiled);
     Ok(answer)
 }
 
@@ -305,17 +314,10 @@ where
         evaluate(
             &self.first,
             &self.counts,
-            at.len(),
+            at,
             |p| finite_value(&mut p[0], at),
-            || {
-                let tape = Tape::new();
-                let leaves = leaves(&tape, at);
-                let y = (self.f)(&tape, &leaves);
-                match compile_all(&tape, &[y], &leaves)? {
-                    Some(mut p) => Ok((finite_value(&mut p[0], at)?, Some(p))),
-                    None => Ok((finite_recorded(y)?, None)),
-                }
-            },
+            |tape, leaves| vec![(self.f)(tape, leaves)],
+            |outputs, _| finite_recorded(outputs[0]),
         )
     }
 
@@ -334,27 +336,16 @@ where
     /// [`Error::NonFinite`] if a value or adjoint is NaN or infinite.
     pub fn gradient(&self, at: &[f64], grad: &mut [f64]) -> Result<f64> {
         check_len(at, grad.len())?;
-        let from_program = |p: &mut Compiled| -> Result<(f64, Vec<f64>)> {
-            let mut g = vec![0.0; at.len()];
-            Ok((finite_gradient(p, at, &mut g)?, g))
-        };
         let (value, g) = evaluate(
             &self.first,
             &self.counts,
-            at.len(),
-            |p| from_program(&mut p[0]),
-            || {
-                let tape = Tape::new();
-                let leaves = leaves(&tape, at);
-                let y = (self.f)(&tape, &leaves);
-                match compile_all(&tape, &[y], &leaves)? {
-                    Some(mut p) => Ok((from_program(&mut p[0])?, Some(p))),
-                    None => {
-                        let g = finite_backward(y, &leaves)?;
-                        Ok(((y.value(), g), None))
-                    }
-                }
+            at,
+            |p| {
+                let mut g = vec![0.0; at.len()];
+                Ok((finite_gradient(&mut p[0], at, &mut g)?, g))
             },
+            |tape, leaves| vec![(self.f)(tape, leaves)],
+            |outputs, leaves| Ok((outputs[0].value(), finite_backward(outputs[0], leaves)?)),
         )?;
         grad.copy_from_slice(&g);
         Ok(value)
@@ -393,32 +384,33 @@ where
                 matrix,
             })
         };
-        evaluate(&self.second, &self.counts, n, from_programs, || {
-            let tape = Tape::new();
-            let leaves = leaves(&tape, at);
-            let y = (self.f)(&tape, &leaves);
+        let record = |tape: &Tape, leaves: &[Var]| {
+            let y = (self.f)(tape, leaves);
             let mut outputs = vec![y];
-            outputs.extend(y.grad_graph(&leaves));
-            match compile_all(&tape, &outputs, &leaves)? {
-                Some(mut p) => Ok((from_programs(&mut p)?, Some(p))),
-                None => {
-                    let gradient = finite_backward(y, &leaves)?;
-                    let mut matrix = vec![vec![0.0; n]; n];
-                    for (i, g) in outputs[1..].iter().enumerate() {
-                        fill_row(&mut matrix, i, &finite_backward(*g, &leaves)?);
-                    }
-                    let value = y.value();
-                    Ok((
-                        Hessian {
-                            value,
-                            gradient,
-                            matrix,
-                        },
-                        None,
-                    ))
-                }
+            outputs.extend(y.grad_graph(leaves));
+            outputs
+        };
+        let recorded = |outputs: &[Var], leaves: &[Var]| {
+            let y = outputs[0];
+            let gradient = finite_backward(y, leaves)?;
+            let mut matrix = vec![vec![0.0; n]; n];
+            for (i, g) in outputs[1..].iter().enumerate() {
+                fill_row(&mut matrix, i, &finite_backward(*g, leaves)?);
             }
-        })
+            Ok(Hessian {
+                value: y.value(),
+                gradient,
+                matrix,
+            })
+        };
+        evaluate(
+            &self.second,
+            &self.counts,
+            at,
+            from_programs,
+            record,
+            recorded,
+        )
     }
 }
 

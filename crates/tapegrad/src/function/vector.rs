@@ -72,20 +72,10 @@ where
         evaluate(
             &self.programs,
             &self.counts,
-            at.len(),
+            at,
             from_programs,
-            || {
-                let tape = Tape::new();
-                let leaves = leaves(&tape, at);
-                let outputs = (self.f)(&tape, &leaves);
-                match compile_all(&tape, &outputs, &leaves)? {
-                    Some(mut p) => Ok((from_programs(&mut p)?, Some(p))),
-                    None => {
-                        let values = outputs.iter().map(|&y| finite_recorded(y));
-                        Ok((values.collect::<Result<_>>()?, None))
-                    }
-                }
-            },
+            &self.f,
+            |outputs, _| outputs.iter().map(|&y| finite_recorded(y)).collect(),
         )
     }
 
@@ -114,20 +104,22 @@ where
             }
             Ok(Jacobian { values, matrix })
         };
-        evaluate(&self.programs, &self.counts, n, from_programs, || {
-            let tape = Tape::new();
-            let leaves = leaves(&tape, at);
-            let outputs = (self.f)(&tape, &leaves);
-            match compile_all(&tape, &outputs, &leaves)? {
-                Some(mut p) => Ok((from_programs(&mut p)?, Some(p))),
-                None => {
-                    let values = outputs.iter().map(|&y| y.value()).collect();
-                    let matrix = outputs.iter().map(|&y| finite_backward(y, &leaves));
-                    let matrix = matrix.collect::<Result<_>>()?;
-                    Ok((Jacobian { values, matrix }, None))
-                }
-            }
-        })
+        let recorded = |outputs: &[Var], leaves: &[Var]| {
+            let values = outputs.iter().map(|&y| y.value()).collect();
+            let matrix = outputs.iter().map(|&y| finite_backward(y, leaves));
+            Ok(Jacobian {
+                values,
+                matrix: matrix.collect::<Result<_>>()?,
+            })
+        };
+        evaluate(
+            &self.programs,
+            &self.counts,
+            at,
+            from_programs,
+            &self.f,
+            recorded,
+        )
     }
 }
 
