@@ -145,8 +145,8 @@ pub(super) fn segment<const CHECKED: bool, const FLOOR: bool, R: Runs>(
     let mut sweep = Sweep::new(t, at, adjoints);
     let mut run_last = if R::ANY { runs.next() } else { usize::MAX };
     let mut i = ops.len();
-    // Leaves and constants send nothing back; a run is of products and
-    // sums, so it lies above them.
+    // Leaves send nothing back; a run is of products and sums, so it lies
+    // above them.
     let floor = if FLOOR { t.leading() } else { 0 };
     while i > floor {
         i -= 1;
@@ -179,8 +179,8 @@ pub(super) fn segment<const CHECKED: bool, const FLOOR: bool, R: Runs>(
             // The three commonest ops of op-by-op code are tested ahead of
             // the op table's jump: a jump through a table whose target
             // changes from node to node is mispredicted far more often than
-            // these tests, and W3's sweep took 15% less time with them (W1's
-            // 7%; docs/performance.md). Each is the table's own formula.
+            // these tests: W3's op-by-op sweep took 28% less time with them
+            // (docs/performance.md). Each is the table's own formula.
             let op = ops[i];
             if op == Op::Mul {
                 pullback(&mut sweep, Op::Mul, || values[i], g);
