@@ -124,3 +124,32 @@ fn a_compiled_programs_checked_gradient_names_the_line() {
     let err = f.try_gradient(&[-1.0], &mut [0.0]).unwrap_err();
     assert!(matches!(err, Error::NonFinite { location: Some(l), .. } if l.line() == line));
 }
+
+/// A tape that keeps locations records every node out of line (its room is
+/// 0), where the operand words travel packed two to a register: the nodes,
+/// their words and the gradients must be those of a tape that does not.
+#[test]
+fn a_tape_with_locations_records_the_same_nodes_and_gradients() {
+    fn record(tape: &Tape) -> (Vec<tapegrad::Node>, Vec<u64>) {
+        let x = tape.var(0.75);
+        let y = tape.var(-2.5);
+        // One word (sin), two (x * y), three (a constant operand, whose
+        // bits fill two words), and a constant operand that is negative.
+        let z = (x.sin() * y + x * 2.5 - 1.0e-300 * y).max(y.tanh()) / -3.0;
+        let g = z.backward();
+        let nodes = tape
+            .nodes()
+            .map(|mut n| {
+                n.location = None;
+                n
+            })
+            .collect();
+        (nodes, vec![g.wrt(x).to_bits(), g.wrt(y).to_bits()])
+    }
+    let (plain, plain_grads) = record(&Tape::new());
+    let (located, located_grads) = record(&Tape::with_locations());
+    assert_eq!(format!("{located:?}"), format!("{plain:?}"));
+    // dz/dx = (y cos x + 2.5) / -3 ≠ 0: the gradient went through the words.
+    assert_ne!(plain_grads[0], 0.0f64.to_bits());
+    assert_eq!(located_grads, plain_grads);
+}

@@ -104,14 +104,49 @@ impl Inner {
         value: f64,
         location: &'static Location<'static>,
     ) -> Option<usize> {
+        // One test for both slow paths: a full buffer, and a tape that
+        // keeps locations (its `room` is 0).
+        if self.ops.len() >= self.room && !self.make_room(location) {
+            return None;
+        }
+        // SAFETY: below `room`, or `make_room` made room.
+        Some(unsafe { self.push_unchecked(op, words, value) })
+    }
+
+    /// Appends a node with `N ≤ 3` operand words if it fits in the counted
+    /// room, else returns `None` and writes nothing: the whole of the fast
+    /// path, with no call in it, so that it stays small where it is inlined.
+    #[inline(always)]
+    pub(super) fn push_fast<const N: usize>(
+        &mut self,
+        op: Op,
+        words: [u32; N],
+        value: f64,
+    ) -> Option<usize> {
+        // One test for both slow paths: a full buffer, and a tape that
+        // keeps locations (its `room` is 0).
+        if self.ops.len() >= self.room {
+            return None;
+        }
+        // SAFETY: below `room`, which is at most `capacity_room()`.
+        Some(unsafe { self.push_unchecked(op, words, value) })
+    }
+
+    /// Appends a node.
+    ///
+    /// # Safety
+    /// The tape holds fewer than `capacity_room()` nodes.
+    #[inline(always)]
+    unsafe fn push_unchecked<const N: usize>(
+        &mut self,
+        op: Op,
+        words: [u32; N],
+        value: f64,
+    ) -> usize {
         const { assert!(N <= 3) };
         debug_assert_eq!(op.words(), N);
         let index = self.ops.len();
-        // One test for both slow paths: a full buffer, and a tape that
-        // keeps locations (its `room` is 0).
-        if index >= self.room && !self.make_room(location) {
-            return None;
-        }
+        debug_assert!(index < self.capacity_room());
         let at = self.args.len();
         // SAFETY: `ops` and `values` have length `index` and room for
         // `capacity_room() > index` elements (`room` is at most that, and
@@ -128,14 +163,16 @@ impl Inner {
             self.values.set_len(index + 1);
             self.args.set_len(at + N);
         }
-        Some(index)
+        index
     }
 
     /// The slow path of [`Inner::push_node`]: grows the buffers if they are
     /// full, and on a tape that keeps locations notes the location of the
     /// node about to be written; false if the tape holds its most nodes.
-    #[cold]
-    #[inline(never)]
+    /// Inlined into [`Inner::push_node`], which is reached only out of line
+    /// (`State::push_slow`), so that a tape that keeps locations pays one
+    /// call a node.
+    #[inline(always)]
     fn make_room(&mut self, location: &'static Location<'static>) -> bool {
         if self.ops.len() >= self.capacity_room() && !self.reserve_nodes() {
             return false;

@@ -320,9 +320,37 @@ impl State {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn push_index<const N: usize>(&self, op: Op, words: [u32; N], value: f64) -> u32 {
+        match self.with(|t| t.push_fast(op, words, value)) {
+            // Below the room, which is below the limit: it fits in a `u32`.
+            Some(index) => index as u32,
+            None => {
+                // Words go by value in two registers: an array goes through
+                // memory, and the fast path's writes then read it back from
+                // there, a load that spans two stores and waits for both.
+                let mut packed = [0u64; 2];
+                for (j, &w) in words.iter().enumerate() {
+                    packed[j / 2] |= u64::from(w) << (32 * (j % 2));
+                }
+                self.push_slow::<N>(op, packed[0], packed[1], value)
+            }
+        }
+    }
+
+    /// [`State::push_index`] past the counted room: grows the buffers, notes
+    /// the location on a tape that keeps them, or panics on a full tape.
+    /// Out of line and on its own, so that the fast path inlined into the
+    /// user's code is a test and the writes, with nothing kept across a call.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn push_slow<const N: usize>(&self, op: Op, low: u64, high: u64, value: f64) -> u32 {
+        // The words as `push_index` packed them, two to a `u64`.
+        let words: [u32; N] = std::array::from_fn(|j| {
+            let packed = if j < 2 { low } else { high };
+            (packed >> (32 * (j % 2))) as u32
+        });
         let at = Location::caller();
-        let pushed = self.with(|t| t.push_node(op, words, value, at));
-        match pushed {
+        match self.with(|t| t.push_node(op, words, value, at)) {
             // Below the limit, at most `u32::MAX`: it fits.
             Some(index) => index as u32,
             None => self.full(Full::Nodes),
