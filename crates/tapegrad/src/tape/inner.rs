@@ -94,22 +94,21 @@ impl Default for Inner {
 }
 
 impl Inner {
-    /// Appends a node with `N ≤ 3` operand words with one capacity check,
-    /// or returns `None` if the tape holds its most nodes already.
+    /// Appends a node with `N ≤ 3` operand words past the counted room (the
+    /// fast path, [`Inner::push_fast`], found none): makes room, or returns
+    /// `None` if the tape holds its most nodes already.
     #[inline(always)]
-    pub(super) fn push_node<const N: usize>(
+    pub(super) fn push_past_room<const N: usize>(
         &mut self,
         op: Op,
         words: [u32; N],
         value: f64,
         location: &'static Location<'static>,
     ) -> Option<usize> {
-        // One test for both slow paths: a full buffer, and a tape that
-        // keeps locations (its `room` is 0).
-        if self.ops.len() >= self.room && !self.make_room(location) {
+        if !self.make_room(location) {
             return None;
         }
-        // SAFETY: below `room`, or `make_room` made room.
+        // SAFETY: `make_room` made room.
         Some(unsafe { self.push_unchecked(op, words, value) })
     }
 
@@ -166,12 +165,12 @@ impl Inner {
         index
     }
 
-    /// The slow path of [`Inner::push_node`]: grows the buffers if they are
+    /// The slow path of recording a node: grows the buffers if they are
     /// full, and on a tape that keeps locations notes the location of the
     /// node about to be written; false if the tape holds its most nodes.
-    /// Inlined into [`Inner::push_node`], which is reached only out of line
-    /// (`State::push_slow`), so that a tape that keeps locations pays one
-    /// call a node.
+    /// Inlined into [`Inner::push_past_room`], which is reached only out of
+    /// line (`State::push_slow`), so that a tape that keeps locations pays
+    /// one call a node.
     #[inline(always)]
     fn make_room(&mut self, location: &'static Location<'static>) -> bool {
         if self.ops.len() >= self.capacity_room() && !self.reserve_nodes() {
@@ -408,7 +407,7 @@ impl Inner {
         reserved
     }
 
-    /// Notes where [`Inner::push_node`] must take its slow path: where the
+    /// Notes where [`Inner::push_fast`] gives way to the slow path: where the
     /// buffers are full, or at once on a tape that keeps locations, which
     /// notes each node's there.
     pub(super) fn set_room(&mut self) {

@@ -350,7 +350,7 @@ impl State {
             (packed >> (32 * (j % 2))) as u32
         });
         let at = Location::caller();
-        match self.with(|t| t.push_node(op, words, value, at)) {
+        match self.with(|t| t.push_past_room(op, words, value, at)) {
             // Below the limit, at most `u32::MAX`: it fits.
             Some(index) => index as u32,
             None => self.full(Full::Nodes),

@@ -144,7 +144,7 @@ impl Var {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NonFinite`](crate::Error::NonFinite)(crate::Error::NonFinite) if the value, the
+    /// [`Error::NonFinite`](crate::Error::NonFinite) if the value, the
     /// gradient or a second derivative is not finite.
     ///
     /// # Panics
