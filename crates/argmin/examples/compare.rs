@@ -271,6 +271,11 @@ fn none<T>(_: &T) -> Option<u64> {
     None
 }
 
+/// The costs the finite differences evaluated.
+fn fd_costs(p: &FiniteDiff) -> Option<u64> {
+    Some(p.0.costs.load(Ordering::Relaxed))
+}
+
 fn main() {
     println!(
         "| solver | derivatives | iterations | argmin's counts | wall time | distance to the minimum | stopped by |"
@@ -296,14 +301,7 @@ fn main() {
         print(
             &name,
             "finitediff",
-            &run!(
-                FiniteDiff::default(),
-                lbfgs(),
-                x0,
-                iters,
-                ones,
-                |p: &FiniteDiff| Some(p.0.costs.load(Ordering::Relaxed))
-            ),
+            &run!(FiniteDiff::default(), lbfgs(), x0, iters, ones, fd_costs),
         );
         print(
             &name,
@@ -334,7 +332,7 @@ fn main() {
                 x0,
                 iters,
                 ones,
-                |p: &FiniteDiff| Some(p.0.costs.load(Ordering::Relaxed))
+                fd_costs
             ),
         );
         print(
@@ -361,14 +359,7 @@ fn main() {
         print(
             &name,
             "finitediff",
-            &run!(
-                FiniteDiff::default(),
-                tr(),
-                x0,
-                iters,
-                ones,
-                |p: &FiniteDiff| Some(p.0.costs.load(Ordering::Relaxed))
-            ),
+            &run!(FiniteDiff::default(), tr(), x0, iters, ones, fd_costs),
         );
         print(
             &name,

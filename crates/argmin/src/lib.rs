@@ -163,7 +163,7 @@ impl<P: Param> Residuals<P> {
         F: Fn(&[Var]) -> Vec<Var> + Send + Sync + 'static,
     {
         Residuals {
-            f: VectorFunction::new(Box::new(taped_many(f)) as Many),
+            f: VectorFunction::new(Box::new(taped(f)) as Many),
             param: PhantomData,
         }
     }
@@ -201,17 +201,9 @@ impl<P> std::fmt::Debug for Residuals<P> {
 }
 
 /// `f` as a function of the tape and the inputs (it ignores the tape).
-fn taped<F>(f: F) -> impl Fn(&Tape, &[Var]) -> Var + Send + Sync
+fn taped<F, R>(f: F) -> impl Fn(&Tape, &[Var]) -> R + Send + Sync
 where
-    F: Fn(&[Var]) -> Var + Send + Sync,
-{
-    move |_, v| f(v)
-}
-
-/// `f` as a function of the tape and the inputs (it ignores the tape).
-fn taped_many<F>(f: F) -> impl Fn(&Tape, &[Var]) -> Vec<Var> + Send + Sync
-where
-    F: Fn(&[Var]) -> Vec<Var> + Send + Sync,
+    F: Fn(&[Var]) -> R + Send + Sync,
 {
     move |_, v| f(v)
 }
