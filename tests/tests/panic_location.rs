@@ -34,17 +34,28 @@ fn hook() {
     });
 }
 
-/// Runs `f`, which must panic, and returns the file and line of the panic.
-fn panic_site(f: impl FnOnce()) -> (String, u32) {
+/// Runs `f`, which must panic, and returns the file and line of the panic
+/// and its message.
+fn panic_site(f: impl FnOnce()) -> (String, u32, String) {
     hook();
     LOCATION.with(|l| *l.borrow_mut() = None);
     EXPECTING.with(|e| *e.borrow_mut() = true);
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     EXPECTING.with(|e| *e.borrow_mut() = false);
-    assert!(result.is_err(), "expected a panic");
-    LOCATION
+    let payload = result.expect_err("expected a panic");
+    let (file, line) = LOCATION
         .with(|l| l.borrow_mut().take())
-        .expect("the hook saw the panic")
+        .expect("the hook saw the panic");
+    (file, line, message(&*payload))
+}
+
+/// The message a panic's payload carries.
+fn message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }
 
 /// Asserts that the panic of `f` happened outside tapegrad's sources. For
@@ -52,21 +63,23 @@ fn panic_site(f: impl FnOnce()) -> (String, u32) {
 /// standard library's `Iterator::sum` calls the `Sum` impl and is not
 /// `#[track_caller]`, so the location is its line.
 fn assert_not_in_tapegrad(what: &str, f: impl FnOnce()) {
-    let (file, at) = panic_site(f);
+    let (file, at, _) = panic_site(f);
     assert!(
         !file.contains("crates/tapegrad") && !file.contains("tapegrad-0."),
         "{what}: the panic points into tapegrad, at {file}:{at}"
     );
 }
 
-/// Asserts that the panic of `f` happened in this file at `line`.
+/// Asserts that the panic of `f` happened in this file at `line`, and
+/// returns the panic's message.
 #[track_caller]
-fn assert_here(what: &str, line: u32, f: impl FnOnce()) {
-    let (file, at) = panic_site(f);
+fn assert_here(what: &str, line: u32, f: impl FnOnce()) -> String {
+    let (file, at, message) = panic_site(f);
     assert!(
         file.ends_with("panic_location.rs") && at == line,
         "{what}: the panic points at {file}:{at}, not at this test's line {line}"
     );
+    message
 }
 
 #[test]
@@ -148,40 +161,17 @@ fn stale_sum_and_missing_node_panic_at_the_callers_line() {
     });
 }
 
-/// Runs `f`, which must panic at this file's line `line`, and returns the
-/// panic's message.
-fn misuse(what: &str, line: u32, f: impl FnOnce()) -> String {
-    hook();
-    LOCATION.with(|l| *l.borrow_mut() = None);
-    EXPECTING.with(|e| *e.borrow_mut() = true);
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    EXPECTING.with(|e| *e.borrow_mut() = false);
-    let payload = result.expect_err("expected a panic");
-    let (file, at) = LOCATION
-        .with(|l| l.borrow_mut().take())
-        .expect("the hook saw the panic");
-    assert!(
-        file.ends_with("panic_location.rs") && at == line,
-        "{what}: the panic points at {file}:{at}, not at this test's line {line}"
-    );
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
-
 #[test]
 fn a_var_of_a_cleared_tape_panics_at_the_callers_line_and_says_so() {
     let mut tape = Tape::new();
     let x = tape.var(2.0);
     tape.clear();
     let _fresh = tape.var(5.0); // node 0 again: x must not read it
-    let message = misuse("x * 2 after clear", line!() + 1, || {
+    let message = assert_here("x * 2 after clear", line!() + 1, || {
         let _ = x * 2.0;
     });
     assert!(message.contains("tape was dropped or cleared"), "{message}");
-    let message = misuse("x.value() after clear", line!() + 1, || {
+    let message = assert_here("x.value() after clear", line!() + 1, || {
         let _ = x.value();
     });
     assert!(message.contains("tape was dropped or cleared"), "{message}");
@@ -195,11 +185,11 @@ fn a_var_of_a_dropped_tape_panics_at_the_callers_line_and_says_so() {
     };
     let other = Tape::new(); // may take the dropped tape's buffers
     let _y = other.var(7.0);
-    let message = misuse("x.sin() after drop", line!() + 1, || {
+    let message = assert_here("x.sin() after drop", line!() + 1, || {
         let _ = x.sin();
     });
     assert!(message.contains("tape was dropped or cleared"), "{message}");
-    let message = misuse("x.backward() after drop", line!() + 1, || {
+    let message = assert_here("x.backward() after drop", line!() + 1, || {
         let _ = x.backward();
     });
     assert!(message.contains("tape was dropped or cleared"), "{message}");
@@ -212,7 +202,7 @@ fn a_var_used_on_another_thread_panics_there_and_says_so() {
     // A Var is Send: the misuse is caught where it is used.
     let line = line!() + 3;
     let message = std::thread::spawn(move || {
-        misuse("x + 1 on another thread", line, move || {
+        assert_here("x + 1 on another thread", line, move || {
             let _ = x + 1.0;
         })
     })
@@ -230,13 +220,13 @@ fn gradients_indexed_by_a_var_of_another_recording_panic_at_the_callers_line() {
     let g = (x * x).backward();
     let other = Tape::new();
     let y = other.var(1.0);
-    let message = misuse("g[y] of another tape", line!() + 1, || {
+    let message = assert_here("g[y] of another tape", line!() + 1, || {
         let _ = g[y];
     });
     assert!(message.contains("two different tapes"), "{message}");
     tape.clear();
     let z = tape.var(3.0); // node 0 of the new recording
-    let message = misuse("g.wrt(z) after clear", line!() + 1, || {
+    let message = assert_here("g.wrt(z) after clear", line!() + 1, || {
         let _ = g.wrt(z);
     });
     assert!(message.contains("another recording"), "{message}");
@@ -247,14 +237,14 @@ fn gradients_indexed_by_a_var_of_another_recording_panic_at_the_callers_line() {
 #[test]
 fn a_constant_has_no_node_to_name_or_index() {
     let c = Var::constant(2.0);
-    let message = misuse("constant.named", line!() + 1, || {
+    let message = assert_here("constant.named", line!() + 1, || {
         let _ = c.named("c");
     });
     assert!(
         message.contains("constant Var belongs to no tape"),
         "{message}"
     );
-    let message = misuse("constant.index", line!() + 1, || {
+    let message = assert_here("constant.index", line!() + 1, || {
         let _ = c.index();
     });
     assert!(
@@ -290,11 +280,7 @@ fn a_graph_refuses_to_read_its_tape_after_a_clear() {
         graph.clone().detail(tapegrad::Detail::Named)
     }))
     .unwrap_err();
-    let message = payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
+    let message = message(&*payload);
     assert!(
         message.contains("cleared after this graph was made"),
         "{message}"
