@@ -173,6 +173,24 @@ fn times(home: &Path, group: &str, id: &str, since: SystemTime) -> Option<Times>
     })
 }
 
+/// The median of `id` over the median of `against` in one group, if both
+/// were measured in this run.
+fn ratio(home: &Path, group: &str, id: &str, against: &str, since: SystemTime) -> Option<f64> {
+    let (a, b) = (
+        times(home, group, id, since)?,
+        times(home, group, against, since)?,
+    );
+    Some(a.median / b.median)
+}
+
+/// A workload's name in the tables, from its group.
+fn workload_name(group: &str) -> &str {
+    WORKLOADS
+        .iter()
+        .find(|w| w.0 == group)
+        .map_or(group, |w| w.1)
+}
+
 fn time(ns: f64) -> String {
     if ns >= 1e6 {
         format!("{:.2} ms", ns / 1e6)
@@ -230,20 +248,13 @@ pub fn print(started: SystemTime, sizes: &[TapeSize; 3]) {
     println!("| workload | system | against | ratio | target |");
     println!("|---|---|---|---:|---|");
     for (group, id, against, target) in RATIOS {
-        let name = WORKLOADS
-            .iter()
-            .find(|w| w.0 == group)
-            .map_or(group, |w| w.1);
-        match (
-            times(&home, group, id, since),
-            times(&home, group, against, since),
-        ) {
-            (Some(a), Some(b)) => {
-                let r = a.median / b.median;
+        let name = workload_name(group);
+        match ratio(&home, group, id, against, since) {
+            Some(r) => {
                 let pass = verdict(r <= target);
                 println!("| {name} | {id} | {against} | {r:.2} | ≤ {target} {pass} |");
             }
-            _ => println!("| {name} | {id} | {against} | not measured | ≤ {target} |"),
+            None => println!("| {name} | {id} | {against} | not measured | ≤ {target} |"),
         }
     }
     println!();
@@ -255,15 +266,8 @@ pub fn print(started: SystemTime, sizes: &[TapeSize; 3]) {
     );
     println!("|---|---|---|---:|---|---:|---:|---:|");
     for (group, id, against, reused) in OP_BY_OP {
-        let name = WORKLOADS
-            .iter()
-            .find(|w| w.0 == group)
-            .map_or(group, |w| w.1);
-        let ours = times(&home, group, id, since);
-        let ratio = |other: &str| match (&ours, times(&home, group, other, since)) {
-            (Some(a), Some(b)) => Some(a.median / b.median),
-            _ => None,
-        };
+        let name = workload_name(group);
+        let ratio = |other: &str| ratio(&home, group, id, other, since);
         let show = |r: Option<f64>| r.map_or("not measured".to_string(), |r| format!("{r:.2}"));
         let vs_reverse = ratio(against);
         let goal = match vs_reverse {
