@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Instruction counts (valgrind's callgrind) of the probe programs in
 # benches/benches/probe.rs: per recorded and per swept node for a unary, a
-# binary and a constant-operand op, on tapegrad and on the `reverse` crate,
-# then whole workloads on both.
+# binary and a constant-operand op, on tapegrad, on the `reverse` crate and
+# on the floor of a tape of stored partials, then whole workloads.
 #
 #   benches/callgrind.sh          # every table
 #   benches/callgrind.sh nodes    # the per-node table only
@@ -63,6 +63,23 @@ for kind in unary binary const; do
     echo "$row"
 done
 echo "(unary: x.sin(); binary: x * y of two nodes; const: x * 2.5)"
+
+echo
+echo "The floor of a tape of stored partials (probe.rs, mod floor), the same chains:"
+echo "partials and indices alone (24 bytes a node), then with op bytes and values (33):"
+echo
+echo "| node | floor record | sweep | with op and value, record | sweep |"
+echo "|---|---:|---:|---:|---:|"
+for kind in unary binary const; do
+    row="| $kind"
+    for system in floor- floor-full-; do
+        base=$(count "${system}$kind-record" 0)
+        record=$(count "${system}$kind-record" "$n")
+        sweep=$(count "${system}$kind-sweep" "$n")
+        row="$row | $(per_node "$record" "$base") | $(per_node "$sweep" "$record")"
+    done
+    echo "$row |"
+done
 
 [ "$only" = nodes ] && exit 0
 

@@ -24,7 +24,10 @@
 //! only), `KIND-sweep` (record, then one backward pass), `KIND-reused`
 //! (record, `clear()`, record again) and `KIND-f64` (the same values in plain
 //! `f64`); `reverse-KIND-record`, `reverse-KIND-sweep` and
-//! `reverse-KIND-reused` on the `reverse` crate. Per node:
+//! `reverse-KIND-reused` on the `reverse` crate; `floor-KIND-record` and
+//! `floor-KIND-sweep` on [`floor`], the least a tape of stored partials
+//! does, and `floor-full-KIND-…` on the same with op bytes and values. Per
+//! node:
 //!
 //! ```text
 //! record         = (instructions(KIND-record N) − instructions(KIND-record 0)) / N
@@ -261,6 +264,173 @@ fn nodes_reverse(kind: Kind, n: usize, run: Run) -> f64 {
     }
 }
 
+/// The floor of the layout issue 28 suggested, for its instruction counts:
+/// each node's partials stored when it is recorded, and a sweep that is one
+/// loop of multiply-adds with no dispatch. Not an engine: one thread, two
+/// inputs a node (a one-input node sends 0 to node 0), no checks but
+/// indexing's, a tape sized ahead so that no growth is counted, and nothing a
+/// view, a dump or a replay could read unless `full` keeps the op byte and
+/// the value as well.
+mod floor {
+    use std::cell::UnsafeCell;
+    use std::ops::{Add, Mul};
+
+    /// A node: where its inputs are and what each sends back per unit of
+    /// adjoint (24 bytes, `reverse`'s node without its `RefCell`).
+    #[derive(Clone, Copy)]
+    struct Node {
+        a: u32,
+        b: u32,
+        pa: f64,
+        pb: f64,
+    }
+
+    pub struct Tape {
+        nodes: UnsafeCell<Vec<Node>>,
+        /// With `full`, an op byte and a value per node: the 9 bytes that
+        /// views, dumps and replay read (33 bytes a node in all).
+        ops: UnsafeCell<Vec<u8>>,
+        values: UnsafeCell<Vec<f64>>,
+        full: bool,
+    }
+
+    #[derive(Clone, Copy)]
+    pub struct Var<'t> {
+        tape: &'t Tape,
+        index: u32,
+        pub value: f64,
+    }
+
+    impl Tape {
+        pub fn new(full: bool, nodes: usize) -> Tape {
+            Tape {
+                nodes: UnsafeCell::new(Vec::with_capacity(nodes)),
+                ops: UnsafeCell::new(Vec::with_capacity(if full { nodes } else { 0 })),
+                values: UnsafeCell::new(Vec::with_capacity(if full { nodes } else { 0 })),
+                full,
+            }
+        }
+
+        #[inline(always)]
+        fn push(&self, op: u8, (a, pa): (u32, f64), (b, pb): (u32, f64), value: f64) -> Var<'_> {
+            // SAFETY: `UnsafeCell` keeps `Tape` on one thread, and no
+            // reference into its vectors outlives a call of `push` or
+            // `sweep`, neither of which calls out: these are the only
+            // references to them while they live.
+            let (nodes, ops, values) = unsafe {
+                (
+                    &mut *self.nodes.get(),
+                    &mut *self.ops.get(),
+                    &mut *self.values.get(),
+                )
+            };
+            let index = nodes.len() as u32;
+            nodes.push(Node { a, b, pa, pb });
+            if self.full {
+                ops.push(op);
+                values.push(value);
+            }
+            Var {
+                tape: self,
+                index,
+                value,
+            }
+        }
+
+        pub fn var(&self, value: f64) -> Var<'_> {
+            self.push(0, (0, 0.0), (0, 0.0), value)
+        }
+
+        /// Every node's adjoint, the output's seeded with 1.
+        pub fn sweep(&self, output: Var<'_>) -> Vec<f64> {
+            // SAFETY: as in `push`.
+            let nodes = unsafe { &*self.nodes.get() };
+            let mut adjoints = vec![0.0; nodes.len()];
+            adjoints[output.index as usize] = 1.0;
+            for (i, n) in nodes.iter().enumerate().rev() {
+                let g = adjoints[i];
+                adjoints[n.a as usize] += g * n.pa;
+                adjoints[n.b as usize] += g * n.pb;
+            }
+            adjoints
+        }
+    }
+
+    impl<'t> Var<'t> {
+        /// A one-input node with partial `p`.
+        #[inline(always)]
+        fn unary(self, op: u8, p: f64, value: f64) -> Var<'t> {
+            self.tape.push(op, (self.index, p), (0, 0.0), value)
+        }
+
+        pub fn index(self) -> usize {
+            self.index as usize
+        }
+    }
+
+    impl<'t> Add for Var<'t> {
+        type Output = Var<'t>;
+        #[inline(always)]
+        fn add(self, y: Var<'t>) -> Var<'t> {
+            let value = self.value + y.value;
+            self.tape.push(1, (self.index, 1.0), (y.index, 1.0), value)
+        }
+    }
+
+    impl<'t> Mul for Var<'t> {
+        type Output = Var<'t>;
+        #[inline(always)]
+        fn mul(self, y: Var<'t>) -> Var<'t> {
+            let value = self.value * y.value;
+            self.tape
+                .push(2, (self.index, y.value), (y.index, self.value), value)
+        }
+    }
+
+    impl<'t> Add<f64> for Var<'t> {
+        type Output = Var<'t>;
+        #[inline(always)]
+        fn add(self, c: f64) -> Var<'t> {
+            self.unary(3, 1.0, self.value + c)
+        }
+    }
+
+    impl<'t> Mul<f64> for Var<'t> {
+        type Output = Var<'t>;
+        #[inline(always)]
+        fn mul(self, c: f64) -> Var<'t> {
+            self.unary(4, c, self.value * c)
+        }
+    }
+
+    impl super::Num for Var<'_> {
+        fn sin(self) -> Self {
+            self.unary(5, self.value.cos(), self.value.sin())
+        }
+        fn tanh(self) -> Self {
+            let t = self.value.tanh();
+            self.unary(6, 1.0 - t * t, t)
+        }
+        fn relu(self) -> Self {
+            let p = if self.value > 0.0 { 1.0 } else { 0.0 };
+            self.unary(7, p, self.value * p)
+        }
+    }
+}
+
+/// The chain on a floor tape (`full`: with op bytes and values), sized for
+/// it, then its sweep if asked.
+fn nodes_floor(kind: Kind, n: usize, run: Run, full: bool) -> f64 {
+    let tape = floor::Tape::new(full, n + 3);
+    let x0 = tape.var(black_box(0.5));
+    let (ya, yb) = (tape.var(black_box(2.5)), tape.var(black_box(0.4)));
+    let x = chain(kind, n, x0, ya, yb);
+    match run {
+        Run::Sweep => tape.sweep(x)[x0.index()],
+        _ => x.value,
+    }
+}
+
 fn params() -> Vec<f64> {
     let n = 3 * HIDDEN + (HIDDEN + 1) * HIDDEN + HIDDEN + 1;
     (0..n)
@@ -283,26 +453,37 @@ fn points() -> Vec<([f64; 2], f64)> {
 /// The workloads' names, for messages.
 const WORKLOADS: &str = "w1, w2ops, w2api, w3ops, w3api, replay, kinks, hessian, reverse-w1, \
 reverse-w2ops, reverse-w3ops, or KIND-record, KIND-sweep, KIND-reused, KIND-f64 and the same \
-with reverse- before them but KIND-f64, KIND being unary, binary or const";
+with reverse- before them but KIND-f64, floor-KIND-record, floor-KIND-sweep and the same with \
+floor-full- before them, KIND being unary, binary or const";
 
 #[derive(Clone, Copy)]
 enum System {
     F64,
     Tapegrad,
     Reverse,
+    /// [`floor`], with op bytes and values if `full`.
+    Floor {
+        full: bool,
+    },
 }
 
 /// A one-kind chain's system, kind and run, from its name.
 fn nodes(name: &str) -> Option<(System, Kind, Run)> {
-    let (system, rest) = match name.strip_prefix("reverse-") {
-        Some(rest) => (System::Reverse, rest),
-        None => (System::Tapegrad, name),
+    let (system, rest) = if let Some(rest) = name.strip_prefix("reverse-") {
+        (System::Reverse, rest)
+    } else if let Some(rest) = name.strip_prefix("floor-full-") {
+        (System::Floor { full: true }, rest)
+    } else if let Some(rest) = name.strip_prefix("floor-") {
+        (System::Floor { full: false }, rest)
+    } else {
+        (System::Tapegrad, name)
     };
     let (kind, variant) = rest.split_once('-')?;
     let kind = Kind::parse(kind)?;
     match (system, variant) {
         (_, "record") => Some((system, kind, Run::Record)),
         (_, "sweep") => Some((system, kind, Run::Sweep)),
+        (System::Floor { .. }, _) => None,
         (_, "reused") => Some((system, kind, Run::Reused)),
         (System::Tapegrad, "f64") => Some((System::F64, kind, Run::Record)),
         _ => None,
@@ -334,6 +515,7 @@ fn main() {
             (System::F64, kind, _) => nodes_f64(kind, n),
             (System::Tapegrad, kind, run) => nodes_tapegrad(kind, n, run),
             (System::Reverse, kind, run) => nodes_reverse(kind, n, run),
+            (System::Floor { full }, kind, run) => nodes_floor(kind, n, run, full),
         };
         println!("{}", black_box(acc));
         return;
