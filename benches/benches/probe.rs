@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Workloads on tapegrad: `w1` (the W1 chain, 3 fresh tapes of 1 M nodes,
-//! backward), `w2ops` (the W2 neuron op by op: a `tape.var` per weight and
+//! backward), `w1located` (the same on tapes that keep locations), `w2ops` (the W2 neuron op by op: a `tape.var` per weight and
 //! `acc = acc + w * x`, 3 fresh tapes of 1 M weights, `g[w]` per weight),
 //! `w2api` (the same neuron as the API writes it: `tape.vars` and `dot`),
 //! `w3ops` and `w3api` (20 W3 steps on fresh tapes, op by op and with
@@ -451,7 +451,7 @@ fn points() -> Vec<([f64; 2], f64)> {
 }
 
 /// The workloads' names, for messages.
-const WORKLOADS: &str = "w1, w2ops, w2api, w3ops, w3api, replay, kinks, hessian, reverse-w1, \
+const WORKLOADS: &str = "w1, w1located, w2ops, w2api, w3ops, w3api, replay, kinks, hessian, reverse-w1, \
 reverse-w2ops, reverse-w3ops, or KIND-record, KIND-sweep, KIND-reused, KIND-f64 and the same \
 with reverse- before them but KIND-f64, floor-KIND-record, floor-KIND-sweep and the same with \
 floor-full- before them, KIND being unary, binary or const";
@@ -521,9 +521,13 @@ fn main() {
         return;
     }
     match which.as_str() {
-        "w1" => {
+        "w1" | "w1located" => {
             for _ in 0..3 {
-                let tape = Tape::new();
+                let tape = if which == "w1" {
+                    Tape::new()
+                } else {
+                    Tape::with_locations()
+                };
                 let x0 = tape.var(0.5);
                 let mut x = x0;
                 for _ in 0..111_112 {
