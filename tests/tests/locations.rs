@@ -153,3 +153,43 @@ fn a_tape_with_locations_records_the_same_nodes_and_gradients() {
     assert_ne!(plain_grads[0], 0.0f64.to_bits());
     assert_eq!(located_grads, plain_grads);
 }
+
+/// A tape that keeps locations counts its room out of line and counts again
+/// only where it runs out: runs of leaves (no words) fill its node arrays,
+/// runs of constant operands (three words) its word stream, each many times
+/// over. Every node must still note its own line and record what a plain
+/// tape records.
+#[test]
+fn a_tape_with_locations_grows_through_runs_of_leaves_and_of_words() {
+    fn record(tape: &Tape) -> (Vec<tapegrad::Node>, u32, u32) {
+        let mut x = tape.var(1.0);
+        let mut lines = (0, 0);
+        for i in 0..6_000 {
+            if (i / 700) % 2 == 0 {
+                lines.0 = line!() + 1;
+                tape.var(f64::from(i));
+            } else {
+                lines.1 = line!() + 1;
+                x = x * 0.999 + 1.0e-3;
+            }
+        }
+        (tape.nodes().collect(), lines.0, lines.1)
+    }
+    let (plain, ..) = record(&Tape::new());
+    let (located, leaf_line, op_line) = record(&Tape::with_locations());
+    assert_eq!(located.len(), plain.len());
+    // The first leaf, then 4 runs of 700 leaves and a last of 400 between
+    // 4 runs of 700 steps of two ops each.
+    assert_eq!(located.len(), 1 + (4 * 700 + 400) + 2 * (4 * 700));
+    for (i, (mut l, p)) in located.into_iter().zip(&plain).enumerate().skip(1) {
+        let line = l.location.map(|at| at.line());
+        let want = if l.inputs.is_empty() {
+            leaf_line
+        } else {
+            op_line
+        };
+        assert_eq!(line, Some(want), "node {i}");
+        l.location = None;
+        assert_eq!(format!("{l:?}"), format!("{p:?}"), "node {i}");
+    }
+}

@@ -31,7 +31,12 @@ pub(crate) struct Inner {
     /// per node.
     pub(super) args: Vec<u32>,
     /// How many nodes can be appended, with up to three words each, without
-    /// growing `ops`, `values` or `args`, so that appending checks one number.
+    /// growing `ops`, `values` or `args`, as last counted (leaves use no
+    /// words, so there may be room for more).
+    pub(super) counted: usize,
+    /// Where [`Inner::push_fast`] gives way to the slow path: `counted`, or 0
+    /// on a tape that keeps locations (every node notes its location there),
+    /// so that the fast path checks one number.
     pub(super) room: usize,
     pub(super) consts: Vec<f64>,
     pub(super) lists: Vec<u32>,
@@ -75,6 +80,7 @@ impl Default for Inner {
             ops: Vec::new(),
             values: Vec::new(),
             args: Vec::new(),
+            counted: 0,
             room: 0,
             consts: Vec::new(),
             lists: Vec::new(),
@@ -148,7 +154,9 @@ impl Inner {
         debug_assert!(index < self.capacity_room());
         let at = self.args.len();
         // SAFETY: `ops` and `values` have length `index` and room for
-        // `capacity_room() > index` elements (`room` is at most that, and
+        // `capacity_room() > index` elements (`room` and `counted` are at
+        // most that: appending a node of at most three words never lowers
+        // it, and every other change to the buffers counts again; and
         // `make_room` makes it so), and `args` has three spare words for
         // each of those nodes (see `capacity_room`).
         unsafe {
@@ -173,15 +181,19 @@ impl Inner {
     /// one call a node.
     #[inline(always)]
     fn make_room(&mut self, location: &'static Location<'static>) -> bool {
-        if self.ops.len() >= self.capacity_room() && !self.reserve_nodes() {
-            return false;
-        }
-        match &mut self.locations {
-            Some(l) => l.push(self.recording_at.unwrap_or(location)),
+        // A tape that keeps locations comes here for every node: it reads
+        // the count, and counts again only where it runs out.
+        if self.ops.len() >= self.counted {
             // Leaves use no words, so the buffers may have room for more
-            // nodes than `room` counted when it was set: count again, or
+            // nodes than were counted: count again before growing them, or
             // every node from here on would come this way.
-            None => self.set_room(),
+            self.set_room();
+            if self.ops.len() >= self.counted && !self.reserve_nodes() {
+                return false;
+            }
+        }
+        if let Some(l) = &mut self.locations {
+            l.push(self.recording_at.unwrap_or(location));
         }
         true
     }
@@ -407,14 +419,15 @@ impl Inner {
         reserved
     }
 
-    /// Notes where [`Inner::push_fast`] gives way to the slow path: where the
-    /// buffers are full, or at once on a tape that keeps locations, which
-    /// notes each node's there.
+    /// Counts the room, and notes where [`Inner::push_fast`] gives way to the
+    /// slow path: where the buffers are full, or at once on a tape that keeps
+    /// locations, which notes each node's there.
     pub(super) fn set_room(&mut self) {
+        self.counted = self.capacity_room();
         self.room = if self.locations.is_some() {
             0
         } else {
-            self.capacity_room()
+            self.counted
         };
     }
 
